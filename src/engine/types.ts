@@ -1,0 +1,110 @@
+// Public types of the engine layer: what callers (server, CLI, node daemon)
+// pass in and get back. JSON stays at the edge; these are typed objects.
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool'
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image'; data: Uint8Array; mimeType: string }
+
+export type ToolCall = {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
+}
+
+export type ChatMessage = {
+  role: Role
+  content: string | ContentPart[] | null
+  name?: string
+  tool_calls?: ToolCall[]
+  tool_call_id?: string
+}
+
+/** Sampling knobs, all optional; defaults follow OpenAI/LM Studio. */
+export type SamplingOptions = {
+  temperature?: number // 0 = greedy
+  topK?: number // 0 = off
+  topP?: number // 1 = off
+  minP?: number // 0 = off
+  repetitionPenalty?: number // 1 = off (llama.cpp's repeat_penalty)
+  repetitionContextSize?: number // tokens looked back for penalties
+  presencePenalty?: number
+  frequencyPenalty?: number
+  logitBias?: Record<number, number> // token id -> additive bias
+  seed?: number // explicit PRNG seed; same seed gives the same tokens
+}
+
+export type GenerateOptions = SamplingOptions & {
+  /** Maximum completion tokens; -1 or undefined = until the context is full. */
+  maxTokens?: number
+  /** Stop strings (matched on detokenized text, never emitted). */
+  stop?: string[]
+  /** Extra stop token ids besides the model's end-of-generation tokens. */
+  stopTokenIds?: number[]
+  signal?: AbortSignal
+  /** Return log-probabilities of chosen tokens (and top alternatives). */
+  logprobs?: boolean
+  topLogprobs?: number
+  /** Raw prompt: no chat template is applied to a string input. */
+  raw?: boolean
+  /** Verified mode (DESIGN §3): batch 1, fixed chunking, seed required. */
+  verified?: boolean
+  /** Reuse the KV of the longest common prefix (default true). */
+  promptCache?: boolean
+  /** Extra variables for the chat template (e.g. tools). */
+  templateContext?: Record<string, unknown>
+}
+
+export type TokenLogprob = {
+  token: number
+  text: string
+  logprob: number
+  top: { token: number; text: string; logprob: number }[]
+}
+
+/** One streamed piece: UTF-8-safe text plus the token ids behind it. */
+export type GenerationChunk = {
+  text: string
+  tokens: number[]
+  logprobs?: TokenLogprob[]
+}
+
+export type StopReason = 'eos' | 'stopString' | 'maxTokens' | 'contextFull' | 'cancelled'
+
+export type GenerationStats = {
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+  timeToFirstTokenMs: number
+  promptTokensPerSecond: number
+  tokensPerSecond: number
+  totalTimeMs: number
+  stopReason: StopReason
+  stopString?: string
+  /** All completion token ids, in order (used by receipts). */
+  tokenIds: number[]
+}
+
+export type ModelType = 'llm' | 'embeddings' | 'vlm'
+
+export type ModelInfo = {
+  path: string
+  format: 'gguf' | 'safetensors'
+  type: ModelType
+  architecture: string
+  contextLength: number
+  vocabSize: number
+  hiddenSize: number
+  numLayers: number
+  quantization: string // e.g. 'Q4_1', 'bf16', '4bit'
+  sizeBytes: number
+}
+
+export type LoadModelOptions = {
+  contextLength?: number
+  /** Prefill chunk size in tokens (verified mode always uses the default). */
+  prefillChunkSize?: number
+  /** Identifier under which the model is listed. */
+  identifier?: string
+}
