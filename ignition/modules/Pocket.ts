@@ -1,0 +1,38 @@
+// Ignition module: deploys $POCKET, Staking and TaskMarket, then wires the
+// market into Staking. Every parameter can be overridden with an Ignition
+// parameters file (see ignition/parameters/*.json); defaults suit a local
+// development chain (short windows, time travel in tests).
+import { buildModule } from '@nomicfoundation/hardhat-ignition/modules'
+
+const POCKET = 10n ** 18n
+
+export default buildModule('Pocket', (m) => {
+  const deployer = m.getAccount(0)
+  const owner = m.getParameter('owner', deployer)
+
+  const minStake = m.getParameter('minStake', 100n * POCKET)
+  const unbondingPeriod = m.getParameter('unbondingPeriod', 3_600n)
+  const params = {
+    challengeWindow: m.getParameter('challengeWindow', 600n),
+    voteCommitWindow: m.getParameter('voteCommitWindow', 300n),
+    voteRevealWindow: m.getParameter('voteRevealWindow', 300n),
+    challengeBond: m.getParameter('challengeBond', 50n * POCKET),
+    slashBps: m.getParameter('slashBps', 5_000n),
+    finderFeeBps: m.getParameter('finderFeeBps', 2_500n),
+    jurySize: m.getParameter('jurySize', 3n),
+    maxBids: m.getParameter('maxBids', 8n),
+  }
+
+  // The deployer administers the token (and holds MINTER_ROLE for the faucet).
+  const token = m.contract('PocketToken', [deployer])
+  const staking = m.contract('Staking', [
+    token,
+    deployer,
+    minStake,
+    unbondingPeriod,
+  ])
+  const market = m.contract('TaskMarket', [token, staking, owner, params])
+  m.call(staking, 'setMarket', [market])
+
+  return { token, staking, market }
+})
