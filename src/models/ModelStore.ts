@@ -1,0 +1,66 @@
+// The local model catalogue: everything in the HF hub cache plus imports,
+// and the resolution of user-facing ids (`publisher/name`, `name@quant`,
+// short aliases) to one concrete model variant.
+import { getHubCacheDir, getImportsDir } from './paths.ts'
+import { ModelNotFoundError } from './errors.ts'
+import { scanHubCache } from './scanHubCache.ts'
+import { scanImports } from './scanImports.ts'
+import type { LocalModel, ModelCatalogue } from './types.ts'
+
+export type ModelStoreOptions = { hubCacheDir?: string; importsDir?: string }
+
+/** Variant picked when a key has several and none was asked for. */
+const PREFERRED = ['q4_k_m', 'q4_1', 'q4_0', 'q5_k_m', 'q8_0', '4bit', 'f16', 'bf16']
+
+export class ModelStore implements ModelCatalogue {
+  readonly hubCacheDir: string
+  readonly importsDir: string
+
+  constructor(options: ModelStoreOptions = {}) {
+    this.hubCacheDir = options.hubCacheDir ?? getHubCacheDir()
+    this.importsDir = options.importsDir ?? getImportsDir()
+  }
+
+  async list(): Promise<LocalModel[]> {
+    const [hub, imported] = await Promise.all([
+      scanHubCache(this.hubCacheDir),
+      scanImports(this.importsDir),
+    ])
+    return [...hub, ...imported]
+  }
+
+  async resolve(id: string): Promise<LocalModel> {
+    return resolveModel(await this.list(), id)
+  }
+}
+
+/** Picks the model variant an id names; throws ModelNotFoundError. */
+export function resolveModel(models: LocalModel[], id: string): LocalModel {
+  const at = id.lastIndexOf('@')
+  const base = (at > 0 ? id.slice(0, at) : id).toLowerCase()
+  const variant = at > 0 ? id.slice(at + 1).toLowerCase() : null
+  const matches = models.filter(
+    (m) =>
+      m.key.toLowerCase() === base ||
+      m.alias === base ||
+      m.name.toLowerCase() === base ||
+      `${m.publisher.toLowerCase()}/${m.alias}` === base,
+  )
+  if (matches.length === 0) {
+    throw new ModelNotFoundError(id, {
+      details: 'Run `pocket ls` to list downloaded models, `pocket get <repo>` to download one.',
+    })
+  }
+  if (variant) {
+    const exact = matches.find((m) => m.variant === variant)
+    if (exact) return exact
+    const known = matches.map((m) => m.variant).filter(Boolean).join(', ')
+    throw new ModelNotFoundError(id, { details: `Available variants: ${known || 'none'}` })
+  }
+  return [...matches].sort((a, b) => rank(a) - rank(b))[0] as LocalModel
+}
+
+const rank = (m: LocalModel) => {
+  const i = PREFERRED.indexOf(m.variant ?? '')
+  return i === -1 ? PREFERRED.length : i
+}

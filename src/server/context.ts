@@ -1,0 +1,14 @@
+// What route handlers share: the residency manager (loaded models), the
+// catalogue (models on disk), download jobs and stored /api/v1/chat threads.
+import type { ChatMessage } from '../engine/types.ts'
+import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
+import type { ModelResidency } from '../models/residency/ModelResidency.ts'
+import type { ModelCatalogue } from '../models/types.ts'
+
+export type ServerContext = {
+  residency: ModelResidency
+  catalogue: ModelCatalogue
+  downloads: DownloadJobs
+  /** `/api/v1/chat` stateful threads: response_id -> full message history. */
+  threads: Map<string, ChatMessage[]>
+}

@@ -1,0 +1,101 @@
+// LM Studio's extra objects: v0 `stats` / `model_info` / `runtime`, v1
+// `stats`, its stop-reason names, and the catalogue entry shapes of
+// /api/v0/models and /api/v1/models.
+import type { GenerationStats, StopReason } from '../../engine/types.ts'
+import { bitsPerWeight, paramsFromName } from '../../models/describeName.ts'
+import type { InstanceSnapshot } from '../../models/residency/instance.ts'
+import type { LocalModel } from '../../models/types.ts'
+
+export const RUNTIME = { name: 'pocketcloudmlx-mlx', version: '0.1.0', supported_formats: ['gguf', 'safetensors'] }
+
+const STOP_REASONS: Record<StopReason, string> = {
+  eos: 'eosFound',
+  stopString: 'stopStringFound',
+  maxTokens: 'maxPredictedTokensReached',
+  contextFull: 'contextLengthReached',
+  cancelled: 'userStopped',
+}
+
+export function v0Stats(stats: GenerationStats) {
+  return {
+    tokens_per_second: round(stats.tokensPerSecond),
+    time_to_first_token: round(stats.timeToFirstTokenMs / 1000),
+    generation_time: round(stats.totalTimeMs / 1000),
+    stop_reason: STOP_REASONS[stats.stopReason],
+    cached_tokens: stats.cachedTokens,
+  }
+}
+
+export function v0ModelInfo(local: LocalModel, contextLength: number) {
+  return {
+    arch: local.architecture,
+    quant: local.quantization,
+    format: local.format,
+    context_length: contextLength,
+  }
+}
+
+export function v1Stats(stats: GenerationStats, loadTimeMs: number | null) {
+  return {
+    input_tokens: stats.promptTokens,
+    total_output_tokens: stats.completionTokens,
+    reasoning_output_tokens: 0,
+    tokens_per_second: round(stats.tokensPerSecond),
+    time_to_first_token_seconds: round(stats.timeToFirstTokenMs / 1000),
+    cached_tokens: stats.cachedTokens,
+    ...(loadTimeMs != null ? { model_load_time_seconds: round(loadTimeMs / 1000) } : {}),
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000
+
+/** LM Studio calls safetensors-for-MLX "mlx". */
+const compat = (m: LocalModel) => (m.format === 'gguf' ? 'gguf' : 'mlx')
+
+export function v0ModelEntry(m: LocalModel, loaded: InstanceSnapshot | undefined, id = m.key) {
+  return {
+    id,
+    object: 'model',
+    type: m.type,
+    publisher: m.publisher,
+    arch: m.architecture,
+    compatibility_type: compat(m),
+    quantization: m.quantization,
+    state: loaded ? 'loaded' : 'not-loaded',
+    max_context_length: m.maxContextLength,
+    ...(loaded ? { loaded_context_length: loaded.contextLength } : {}),
+    capabilities: [] as string[],
+  }
+}
+
+export function v1ModelEntry(variants: LocalModel[], instances: InstanceSnapshot[]) {
+  const m = variants[0] as LocalModel
+  return {
+    type: m.type === 'embeddings' ? 'embedding' : 'llm',
+    publisher: m.publisher,
+    key: m.key,
+    display_name: m.name,
+    architecture: m.architecture,
+    quantization: m.quantization ? { name: m.quantization, bits_per_weight: bitsPerWeight(m.quantization) } : null,
+    size_bytes: m.sizeBytes,
+    params_string: paramsFromName(m.name),
+    loaded_instances: instances.map((i) => ({
+      id: i.identifier,
+      config: { context_length: i.contextLength, parallel: 1 },
+      // Our additions (used by `pocket ps`): residency state.
+      status: i.status,
+      active_requests: i.activeRequests,
+      jit: i.jit,
+      ttl_seconds: i.ttlSeconds,
+      ttl_remaining_seconds: i.ttlRemainingSeconds,
+      variant: i.local.variant,
+      path: i.local.path,
+    })),
+    max_context_length: m.maxContextLength,
+    format: compat(m),
+    capabilities: { vision: m.type === 'vlm', trained_for_tool_use: false },
+    description: null,
+    variants: variants.map((v) => (v.variant ? `${v.key}@${v.variant}` : v.key)),
+    selected_variant: m.variant ? `${m.key}@${m.variant}` : m.key,
+  }
+}

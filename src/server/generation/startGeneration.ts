@@ -1,0 +1,97 @@
+// Starts one generation for an HTTP request: leases the model (JIT-loading
+// it once if needed), checks what only the loaded model can tell (vocabulary
+// for logit_bias, vision for images), starts the engine stream and waits for
+// its first chunk, so errors raised before any token (context overflow,
+// template errors) still become a proper HTTP status instead of a broken
+// stream. The lease is released when the stream ends, fails or is cancelled.
+import type { GenerationChunk, GenerationStats } from '../../engine/types.ts'
+import type { Lease } from '../../models/residency/instance.ts'
+import type { ModelResidency } from '../../models/residency/ModelResidency.ts'
+import type { GenerationStreamLike } from '../../models/types.ts'
+import { InvalidRequestError } from '../errors.ts'
+import { hasImages } from '../validate/messages.ts'
+import type { GenerationRequest } from './types.ts'
+
+export type Generation = {
+  lease: Lease
+  /** All chunks, the peeked first one included; releases the lease at the end. */
+  chunks: AsyncIterable<GenerationChunk>
+  /** Final stats; resolves after `chunks` is exhausted. */
+  stats: () => Promise<GenerationStats>
+  cancel: () => void
+}
+
+export type StartGenerationHooks = { onLoadStart?: (identifier: string) => void }
+
+export async function startGeneration(
+  residency: ModelResidency,
+  request: GenerationRequest,
+  signal: AbortSignal,
+  hooks: StartGenerationHooks = {},
+): Promise<Generation> {
+  const lease = await residency.acquire(request.model, {
+    ttlSeconds: request.ttlSeconds,
+    contextLength: request.contextLength,
+    onLoadStart: hooks.onLoadStart,
+  })
+  let stream: GenerationStreamLike
+  let iterator: AsyncIterator<GenerationChunk>
+  let first: IteratorResult<GenerationChunk>
+  try {
+    checkAgainstModel(lease, request)
+    if (signal.aborted) throw signal.reason
+    stream = lease.model.generate(request.input, { ...request.options, signal })
+    iterator = stream[Symbol.asyncIterator]()
+    first = await iterator.next()
+  } catch (error) {
+    lease.release()
+    throw error
+  }
+  const chunks = async function* () {
+    try {
+      if (first.done) return
+      yield first.value
+      while (true) {
+        const next = await iterator.next()
+        if (next.done) return
+        yield next.value
+      }
+    } finally {
+      if (!first.done) await iterator.return?.()
+      lease.release()
+    }
+  }
+  return {
+    lease,
+    chunks: chunks(),
+    stats: () => stream.result,
+    cancel: () => stream.cancel(),
+  }
+}
+
+function checkAgainstModel(lease: Lease, request: GenerationRequest): void {
+  const info = lease.model.info
+  if (info.type === 'embeddings') {
+    throw new InvalidRequestError(
+      `Model "${lease.identifier}" is an embedding model; use /v1/embeddings.`,
+      'model',
+      'invalid_model_type',
+    )
+  }
+  for (const id of Object.keys(request.options.logitBias ?? {})) {
+    if (Number(id) >= info.vocabSize) {
+      throw new InvalidRequestError(
+        `Invalid 'logit_bias': token id ${id} is outside the vocabulary (size ${info.vocabSize}).`,
+        'logit_bias',
+        'invalid_value',
+      )
+    }
+  }
+  if (Array.isArray(request.input) && hasImages(request.input) && info.type !== 'vlm') {
+    throw new InvalidRequestError(
+      `Model "${lease.identifier}" does not support images.`,
+      'messages',
+      'unsupported_content',
+    )
+  }
+}

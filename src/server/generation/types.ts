@@ -1,0 +1,15 @@
+// The typed request every generation endpoint is turned into.
+import type { ChatMessage, GenerateOptions } from '../../engine/types.ts'
+
+export type GenerationRequest = {
+  model: string
+  /** Chat messages (templated by the engine) or a raw prompt string. */
+  input: string | ChatMessage[]
+  options: GenerateOptions
+  stream: boolean
+  includeUsage: boolean
+  /** Idle TTL in seconds applied when this request JIT-loads the model. */
+  ttlSeconds?: number
+  /** Context length applied when this request JIT-loads the model. */
+  contextLength?: number
+}

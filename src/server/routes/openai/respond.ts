@@ -1,0 +1,105 @@
+// Runs a GenerationRequest and answers in OpenAI's format, streamed (SSE
+// chunks, optional usage chunk, `data: [DONE]`) or not. Chat and legacy text
+// completions differ only in the choice shape; the v0 flavor adds LM Studio's
+// `stats`, `model_info` and `runtime`. A client that disconnects cancels.
+import type { Request, Response } from 'express'
+import type { GenerationStats, TokenLogprob } from '../../../engine/types.ts'
+import type { ServerContext } from '../../context.ts'
+import { toHttpError } from '../../errors.ts'
+import { RUNTIME, v0ModelInfo, v0Stats } from '../../format/lmstudio.ts'
+import { chatLogprobs, completionLogprobs, finishReason, newId, nowSeconds, usageOf } from '../../format/openai.ts'
+import { type Generation, startGeneration } from '../../generation/startGeneration.ts'
+import type { GenerationRequest } from '../../generation/types.ts'
+import { SseWriter, clientAbortSignal } from '../../sse.ts'
+
+export type ResponseKind = 'chat' | 'text'
+export type Flavor = 'openai' | 'v0'
+
+export async function respond(
+  ctx: ServerContext,
+  req: Request,
+  res: Response,
+  request: GenerationRequest,
+  kind: ResponseKind,
+  flavor: Flavor,
+): Promise<void> {
+  const signal = clientAbortSignal(req, res)
+  const gen = await startGeneration(ctx.residency, request, signal)
+  const head = {
+    id: newId(kind === 'chat' ? 'chatcmpl' : 'cmpl'),
+    object: kind === 'chat' ? 'chat.completion' : 'text_completion',
+    created: nowSeconds(),
+    model: gen.lease.identifier,
+    system_fingerprint: gen.lease.identifier,
+  }
+  const extras = (stats: GenerationStats) =>
+    flavor === 'v0'
+      ? {
+          stats: v0Stats(stats),
+          model_info: v0ModelInfo(gen.lease.local, gen.lease.model.info.contextLength),
+          runtime: RUNTIME,
+        }
+      : {}
+  if (request.stream) {
+    await stream(gen, res, request, kind, head, extras, signal)
+    return
+  }
+  let text = ''
+  const logprobs: TokenLogprob[] = []
+  for await (const chunk of gen.chunks) {
+    text += chunk.text
+    if (chunk.logprobs) logprobs.push(...chunk.logprobs)
+  }
+  const stats = await gen.stats()
+  if (signal.aborted) return
+  const lp = request.options.logprobs ? (kind === 'chat' ? chatLogprobs(logprobs) : completionLogprobs(logprobs)) : null
+  const choice =
+    kind === 'chat'
+      ? { index: 0, message: { role: 'assistant', content: text }, logprobs: lp, finish_reason: finishReason(stats.stopReason) }
+      : { index: 0, text, logprobs: lp, finish_reason: finishReason(stats.stopReason) }
+  res.json({ ...head, choices: [choice], usage: usageOf(stats), ...extras(stats) })
+}
+
+async function stream(
+  gen: Generation,
+  res: Response,
+  request: GenerationRequest,
+  kind: ResponseKind,
+  base: Record<string, unknown>,
+  extras: (s: GenerationStats) => object,
+  signal: AbortSignal,
+): Promise<void> {
+  const sse = new SseWriter(res)
+  const head = { ...base, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion' }
+  const usageNull = request.includeUsage ? { usage: null } : {}
+  const choice = (text: string | null, lp: TokenLogprob[] | undefined, finish: string | null, offset: number) => {
+    const logprobs = lp?.length ? (kind === 'chat' ? chatLogprobs(lp) : completionLogprobs(lp, offset)) : null
+    if (kind === 'text') return { index: 0, text: text ?? '', logprobs, finish_reason: finish }
+    // LM Studio repeats the role in every content delta; OpenAI clients accept both.
+    const delta = text == null ? {} : { role: 'assistant', content: text }
+    return { index: 0, delta, logprobs, finish_reason: finish }
+  }
+  sse.open()
+  let offset = 0
+  try {
+    for await (const chunk of gen.chunks) {
+      if (signal.aborted) break
+      if (!chunk.text && !chunk.logprobs?.length) continue
+      sse.data({ ...head, choices: [choice(chunk.text, chunk.logprobs, null, offset)], ...usageNull })
+      offset += chunk.text.length
+    }
+    if (signal.aborted) {
+      gen.cancel()
+      return
+    }
+    const stats = await gen.stats()
+    sse.data({ ...head, choices: [choice(null, undefined, finishReason(stats.stopReason), offset)], ...usageNull, ...extras(stats) })
+    if (request.includeUsage) sse.data({ ...head, choices: [], usage: usageOf(stats) })
+    sse.done()
+  } catch (error) {
+    gen.cancel()
+    // OpenAI clients raise an APIError on a `data: {"error":...}` frame.
+    sse.data(toHttpError(error).body)
+    sse.end()
+  }
+}
