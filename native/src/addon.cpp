@@ -1,0 +1,58 @@
+// Entry point of the native engine addon: registers each area's bindings.
+#include <napi.h>
+
+#include "engine.h"
+#include "js_bridge.h"
+#include "model_wrap.h"
+
+namespace pocket {
+
+struct MemoryStats {
+  size_t active, peak, cache, limit;
+};
+
+Napi::Value GetMemoryStats(const Napi::CallbackInfo& info) {
+  return run_on_engine<MemoryStats>(
+      info.Env(),
+      [] {
+        return MemoryStats{mx::get_active_memory(), mx::get_peak_memory(), mx::get_cache_memory(),
+                           mx::get_memory_limit()};
+      },
+      [](Napi::Env env, MemoryStats& m) -> Napi::Value {
+        auto o = Napi::Object::New(env);
+        o.Set("activeBytes", double(m.active));
+        o.Set("peakBytes", double(m.peak));
+        o.Set("cacheBytes", double(m.cache));
+        o.Set("limitBytes", double(m.limit));
+        return o;
+      });
+}
+
+Napi::Value SetMemoryLimits(const Napi::CallbackInfo& info) {
+  auto o = info[0].As<Napi::Object>();
+  double mem = o.Get("memoryLimitBytes").IsNumber() ? o.Get("memoryLimitBytes").As<Napi::Number>().DoubleValue() : -1;
+  double cache = o.Get("cacheLimitBytes").IsNumber() ? o.Get("cacheLimitBytes").As<Napi::Number>().DoubleValue() : -1;
+  return run_on_engine<bool>(
+      info.Env(),
+      [=] {
+        if (mem >= 0) mx::set_memory_limit(size_t(mem));
+        if (cache >= 0) mx::set_cache_limit(size_t(cache));
+        return true;
+      },
+      [](Napi::Env env, bool&) { return env.Undefined(); });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitModel(env, exports);
+  exports.Set("memoryStats", Napi::Function::New(env, GetMemoryStats));
+  exports.Set("setMemoryLimits", Napi::Function::New(env, SetMemoryLimits));
+  exports.Set("mlxVersion", Napi::String::New(env, mx::version()));
+  env.AddCleanupHook([] { Engine::instance().shutdown(); });
+  return exports;
+}
+
+} // namespace pocket
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return pocket::Init(env, exports); }
+
+NODE_API_MODULE(pocket_engine, InitAddon)

@@ -1,0 +1,43 @@
+// Decoder hyper-parameters, from GGUF metadata or from config.json (parsed in
+// TS and handed over as a typed object).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pocket {
+
+struct RopeScaling {
+  std::string type; // "", "linear", "llama3"
+  float factor = 1.0f;
+  float low_freq_factor = 1.0f;
+  float high_freq_factor = 4.0f;
+  int original_max_position = 8192;
+};
+
+struct DecoderConfig {
+  std::string architecture; // llama | mistral | qwen2 | qwen3
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  int intermediate_size = 0;
+  int vocab_size = 0;
+  int context_length = 0;
+  float rms_eps = 1e-5f;
+  float rope_theta = 10000.0f;
+  bool rope_traditional = false;
+  RopeScaling rope_scaling;
+  bool tie_embeddings = false;
+  bool attention_bias = false;
+  bool qk_norm = false;
+  std::vector<int> eos_ids;
+  int bos_id = -1;
+  // Quantization of safetensors checkpoints (MLX layout); 0 = dense.
+  int quant_bits = 0;
+  int quant_group = 0;
+};
+
+} // namespace pocket

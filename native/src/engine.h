@@ -1,0 +1,72 @@
+// The engine thread: the only thread that touches MLX. JS posts tasks; the
+// loop runs them, then advances every active generation by one step
+// (a prefill chunk or one decoded token), round-robin.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "kv_cache.h"
+#include "llama.h"
+
+namespace pocket {
+
+// One loaded decoder plus its idle KV caches for prefix reuse.
+struct LoadedModel {
+  std::string path;
+  std::unique_ptr<LlamaModel> llm;
+  int context_length = 0;
+  int prefill_chunk = 256;
+  struct CachedSequence {
+    std::unique_ptr<KVCache> cache;
+    std::vector<int> tokens;  // exactly the tokens held in the cache
+  };
+  std::list<CachedSequence> idle;  // most recently used first
+  static constexpr size_t kMaxIdle = 4;
+};
+
+class Generation;
+
+class Engine {
+ public:
+  static Engine& instance();
+  void post(std::function<void()> task);
+  void shutdown();
+
+  // Engine-thread only.
+  int add_model(std::shared_ptr<LoadedModel> m);
+  std::shared_ptr<LoadedModel> model(int id);
+  void remove_model(int id);
+  void start(std::shared_ptr<Generation> g);
+
+  // Any thread.
+  std::shared_ptr<std::atomic<bool>> cancel_flag(int request_id);
+  void cancel(int request_id);
+  void forget(int request_id);
+  int next_request_id() { return ++request_ids_; }
+
+ private:
+  Engine();
+  void loop();
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::shared_ptr<Generation>> active_;
+  std::unordered_map<int, std::shared_ptr<LoadedModel>> models_;
+  int model_ids_ = 0;
+  std::atomic<int> request_ids_{0};
+  std::mutex cancel_mutex_;
+  std::unordered_map<int, std::shared_ptr<std::atomic<bool>>> cancels_;
+};
+
+} // namespace pocket

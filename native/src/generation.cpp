@@ -1,0 +1,192 @@
+#include "generation.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "errors.h"
+
+namespace pocket {
+
+ChunkCommitment top_k_commitment(int index, const float* h, int n, int k) {
+  std::vector<int> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  k = std::min(k, n);
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                    [&](int a, int b) { return h[a] > h[b] || (h[a] == h[b] && a < b); });
+  ChunkCommitment c{index, {}, {}};
+  for (int i = 0; i < k; ++i) {
+    c.indices.push_back(idx[i]);
+    c.values.push_back(h[idx[i]]);
+  }
+  return c;
+}
+
+Generation::Generation(int id, std::shared_ptr<LoadedModel> model, GenerationOptions opts,
+                       std::unique_ptr<GenerationSink> sink, std::shared_ptr<std::atomic<bool>> cancel)
+    : id_(id), model_(std::move(model)), opts_(std::move(opts)), sink_(std::move(sink)), cancel_(std::move(cancel)) {}
+
+Generation::~Generation() { Engine::instance().forget(id_); }
+
+bool Generation::step() {
+  if (finished_) return false;
+  try {
+    if (cancel_->load()) {
+      finish("cancelled");
+      return false;
+    }
+    if (!started_) begin();
+    if (prefilling_) {
+      prefill_chunk();
+    } else {
+      decode_one();
+    }
+  } catch (const engine_error& e) {
+    finished_ = true;
+    sink_->on_error(e.code(), e.what());
+  } catch (const std::exception& e) {
+    finished_ = true;
+    sink_->on_error("E_ENGINE", e.what());
+  }
+  return !finished_;
+}
+
+void Generation::abort(const std::string& message) {
+  if (finished_) return;
+  finished_ = true;
+  sink_->on_error("E_ENGINE", message);
+}
+
+void Generation::begin() {
+  started_ = true;
+  t_start_ = clock::now();
+  auto& cfg = model_->llm->config();
+  auto& prompt = opts_.prompt;
+  if (prompt.empty()) throw invalid_arg("prompt: must contain at least one token");
+  for (int t : prompt)
+    if (t < 0 || t >= cfg.vocab_size) throw invalid_arg("prompt: token id " + std::to_string(t) + " out of range");
+  if (int(prompt.size()) >= model_->context_length)
+    throw context_overflow("Prompt has " + std::to_string(prompt.size()) + " tokens but the context length is " +
+                           std::to_string(model_->context_length) + ".");
+  if (opts_.max_tokens == 0 || opts_.max_tokens < -1) throw invalid_arg("max_tokens: must be -1 or >= 1");
+  validate_sampling(opts_.sampling, cfg.vocab_size);
+  if (opts_.verified && opts_.sampling.temperature > 0 && opts_.sampling.seed == 0)
+    throw invalid_arg("seed: verified mode requires an explicit seed");
+  if (opts_.sampling.seed == 0)  // unseeded: draw one that fits a JS number, reported in stats
+    opts_.sampling.seed = ((uint64_t(std::random_device{}()) << 21) ^ std::random_device{}()) % (1ull << 52) + 1;
+  stats_.seed = opts_.sampling.seed;
+  stats_.prompt_tokens = int(prompt.size());
+
+  // Prefix cache: take the idle cache sharing the longest prefix.
+  size_t best = 0;
+  auto best_it = model_->idle.end();
+  if (opts_.prompt_cache) {
+    for (auto it = model_->idle.begin(); it != model_->idle.end(); ++it) {
+      size_t n = std::mismatch(prompt.begin(), prompt.end(), it->tokens.begin(), it->tokens.end()).first - prompt.begin();
+      if (n > best) best = n, best_it = it;
+    }
+  }
+  size_t reuse = std::min(best, prompt.size() - 1);  // always prefill >= 1 token
+  // Verified mode reuses only whole prefill chunks, so chunking is identical to a cold run.
+  if (opts_.verified) reuse = reuse / model_->prefill_chunk * model_->prefill_chunk;
+  if (best_it != model_->idle.end() && reuse > 0) {
+    cache_ = std::move(best_it->cache);
+    cache_tokens_.assign(prompt.begin(), prompt.begin() + reuse);
+    cache_->trim_to(int(reuse));
+    model_->idle.erase(best_it);
+  } else {
+    reuse = 0;
+    cache_ = std::make_unique<KVCache>(cfg.num_layers);
+  }
+  stats_.cached_tokens = int(reuse);
+  prefill_pos_ = int(reuse);
+}
+
+void Generation::forward(const std::vector<int>& tokens) {
+  auto& llm = *model_->llm;
+  auto ids = mx::array(tokens.data(), {1, int(tokens.size())}, mx::int32);
+  auto hidden = llm.forward(ids, *cache_);
+  int L = int(tokens.size());
+  auto last = mx::slice(hidden, {0, L - 1, 0}, {1, L, hidden.shape(2)});
+  auto logits = mx::reshape(llm.logits(last), {-1});
+  last = mx::reshape(mx::astype(last, mx::float32), {-1});
+  auto state = cache_->state();
+  state.push_back(logits);
+  state.push_back(last);
+  mx::eval(state);
+  logits_.assign(logits.data<float>(), logits.data<float>() + logits.size());
+  hidden_.assign(last.data<float>(), last.data<float>() + last.size());
+  cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
+}
+
+void Generation::prefill_chunk() {
+  auto& prompt = opts_.prompt;
+  int end = std::min<int>(prefill_pos_ + model_->prefill_chunk, int(prompt.size()));
+  std::vector<int> chunk(prompt.begin() + prefill_pos_, prompt.begin() + end);
+  forward(chunk);
+  prefill_pos_ = end;
+  if (end == int(prompt.size())) prefilling_ = false;
+}
+
+void Generation::decode_one() {
+  auto& cfg = model_->llm->config();
+  int index = int(completion_.size());
+  std::vector<float> processed = logits_;
+  std::vector<int> context = cache_tokens_;
+  apply_penalties(processed, opts_.sampling, context, completion_);
+  auto r = sample_token(processed, opts_.sampling, uint64_t(index));
+  if (index == 0) t_first_ = clock::now();
+  bool is_stop = std::find(cfg.eos_ids.begin(), cfg.eos_ids.end(), r.token) != cfg.eos_ids.end() ||
+                 std::find(opts_.stop_ids.begin(), opts_.stop_ids.end(), r.token) != opts_.stop_ids.end();
+  if (is_stop) {
+    stats_.stop_token = r.token;
+    finish("eos");
+    return;
+  }
+  if (opts_.commit_top_k > 0) {
+    // One commitment per 32-token chunk: the hidden state behind its last token.
+    auto c = top_k_commitment(index, hidden_.data(), int(hidden_.size()), opts_.commit_top_k);
+    if (!stats_.commitments.empty() && stats_.commitments.back().index / 32 == index / 32)
+      stats_.commitments.back() = std::move(c);
+    else
+      stats_.commitments.push_back(std::move(c));
+  }
+  completion_.push_back(r.token);
+  sink_->on_token(r);
+  if (opts_.max_tokens > 0 && int(completion_.size()) >= opts_.max_tokens) {
+    finish("maxTokens");
+    return;
+  }
+  if (cache_->offset() + 1 >= model_->context_length) {
+    finish("contextFull");
+    return;
+  }
+  forward({r.token});
+}
+
+void Generation::finish(const std::string& reason) {
+  finished_ = true;
+  auto now = clock::now();
+  auto ms = [](clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  stats_.stop_reason = reason;
+  stats_.completion_tokens = int(completion_.size());
+  stats_.total_ms = ms(now - t_start_);
+  if (!completion_.empty()) {
+    stats_.ttft_ms = ms(t_first_ - t_start_);
+    int prefilled = stats_.prompt_tokens - stats_.cached_tokens;
+    stats_.prompt_tps = stats_.ttft_ms > 0 ? prefilled / (stats_.ttft_ms / 1000.0) : 0;
+    double decode_ms = ms(now - t_first_);
+    stats_.decode_tps = completion_.size() > 1 && decode_ms > 0 ? (completion_.size() - 1) / (decode_ms / 1000.0) : 0;
+  }
+  release_cache();
+  sink_->on_done(std::move(stats_));
+}
+
+void Generation::release_cache() {
+  if (!cache_ || !opts_.prompt_cache || cache_tokens_.empty()) return;
+  auto& idle = model_->idle;
+  idle.push_front({std::move(cache_), std::move(cache_tokens_)});
+  while (idle.size() > LoadedModel::kMaxIdle) idle.pop_back();
+}
+
+} // namespace pocket

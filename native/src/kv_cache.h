@@ -1,0 +1,34 @@
+// Per-sequence KV cache: preallocated in steps and filled by slice_update,
+// trimmed by moving the offset (used by the prefix cache).
+#pragma once
+
+#include <mlx/mlx.h>
+
+#include <optional>
+#include <vector>
+
+namespace pocket {
+
+namespace mx = mlx::core;
+
+class KVCache {
+ public:
+  explicit KVCache(int num_layers) : keys_(num_layers), values_(num_layers) {}
+
+  // Appends k/v [1, kv_heads, L, head_dim] for `layer` at the current offset
+  // and returns the full keys/values up to offset + L.
+  std::pair<mx::array, mx::array> update(int layer, const mx::array& k, const mx::array& v);
+  // Called once per forward pass after every layer was updated.
+  void advance(int n) { offset_ += n; }
+  void trim_to(int n) { offset_ = std::min(offset_, n); }
+  int offset() const { return offset_; }
+  std::vector<mx::array> state() const;
+  size_t nbytes() const;
+
+ private:
+  static constexpr int kStep = 256;
+  std::vector<std::optional<mx::array>> keys_, values_;
+  int offset_ = 0;
+};
+
+} // namespace pocket

@@ -1,0 +1,67 @@
+#include "layers.h"
+
+#include "errors.h"
+
+namespace pocket {
+
+mx::array Linear::operator()(const mx::array& x) const {
+  auto y = bits ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits)
+                : mx::matmul(x, mx::transpose(*weight));
+  if (bias) y = mx::add(y, *bias);
+  return y;
+}
+
+mx::array Embedding::operator()(const mx::array& ids) const {
+  if (!table.bits) return mx::take(*table.weight, ids, 0);
+  auto w = mx::take(*table.weight, ids, 0);
+  auto s = mx::take(*table.scales, ids, 0);
+  auto b = mx::take(*table.biases, ids, 0);
+  return mx::dequantize(w, s, b, table.group, table.bits, "affine", std::nullopt, kComputeType);
+}
+
+mx::array take_weight(WeightMap& w, const std::string& name) {
+  auto it = w.find(name);
+  if (it == w.end()) throw load_error("missing tensor " + name);
+  auto a = it->second;
+  if (mx::issubdtype(a.dtype(), mx::floating) && a.dtype() != kComputeType)
+    a = mx::astype(a, kComputeType);
+  return a;
+}
+
+std::optional<mx::array> take_optional(WeightMap& w, const std::string& name) {
+  if (!w.count(name)) return std::nullopt;
+  return take_weight(w, name);
+}
+
+Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool required) {
+  Linear l;
+  if (!w.count(prefix + ".weight")) {
+    if (required) throw load_error("missing tensor " + prefix + ".weight");
+    return l;
+  }
+  auto weight = w.at(prefix + ".weight");
+  l.bias = take_optional(w, prefix + ".bias");
+  if (w.count(prefix + ".scales")) {
+    if (weight.dtype() != mx::uint32 || weight.ndim() != 2)
+      throw load_error("quantized tensor " + prefix + " has an unexpected layout");
+    l.weight = weight;
+    l.scales = take_weight(w, prefix + ".scales");
+    l.biases = take_optional(w, prefix + ".biases");
+    l.group = group > 0 ? group : 32;
+    int in_features = l.scales->shape(-1) * l.group;
+    int packed = weight.shape(-1) * 32;
+    if (in_features <= 0 || packed % in_features != 0)
+      throw load_error("quantized tensor " + prefix + " has inconsistent scales");
+    l.bits = packed / in_features;
+    if (l.bits != 2 && l.bits != 3 && l.bits != 4 && l.bits != 6 && l.bits != 8)
+      throw unsupported("quantized tensor " + prefix + " has " + std::to_string(l.bits) + " bits");
+  } else {
+    if (!mx::issubdtype(weight.dtype(), mx::floating))
+      throw unsupported("tensor " + prefix + ".weight has a non-float dtype");
+    l.weight = take_weight(w, prefix + ".weight");
+    if (l.weight->ndim() != 2) throw load_error("tensor " + prefix + ".weight is not a matrix");
+  }
+  return l;
+}
+
+} // namespace pocket

@@ -1,0 +1,43 @@
+// Building blocks shared by the architectures: dense or quantized linear
+// layers and embeddings, resolved from a flat weight map.
+#pragma once
+
+#include <mlx/mlx.h>
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace pocket {
+
+namespace mx = mlx::core;
+using WeightMap = std::unordered_map<std::string, mx::array>;
+
+// y = x W^T (+ b); W dense [out, in] or MLX-quantized (affine, packed uint32).
+struct Linear {
+  std::optional<mx::array> weight;
+  std::optional<mx::array> scales;
+  std::optional<mx::array> biases;
+  std::optional<mx::array> bias;
+  int bits = 0;
+  int group = 0;
+
+  mx::array operator()(const mx::array& x) const;
+  int out_features() const { return weight->shape(0); }
+};
+
+// Token embedding table; doubles as the LM head when embeddings are tied.
+struct Embedding {
+  Linear table;
+  mx::array operator()(const mx::array& ids) const;
+};
+
+// Reads "<prefix>.weight" (+ .scales/.biases/.bias) from the map, casting
+// floating tensors to the compute dtype. group = 0 infers GGUF's 32.
+Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool required = true);
+mx::array take_weight(WeightMap& w, const std::string& name);
+std::optional<mx::array> take_optional(WeightMap& w, const std::string& name);
+
+constexpr mx::Dtype kComputeType = mx::float32;
+
+} // namespace pocket

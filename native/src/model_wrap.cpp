@@ -1,0 +1,427 @@
+#include "model_wrap.h"
+
+#include <variant>
+
+#include "file_check.h"
+#include "generation.h"
+#include "js_bridge.h"
+
+namespace pocket {
+namespace {
+
+using MetaValue = std::variant<std::string, std::vector<std::string>, std::vector<double>>;
+
+struct LoadResult {
+  int handle = 0;
+  DecoderConfig config;
+  int context_length = 0;
+  int quant_bits = 0;
+  size_t nbytes = 0;
+  std::vector<std::pair<std::string, MetaValue>> metadata;
+};
+
+// ---- JS -> C++ ----------------------------------------------------------
+
+int get_int(const Napi::Object& o, const char* key, int fallback) {
+  auto v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+}
+float get_float(const Napi::Object& o, const char* key, float fallback) {
+  auto v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().FloatValue() : fallback;
+}
+bool get_bool(const Napi::Object& o, const char* key, bool fallback) {
+  auto v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback = "") {
+  auto v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+std::vector<int> get_ints(const Napi::Object& o, const char* key) {
+  std::vector<int> out;
+  auto v = o.Get(key);
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_int32_array) throw invalid_arg(std::string(key) + ": must be an Int32Array");
+    auto arr = v.As<Napi::Int32Array>();
+    out.assign(arr.Data(), arr.Data() + arr.ElementLength());
+  } else if (v.IsArray()) {
+    auto arr = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  }
+  return out;
+}
+
+DecoderConfig config_from_js(const Napi::Object& o) {
+  DecoderConfig c;
+  c.architecture = get_string(o, "architecture");
+  c.hidden_size = get_int(o, "hiddenSize", 0);
+  c.num_layers = get_int(o, "numLayers", 0);
+  c.num_heads = get_int(o, "numHeads", 0);
+  c.num_kv_heads = get_int(o, "numKvHeads", c.num_heads);
+  c.head_dim = get_int(o, "headDim", 0);
+  c.intermediate_size = get_int(o, "intermediateSize", 0);
+  c.vocab_size = get_int(o, "vocabSize", 0);
+  c.context_length = get_int(o, "contextLength", 2048);
+  c.rms_eps = get_float(o, "rmsEps", 1e-5f);
+  c.rope_theta = get_float(o, "ropeTheta", 10000.0f);
+  c.rope_traditional = get_bool(o, "ropeTraditional", false);
+  c.attention_bias = get_bool(o, "attentionBias", false);
+  c.qk_norm = get_bool(o, "qkNorm", false);
+  c.eos_ids = get_ints(o, "eosIds");
+  c.bos_id = get_int(o, "bosId", -1);
+  c.quant_bits = get_int(o, "quantBits", 0);
+  c.quant_group = get_int(o, "quantGroup", 0);
+  auto rs = o.Get("ropeScaling");
+  if (rs.IsObject()) {
+    auto r = rs.As<Napi::Object>();
+    c.rope_scaling.type = get_string(r, "type");
+    c.rope_scaling.factor = get_float(r, "factor", 1.0f);
+    c.rope_scaling.low_freq_factor = get_float(r, "lowFreqFactor", 1.0f);
+    c.rope_scaling.high_freq_factor = get_float(r, "highFreqFactor", 4.0f);
+    c.rope_scaling.original_max_position = get_int(r, "originalMaxPositionEmbeddings", 8192);
+  }
+  return c;
+}
+
+GenerationOptions generation_from_js(const Napi::Object& o) {
+  GenerationOptions g;
+  g.prompt = get_ints(o, "tokens");
+  auto& s = g.sampling;
+  s.temperature = get_float(o, "temperature", 0.8f);
+  s.top_k = get_int(o, "topK", 0);
+  s.top_p = get_float(o, "topP", 1.0f);
+  s.min_p = get_float(o, "minP", 0.0f);
+  s.repetition_penalty = get_float(o, "repetitionPenalty", 1.0f);
+  s.repetition_context = get_int(o, "repetitionContextSize", 64);
+  s.presence_penalty = get_float(o, "presencePenalty", 0.0f);
+  s.frequency_penalty = get_float(o, "frequencyPenalty", 0.0f);
+  s.top_logprobs = get_int(o, "topLogprobs", 0);
+  auto seed = o.Get("seed");
+  if (seed.IsNumber()) {
+    double d = seed.As<Napi::Number>().DoubleValue();
+    if (d < 0 || d > 9007199254740991.0 || d != double(uint64_t(d)))
+      throw invalid_arg("seed: must be a non-negative integer");
+    s.seed = uint64_t(d) + 1;  // 0 is reserved for "no seed"
+  }
+  auto bias = o.Get("logitBias");
+  if (bias.IsArray()) {
+    auto arr = bias.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      auto pair = arr.Get(i).As<Napi::Array>();
+      s.logit_bias.emplace_back(pair.Get(0u).As<Napi::Number>().Int32Value(),
+                                pair.Get(1u).As<Napi::Number>().FloatValue());
+    }
+  }
+  g.max_tokens = get_int(o, "maxTokens", -1);
+  g.stop_ids = get_ints(o, "stopTokenIds");
+  g.verified = get_bool(o, "verified", false);
+  g.prompt_cache = get_bool(o, "promptCache", true);
+  g.logprobs = get_bool(o, "logprobs", false);
+  g.commit_top_k = get_int(o, "commitTopK", 0);
+  return g;
+}
+
+// ---- C++ -> JS ----------------------------------------------------------
+
+Napi::Object config_to_js(Napi::Env env, const DecoderConfig& c) {
+  auto o = Napi::Object::New(env);
+  o.Set("architecture", c.architecture);
+  o.Set("hiddenSize", c.hidden_size);
+  o.Set("numLayers", c.num_layers);
+  o.Set("numHeads", c.num_heads);
+  o.Set("numKvHeads", c.num_kv_heads);
+  o.Set("headDim", c.head_dim);
+  o.Set("intermediateSize", c.intermediate_size);
+  o.Set("vocabSize", c.vocab_size);
+  o.Set("ropeTheta", c.rope_theta);
+  o.Set("ropeTraditional", c.rope_traditional);
+  o.Set("tieEmbeddings", c.tie_embeddings);
+  o.Set("qkNorm", c.qk_norm);
+  o.Set("bosId", c.bos_id);
+  auto eos = Napi::Array::New(env, c.eos_ids.size());
+  for (size_t i = 0; i < c.eos_ids.size(); ++i) eos.Set(uint32_t(i), c.eos_ids[i]);
+  o.Set("eosIds", eos);
+  return o;
+}
+
+Napi::Value meta_to_js(Napi::Env env, const MetaValue& v) {
+  if (auto s = std::get_if<std::string>(&v)) return Napi::String::New(env, *s);
+  if (auto vs = std::get_if<std::vector<std::string>>(&v)) {
+    auto arr = Napi::Array::New(env, vs->size());
+    for (size_t i = 0; i < vs->size(); ++i) arr.Set(uint32_t(i), (*vs)[i]);
+    return arr;
+  }
+  auto& nums = std::get<std::vector<double>>(v);
+  if (nums.size() == 1) return Napi::Number::New(env, nums[0]);
+  auto arr = Napi::Float64Array::New(env, nums.size());
+  std::copy(nums.begin(), nums.end(), arr.Data());
+  return arr;
+}
+
+std::vector<std::pair<std::string, MetaValue>> convert_metadata(
+    const std::unordered_map<std::string, mx::GGUFMetaData>& meta) {
+  std::vector<std::pair<std::string, MetaValue>> out;
+  for (auto& [k, v] : meta) {
+    if (auto s = std::get_if<std::string>(&v)) {
+      out.emplace_back(k, *s);
+    } else if (auto vs = std::get_if<std::vector<std::string>>(&v)) {
+      out.emplace_back(k, *vs);
+    } else if (auto a = std::get_if<mx::array>(&v)) {
+      auto f = mx::astype(mx::reshape(*a, {-1}), mx::float32);
+      mx::eval(f);
+      out.emplace_back(k, std::vector<double>(f.data<float>(), f.data<float>() + f.size()));
+    }
+  }
+  return out;
+}
+
+LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
+                          std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk) {
+  auto model = std::make_shared<LoadedModel>();
+  model->path = path;
+  LoadResult result;
+  try {
+    if (format == "gguf") {
+      check_gguf_file(path);
+      auto [weights, meta] = mx::load_gguf(path);
+      auto cfg = config_from_gguf(meta);
+      model->llm = std::make_unique<LlamaModel>(cfg, weights, LlamaModel::Naming::gguf);
+      result.metadata = convert_metadata(meta);
+    } else if (format == "safetensors") {
+      if (!js_config) throw invalid_arg("config: required for safetensors models");
+      WeightMap weights;
+      for (auto& f : files) {
+        check_safetensors_file(f);
+        auto [w, _] = mx::load_safetensors(f);
+        for (auto& [k, a] : w) weights.insert_or_assign(k, a);
+      }
+      auto& a = js_config->architecture;
+      if (a != "llama" && a != "mistral" && a != "qwen2" && a != "qwen3")
+        throw unsupported("architecture '" + a + "' is not supported (llama, mistral, qwen2, qwen3 are)");
+      model->llm = std::make_unique<LlamaModel>(*js_config, weights, LlamaModel::Naming::hf);
+    } else {
+      throw invalid_arg("format: must be 'gguf' or 'safetensors'");
+    }
+  } catch (const engine_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw load_error(std::string("failed to read model: ") + e.what());
+  }
+  auto& cfg = model->llm->config();
+  model->context_length = context_length > 0 ? std::min(context_length, std::max(cfg.context_length, 1))
+                                             : std::max(cfg.context_length, 1);
+  if (context_length > cfg.context_length && cfg.context_length > 0) model->context_length = context_length;
+  if (prefill_chunk > 0) model->prefill_chunk = prefill_chunk;
+  result.config = cfg;
+  result.context_length = model->context_length;
+  result.nbytes = model->llm->nbytes();
+  result.handle = Engine::instance().add_model(model);
+  return result;
+}
+
+// ---- Generation sink over a thread-safe function ------------------------
+
+class JsSink : public GenerationSink {
+ public:
+  explicit JsSink(Napi::ThreadSafeFunction tsfn) : tsfn_(tsfn) {}
+  ~JsSink() override { release(); }
+
+  void on_token(const SampleResult& r) override {
+    auto copy = std::make_shared<SampleResult>(r);
+    tsfn_.NonBlockingCall([copy](Napi::Env env, Napi::Function cb) {
+      auto ev = Napi::Object::New(env);
+      ev.Set("type", "token");
+      ev.Set("token", copy->token);
+      ev.Set("logprob", copy->logprob);
+      if (!copy->top.empty()) {
+        auto top = Napi::Array::New(env, copy->top.size());
+        for (size_t i = 0; i < copy->top.size(); ++i) {
+          auto pair = Napi::Array::New(env, 2);
+          pair.Set(0u, copy->top[i].first);
+          pair.Set(1u, copy->top[i].second);
+          top.Set(uint32_t(i), pair);
+        }
+        ev.Set("top", top);
+      }
+      cb.Call({ev});
+    });
+  }
+
+  void on_done(GenerationStats stats) override {
+    auto s = std::make_shared<GenerationStats>(std::move(stats));
+    tsfn_.NonBlockingCall([s](Napi::Env env, Napi::Function cb) {
+      auto o = Napi::Object::New(env);
+      o.Set("promptTokens", s->prompt_tokens);
+      o.Set("completionTokens", s->completion_tokens);
+      o.Set("cachedTokens", s->cached_tokens);
+      o.Set("timeToFirstTokenMs", s->ttft_ms);
+      o.Set("promptTokensPerSecond", s->prompt_tps);
+      o.Set("tokensPerSecond", s->decode_tps);
+      o.Set("totalTimeMs", s->total_ms);
+      o.Set("stopReason", s->stop_reason);
+      o.Set("stopToken", s->stop_token);
+      o.Set("seed", double(s->seed));
+      auto commits = Napi::Array::New(env, s->commitments.size());
+      for (size_t i = 0; i < s->commitments.size(); ++i) {
+        auto& c = s->commitments[i];
+        auto co = Napi::Object::New(env);
+        co.Set("index", c.index);
+        auto idx = Napi::Int32Array::New(env, c.indices.size());
+        std::copy(c.indices.begin(), c.indices.end(), idx.Data());
+        auto val = Napi::Float32Array::New(env, c.values.size());
+        std::copy(c.values.begin(), c.values.end(), val.Data());
+        co.Set("indices", idx);
+        co.Set("values", val);
+        commits.Set(uint32_t(i), co);
+      }
+      o.Set("commitments", commits);
+      auto ev = Napi::Object::New(env);
+      ev.Set("type", "done");
+      ev.Set("stats", o);
+      cb.Call({ev});
+    });
+    release();
+  }
+
+  void on_error(const std::string& code, const std::string& message) override {
+    tsfn_.NonBlockingCall([code, message](Napi::Env env, Napi::Function cb) {
+      auto ev = Napi::Object::New(env);
+      ev.Set("type", "error");
+      ev.Set("error", make_js_error(env, code, message).Value());
+      cb.Call({ev});
+    });
+    release();
+  }
+
+ private:
+  void release() {
+    if (!released_) {
+      released_ = true;
+      tsfn_.Release();
+    }
+  }
+  Napi::ThreadSafeFunction tsfn_;
+  bool released_ = false;
+};
+
+// ---- The ObjectWrap -----------------------------------------------------
+
+class NativeModel : public Napi::ObjectWrap<NativeModel> {
+ public:
+  static Napi::FunctionReference* constructor;
+
+  static void Init(Napi::Env env, Napi::Object exports) {
+    auto fn = DefineClass(env, "NativeModel",
+                          {InstanceMethod("generate", &NativeModel::Generate),
+                           InstanceMethod("cancel", &NativeModel::Cancel),
+                           InstanceMethod("unload", &NativeModel::Unload)});
+    constructor = new Napi::FunctionReference(Napi::Persistent(fn));
+    exports.Set("NativeModel", fn);
+  }
+
+  NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
+    handle_ = info[0].As<Napi::Number>().Int32Value();
+  }
+
+  ~NativeModel() override {
+    // Garbage-collected without unload(): free the weights on the engine thread.
+    if (handle_ > 0) {
+      int h = handle_;
+      Engine::instance().post([h] { Engine::instance().remove_model(h); });
+    }
+  }
+
+ private:
+  Napi::Value Generate(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (handle_ <= 0) throw make_js_error(env, "E_DISPOSED", "model has been unloaded");
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+      throw make_js_error(env, "E_INVALID_ARG", "generate(options, onEvent) expects an object and a function");
+    GenerationOptions opts;
+    try {
+      opts = generation_from_js(info[0].As<Napi::Object>());
+    } catch (const engine_error& e) {
+      throw make_js_error(env, e.code(), e.what());
+    }
+    int id = Engine::instance().next_request_id();
+    auto cancel = Engine::instance().cancel_flag(id);
+    auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "pocket-generate", 0, 1);
+    int handle = handle_;
+    auto shared_opts = std::make_shared<GenerationOptions>(std::move(opts));
+    Engine::instance().post([handle, id, shared_opts, tsfn, cancel]() mutable {
+      auto sink = std::make_unique<JsSink>(tsfn);
+      auto model = Engine::instance().model(handle);
+      if (!model) {
+        sink->on_error("E_DISPOSED", "model has been unloaded");
+        return;
+      }
+      Engine::instance().start(
+          std::make_shared<Generation>(id, model, std::move(*shared_opts), std::move(sink), cancel));
+    });
+    return Napi::Number::New(env, id);
+  }
+
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    if (info.Length() > 0 && info[0].IsNumber()) Engine::instance().cancel(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Unload(const Napi::CallbackInfo& info) {
+    int h = handle_;
+    handle_ = 0;
+    return run_on_engine<bool>(
+        info.Env(),
+        [h] {
+          if (h > 0) Engine::instance().remove_model(h);
+          return true;
+        },
+        [](Napi::Env env, bool&) { return env.Undefined(); });
+  }
+
+  int handle_ = 0;
+};
+
+Napi::FunctionReference* NativeModel::constructor = nullptr;
+
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw make_js_error(env, "E_INVALID_ARG", "loadModel(options) expects an object");
+  auto o = info[0].As<Napi::Object>();
+  auto path = get_string(o, "path");
+  auto format = get_string(o, "format", "gguf");
+  std::vector<std::string> files;
+  auto fv = o.Get("files");
+  if (fv.IsArray()) {
+    auto arr = fv.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) files.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+  }
+  std::optional<DecoderConfig> cfg;
+  if (o.Get("config").IsObject()) cfg = config_from_js(o.Get("config").As<Napi::Object>());
+  int ctx = get_int(o, "contextLength", 0);
+  int chunk = get_int(o, "prefillChunkSize", 0);
+  return run_on_engine<LoadResult>(
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk); },
+      [](Napi::Env env, LoadResult& r) -> Napi::Value {
+        auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
+        auto info = config_to_js(env, r.config);
+        info.Set("contextLength", r.context_length);
+        info.Set("nbytes", double(r.nbytes));
+        obj.Set("info", info);
+        auto meta = Napi::Object::New(env);
+        for (auto& [k, v] : r.metadata) meta.Set(k, meta_to_js(env, v));
+        obj.Set("metadata", meta);
+        return obj;
+      });
+}
+
+} // namespace
+
+void InitModel(Napi::Env env, Napi::Object exports) {
+  NativeModel::Init(env, exports);
+  exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+}
+
+} // namespace pocket

@@ -1,0 +1,56 @@
+// Fast CPU quantized matmul (MLX affine quantization) as a custom MLX primitive.
+//
+//   y = pocket_qmm(x, w, scales, biases, group_size, bits)
+//
+// computes the same thing as
+//   mx::quantized_matmul(x, w, scales, biases, /*transpose=*/true, group_size, bits)
+// i.e. y[..., n] = sum_k x[..., k] * (q[n, k] * scales[n, k / gs] + biases[n, k / gs]).
+//
+// Fast path: CPU stream, x float32 [..., K], w uint32 [N, K * bits / 32],
+// scales/biases float32 [N, K / gs], bits in {4, 8}, gs in {32, 64}. Uses AVX2+FMA
+// when the CPU supports it (scalar fallback otherwise) and a small persistent thread
+// pool (POCKET_NUM_THREADS, default hardware_concurrency) splitting output columns.
+// Every other case falls back to mx::quantized_matmul.
+//
+// Determinism: each output element is summed in a fixed order that does not depend
+// on the thread count. Note M == 1 (decode) and M > 1 (prefill) use different
+// (equally accurate) summation orders, so the same row can differ in the last bits
+// between the two paths.
+#pragma once
+
+#include <cstdint>
+
+#include <mlx/mlx.h>
+
+namespace pocket {
+
+namespace mx = mlx::core;
+
+mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& scales,
+                     const mx::array& biases, int group_size, int bits,
+                     mx::StreamOrDevice s = {});
+
+// True if pocket_qmm would take the custom kernel for this configuration.
+bool pocket_qmm_supported(int group_size, int bits);
+
+namespace qmm {
+
+struct Args {
+  const float* x;       // [M, K] row-major
+  const uint32_t* w;    // [N, K * bits / 32]
+  const float* scales;  // [N, K / gs]
+  const float* biases;  // [N, K / gs]
+  float* y;             // [M, N]
+  int64_t M, N, K;
+  int gs, bits;
+};
+
+// Runs the kernel synchronously on the calling thread + the worker pool.
+void run(const Args& a);
+
+// Kernels (qmm_kernels.cpp). Work on output columns [n0, n1).
+bool cpu_has_avx2_fma();
+int num_threads();
+}  // namespace qmm
+
+}  // namespace pocket

@@ -1,0 +1,159 @@
+#include "sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <unordered_map>
+
+#include "errors.h"
+
+namespace pocket {
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+void check(bool ok, const char* param, const char* msg) {
+  if (!ok) throw invalid_arg(std::string(param) + ": " + msg);
+}
+
+} // namespace
+
+void validate_sampling(const SamplingParams& p, int vocab) {
+  check(std::isfinite(p.temperature) && p.temperature >= 0 && p.temperature <= 100, "temperature",
+        "must be between 0 and 100");
+  check(p.top_k >= 0, "top_k", "must be >= 0");
+  check(std::isfinite(p.top_p) && p.top_p > 0 && p.top_p <= 1, "top_p", "must be in (0, 1]");
+  check(std::isfinite(p.min_p) && p.min_p >= 0 && p.min_p <= 1, "min_p", "must be in [0, 1]");
+  check(std::isfinite(p.repetition_penalty) && p.repetition_penalty > 0, "repeat_penalty", "must be > 0");
+  check(std::isfinite(p.presence_penalty) && std::fabs(p.presence_penalty) <= 2, "presence_penalty",
+        "must be between -2 and 2");
+  check(std::isfinite(p.frequency_penalty) && std::fabs(p.frequency_penalty) <= 2, "frequency_penalty",
+        "must be between -2 and 2");
+  check(p.top_logprobs >= 0 && p.top_logprobs <= 20, "top_logprobs", "must be between 0 and 20");
+  for (auto& [tok, bias] : p.logit_bias) {
+    check(tok >= 0 && tok < vocab, "logit_bias", "token id out of vocabulary range");
+    check(std::isfinite(bias) && std::fabs(bias) <= 100, "logit_bias", "bias must be between -100 and 100");
+  }
+}
+
+void apply_penalties(std::vector<float>& logits, const SamplingParams& p, const std::vector<int>& context,
+                     const std::vector<int>& completion) {
+  for (auto& [tok, bias] : p.logit_bias) logits[tok] += bias;
+  if (p.repetition_penalty != 1.0f && p.repetition_context > 0) {
+    size_t start = context.size() > size_t(p.repetition_context) ? context.size() - p.repetition_context : 0;
+    std::vector<int> seen(context.begin() + start, context.end());
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (int t : seen) {
+      if (t < 0 || size_t(t) >= logits.size()) continue;
+      logits[t] = logits[t] > 0 ? logits[t] / p.repetition_penalty : logits[t] * p.repetition_penalty;
+    }
+  }
+  if (p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f) {
+    std::unordered_map<int, int> counts;
+    for (int t : completion) counts[t]++;
+    for (auto& [t, n] : counts) {
+      if (t < 0 || size_t(t) >= logits.size()) continue;
+      logits[t] -= p.presence_penalty + p.frequency_penalty * float(n);
+    }
+  }
+}
+
+int argmax(const std::vector<float>& logits) {
+  return int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+std::vector<std::pair<int, double>> candidate_distribution(const std::vector<float>& logits,
+                                                           const SamplingParams& p) {
+  if (p.temperature == 0.0f) return {};
+  int n = int(logits.size());
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  int k = (p.top_k > 0 && p.top_k < n) ? p.top_k : n;
+  // Sort by logit descending, ties by id, so truncation is deterministic.
+  auto by_logit = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  if (k < n) {
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), by_logit);
+    order.resize(k);
+  } else {
+    std::sort(order.begin(), order.end(), by_logit);
+  }
+  double maxl = logits[order[0]] / p.temperature;
+  std::vector<double> probs(order.size());
+  double sum = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    probs[i] = std::exp(double(logits[order[i]]) / p.temperature - maxl);
+    sum += probs[i];
+  }
+  for (auto& x : probs) x /= sum;
+  size_t keep = order.size();
+  if (p.top_p < 1.0f) {
+    double cum = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      cum += probs[i];
+      if (cum >= p.top_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  if (p.min_p > 0.0f) {
+    double floor = probs[0] * p.min_p;
+    size_t i = 1;
+    while (i < keep && probs[i] >= floor) ++i;
+    keep = i;
+  }
+  std::vector<std::pair<int, double>> out;
+  double kept = 0;
+  for (size_t i = 0; i < keep; ++i) kept += probs[i];
+  for (size_t i = 0; i < keep; ++i) out.emplace_back(order[i], probs[i] / kept);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+double counter_uniform(uint64_t seed, uint64_t position) {
+  uint64_t x = splitmix64(seed ^ splitmix64(position + 0x632BE59BD9B4E019ull));
+  return double(x >> 11) * (1.0 / 9007199254740992.0);
+}
+
+SampleResult sample_token(const std::vector<float>& logits, const SamplingParams& p, uint64_t position) {
+  SampleResult r;
+  if (p.temperature == 0.0f) {
+    r.token = argmax(logits);
+  } else {
+    auto dist = candidate_distribution(logits, p);
+    double u = counter_uniform(p.seed, position);
+    double cum = 0;
+    r.token = dist.back().first;
+    for (auto& [tok, prob] : dist) {
+      cum += prob;
+      if (u < cum) {
+        r.token = tok;
+        break;
+      }
+    }
+  }
+  // Log-softmax of the processed logits for logprobs.
+  float maxl = *std::max_element(logits.begin(), logits.end());
+  double lse = 0;
+  for (float l : logits) lse += std::exp(double(l - maxl));
+  double log_z = maxl + std::log(lse);
+  r.logprob = float(logits[r.token] - log_z);
+  if (p.top_logprobs > 0) {
+    int k = std::min<int>(p.top_logprobs, int(logits.size()));
+    std::vector<int> idx(logits.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                      [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    for (int i = 0; i < k; ++i) r.top.emplace_back(idx[i], float(logits[idx[i]] - log_z));
+  }
+  return r;
+}
+
+} // namespace pocket

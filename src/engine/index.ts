@@ -1,0 +1,30 @@
+// The engine's public surface.
+export { loadModel } from './loadModel.ts'
+export type { LoadModelParameters, LoadModelReturnType } from './loadModel.ts'
+export { Model } from './model.ts'
+export type { GenerationStream } from './generationStream.ts'
+export { native } from './native.ts'
+export {
+  BaseError,
+  ChatTemplateError,
+  ContextOverflowError,
+  EngineError,
+  InvalidOptionError,
+  ModelDisposedError,
+  ModelLoadError,
+  UnsupportedModelError,
+} from './errors.ts'
+export type {
+  ChatMessage,
+  ContentPart,
+  GenerateOptions,
+  GenerationChunk,
+  GenerationStats,
+  LoadModelOptions,
+  ModelInfo,
+  ModelType,
+  SamplingOptions,
+  StopReason,
+  TokenLogprob,
+  ToolCall,
+} from './types.ts'

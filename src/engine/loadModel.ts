@@ -1,0 +1,116 @@
+// Loads a model from a path: a .gguf file, or a Hugging Face folder with
+// config.json + *.safetensors (+ tokenizer.json).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { ChatTemplate } from './chatTemplate.ts'
+import { decoderConfigFromHf } from './decoderConfig.ts'
+import { ModelLoadError } from './errors.ts'
+import { Model } from './model.ts'
+import { native } from './native.ts'
+import { TextTokenizer } from './tokenizer.ts'
+import { toEngineError } from './toEngineError.ts'
+import type { LoadModelOptions, ModelInfo } from './types.ts'
+
+const GGUF_FILE_TYPES: Record<number, string> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 32: 'BF16',
+}
+
+export type LoadModelParameters = LoadModelOptions
+export type LoadModelReturnType = Model
+
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  if (!existsSync(path)) throw new ModelLoadError(path, { details: 'no such file or directory' })
+  const stat = statSync(path)
+  const dir = stat.isDirectory() ? path : dirname(path)
+  if (stat.isFile() && !path.endsWith('.safetensors')) return loadGguf(path, options)
+  return loadSafetensors(dir, options)
+}
+
+async function loadGguf(path: string, options: LoadModelOptions): Promise<Model> {
+  let nm
+  try {
+    nm = await native().loadModel({
+      path,
+      format: 'gguf',
+      contextLength: options.contextLength,
+      prefillChunkSize: options.prefillChunkSize,
+    })
+  } catch (e) {
+    throw toEngineError(e, path)
+  }
+  try {
+    const meta = nm.metadata
+    const tokenizer = TextTokenizer.fromGguf(meta, path)
+    const template = new ChatTemplate(meta['tokenizer.chat_template'] as string | undefined)
+    const fileType = meta['general.file_type']
+    const info: ModelInfo = {
+      path,
+      format: 'gguf',
+      type: 'llm',
+      architecture: nm.info.architecture,
+      contextLength: nm.info.contextLength,
+      vocabSize: nm.info.vocabSize,
+      hiddenSize: nm.info.hiddenSize,
+      numLayers: nm.info.numLayers,
+      quantization: typeof fileType === 'number' ? (GGUF_FILE_TYPES[fileType] ?? `type ${fileType}`) : 'unknown',
+      sizeBytes: statSync(path).size,
+    }
+    return new Model({ native: nm, info, tokenizer, template })
+  } catch (e) {
+    await nm.unload()
+    throw e
+  }
+}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'))
+  } catch (cause) {
+    throw new ModelLoadError(dirname(path), { details: `cannot read ${basename(path)}`, cause })
+  }
+}
+
+async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<Model> {
+  const config = readJson(join(dir, 'config.json'))
+  const decoder = decoderConfigFromHf(config)
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort()
+    .map((f) => join(dir, f))
+  if (files.length === 0) throw new ModelLoadError(dir, { details: 'no .safetensors files' })
+  let templateSource: string | undefined
+  if (existsSync(join(dir, 'tokenizer_config.json'))) {
+    const tc = readJson(join(dir, 'tokenizer_config.json'))
+    if (typeof tc.chat_template === 'string') templateSource = tc.chat_template
+  }
+  if (existsSync(join(dir, 'chat_template.jinja')))
+    templateSource = readFileSync(join(dir, 'chat_template.jinja'), 'utf8')
+  const tokenizer = TextTokenizer.fromDirectory(dir, decoder.eosIds)
+  const template = new ChatTemplate(templateSource)
+  let nm
+  try {
+    nm = await native().loadModel({
+      path: dir,
+      format: 'safetensors',
+      files,
+      config: decoder,
+      contextLength: options.contextLength,
+      prefillChunkSize: options.prefillChunkSize,
+    })
+  } catch (e) {
+    throw toEngineError(e, dir)
+  }
+  const info: ModelInfo = {
+    path: dir,
+    format: 'safetensors',
+    type: 'llm',
+    architecture: decoder.architecture,
+    contextLength: nm.info.contextLength,
+    vocabSize: decoder.vocabSize,
+    hiddenSize: decoder.hiddenSize,
+    numLayers: decoder.numLayers,
+    quantization: decoder.quantBits ? `${decoder.quantBits}bit` : String(config.torch_dtype ?? 'float32'),
+    sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+  }
+  return new Model({ native: nm, info, tokenizer, template })
+}

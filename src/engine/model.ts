@@ -1,0 +1,113 @@
+// A loaded model: tokenizer + chat template in TS, weights and the decode
+// loop in the native engine. Dispose it (or `await using`) to free memory.
+import { ChatTemplate } from './chatTemplate.ts'
+import { ContextOverflowError, ModelDisposedError } from './errors.ts'
+import { type GenerationStream, startGeneration } from './generationStream.ts'
+import type { NativeModel } from './native.ts'
+import type { TextTokenizer } from './tokenizer.ts'
+import { toNativeRequest } from './toNativeRequest.ts'
+import type { ChatMessage, GenerateOptions, ModelInfo } from './types.ts'
+
+export class Model {
+  readonly info: ModelInfo
+  readonly tokenizer: TextTokenizer
+  readonly template: ChatTemplate
+  #native: NativeModel | undefined
+  #active = 0
+
+  constructor(params: {
+    native: NativeModel
+    info: ModelInfo
+    tokenizer: TextTokenizer
+    template: ChatTemplate
+  }) {
+    this.#native = params.native
+    this.info = params.info
+    this.tokenizer = params.tokenizer
+    this.template = params.template
+  }
+
+  /** Number of generations currently running on this model. */
+  get activeGenerations(): number {
+    return this.#active
+  }
+
+  get disposed(): boolean {
+    return this.#native === undefined
+  }
+
+  tokenize(text: string): number[] {
+    return this.tokenizer.encode(text, { addSpecial: true })
+  }
+
+  detokenize(ids: number[]): string {
+    return this.tokenizer.decode(ids)
+  }
+
+  applyChatTemplate(
+    messages: ChatMessage[],
+    opts: { addGenerationPrompt?: boolean; tools?: unknown[]; extra?: Record<string, unknown> } = {},
+  ): string {
+    return this.template.render(messages, {
+      ...opts,
+      bosToken: this.tokenizer.special.bosToken,
+      eosToken: this.tokenizer.special.eosToken,
+    })
+  }
+
+  /** Prompt token ids for a raw string or a chat (through the template). */
+  promptTokens(input: string | ChatMessage[], options: GenerateOptions = {}): number[] {
+    if (typeof input === 'string' && options.raw) return this.tokenize(input)
+    const messages: ChatMessage[] =
+      typeof input === 'string' ? [{ role: 'user', content: input }] : input
+    const text = this.applyChatTemplate(messages, {
+      extra: options.templateContext,
+    })
+    return this.tokenizer.encode(text)
+  }
+
+  /** Streams the completion as text chunks; `.result` gives the stats. */
+  generate(input: string | ChatMessage[], options: GenerateOptions = {}): GenerationStream {
+    const native = this.#native
+    if (!native) throw new ModelDisposedError()
+    const tokens = this.promptTokens(input, options)
+    if (tokens.length >= this.info.contextLength)
+      throw new ContextOverflowError(tokens.length, this.info.contextLength)
+    const request = toNativeRequest(tokens, options, this.tokenizer.special.eosIds)
+    this.#active++
+    return startGeneration({
+      model: native,
+      tokenizer: this.tokenizer,
+      start: (onEvent) => native.generate(request, onEvent),
+      stop: options.stop,
+      signal: options.signal,
+      logprobs: options.logprobs,
+      onFinish: () => {
+        this.#active--
+      },
+    })
+  }
+
+  /** Convenience: the whole completion as one string. */
+  async complete(input: string | ChatMessage[], options: GenerateOptions = {}): Promise<string> {
+    let text = ''
+    for await (const chunk of this.generate(input, options)) text += chunk.text
+    return text
+  }
+
+  /** The native handle, for engine-level features (audits, commitments). */
+  get native(): NativeModel {
+    if (!this.#native) throw new ModelDisposedError()
+    return this.#native
+  }
+
+  async dispose(): Promise<void> {
+    const native = this.#native
+    this.#native = undefined
+    if (native) await native.unload()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose()
+  }
+}

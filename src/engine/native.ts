@@ -1,0 +1,142 @@
+// Loads the native addon and states its surface. The binding is hand-written
+// C++ (native/src/*.cpp); this file is its TypeScript declaration.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { EngineError } from './errors.ts'
+
+export type NativeDecoderConfig = {
+  architecture: string
+  hiddenSize: number
+  numLayers: number
+  numHeads: number
+  numKvHeads: number
+  headDim: number
+  intermediateSize: number
+  vocabSize: number
+  contextLength?: number
+  rmsEps?: number
+  ropeTheta: number
+  ropeTraditional: boolean
+  ropeScaling?: {
+    type: string
+    factor?: number
+    lowFreqFactor?: number
+    highFreqFactor?: number
+    originalMaxPositionEmbeddings?: number
+  }
+  qkNorm?: boolean
+  eosIds: number[]
+  bosId: number
+  quantBits?: number
+  quantGroup?: number
+}
+
+export type NativeModelInfo = NativeDecoderConfig & {
+  contextLength: number
+  nbytes: number
+  tieEmbeddings: boolean
+}
+
+export type NativeMetadataValue = string | number | string[] | Float64Array
+
+export type NativeGenerateRequest = {
+  tokens: Int32Array
+  temperature?: number
+  topK?: number
+  topP?: number
+  minP?: number
+  repetitionPenalty?: number
+  repetitionContextSize?: number
+  presencePenalty?: number
+  frequencyPenalty?: number
+  logitBias?: [number, number][]
+  seed?: number
+  maxTokens?: number
+  stopTokenIds?: number[]
+  verified?: boolean
+  promptCache?: boolean
+  logprobs?: boolean
+  topLogprobs?: number
+  commitTopK?: number
+}
+
+export type NativeCommitment = {
+  index: number
+  indices: Int32Array
+  values: Float32Array
+}
+
+export type NativeStats = {
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+  timeToFirstTokenMs: number
+  promptTokensPerSecond: number
+  tokensPerSecond: number
+  totalTimeMs: number
+  stopReason: 'eos' | 'maxTokens' | 'contextFull' | 'cancelled'
+  stopToken: number
+  seed: number
+  commitments: NativeCommitment[]
+}
+
+export type NativeEvent =
+  | { type: 'token'; token: number; logprob: number; top?: [number, number][] }
+  | { type: 'done'; stats: NativeStats }
+  | { type: 'error'; error: Error & { code?: string } }
+
+export interface NativeModel {
+  readonly info: NativeModelInfo
+  readonly metadata: Record<string, NativeMetadataValue>
+  generate(req: NativeGenerateRequest, onEvent: (e: NativeEvent) => void): number
+  cancel(requestId: number): void
+  unload(): Promise<void>
+}
+
+export type NativeLoadOptions = {
+  path: string
+  format: 'gguf' | 'safetensors'
+  files?: string[]
+  config?: NativeDecoderConfig
+  contextLength?: number
+  prefillChunkSize?: number
+}
+
+export type NativeBinding = {
+  mlxVersion: string
+  loadModel(options: NativeLoadOptions): Promise<NativeModel>
+  memoryStats(): Promise<{
+    activeBytes: number
+    peakBytes: number
+    cacheBytes: number
+    limitBytes: number
+  }>
+  setMemoryLimits(limits: {
+    memoryLimitBytes?: number
+    cacheLimitBytes?: number
+  }): Promise<void>
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+let binding: NativeBinding | undefined
+
+/** The addon, loaded once. POCKET_NATIVE_ADDON overrides its path. */
+export function native(): NativeBinding {
+  if (binding) return binding
+  const path =
+    process.env.POCKET_NATIVE_ADDON ??
+    join(root, 'native', 'build', 'pocket_engine.node')
+  if (!existsSync(path))
+    throw new EngineError('The native engine is not built.', {
+      details: `${path} is missing; run \`npm install\` (or \`npm run build:native\`).`,
+    })
+  binding = createRequire(import.meta.url)(path) as NativeBinding
+  return binding
+}
+
+/** Turns an error from the addon into the engine's error tree. */
+export function nativeErrorCode(error: unknown): string | undefined {
+  return (error as { code?: string })?.code
+}
