@@ -112,6 +112,7 @@ export function startGeneration(p: StartGenerationParameters): GenerationStream 
       stopReason,
       ...(stopString !== undefined ? { stopString } : {}),
       tokenIds,
+      seed: s.seed - 1, // the addon reserves 0 for "unseeded"
       native: s,
     })
     wake()

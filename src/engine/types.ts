@@ -84,6 +84,8 @@ export type GenerationStats = {
   stopString?: string
   /** All completion token ids, in order (used by receipts). */
   tokenIds: number[]
+  /** The sampling seed used (drawn at random when none was given). */
+  seed: number
 }
 
 export type ModelType = 'llm' | 'embeddings' | 'vlm'
