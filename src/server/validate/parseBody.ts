@@ -11,15 +11,21 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (result.success) return result.data
   const issue = result.error.issues[0]
   const param = issue ? formatPath(issue.path) : null
-  const message = issue?.code === 'invalid_type' && issue.input === undefined
+  const missing = issue?.code === 'invalid_type' && valueAt(body, issue.path) === undefined
+  const message = missing
     ? `Missing required parameter: '${param}'.`
     : `Invalid '${param}': ${issue?.message ?? 'invalid value'}.`
-  const code = issue?.input === undefined ? 'missing_required_parameter' : 'invalid_value'
-  throw new InvalidRequestError(message, param, code)
+  throw new InvalidRequestError(message, param, missing ? 'missing_required_parameter' : 'invalid_value')
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join('')
+}
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let v = body
+  for (const key of path) v = v == null ? undefined : (v as Record<PropertyKey, unknown>)[key]
+  return v
 }

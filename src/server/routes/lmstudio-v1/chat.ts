@@ -87,7 +87,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
     const id = gen.lease.identifier
     if (b.stream && gen.lease.loadTimeMs != null) {
       sse.event('model_load.progress', { type: 'model_load.progress', model_instance_id: id, progress: 1 })
-      sse.event('model_load.end', { type: 'model_load.end', model_instance_id: id, load_time_seconds: gen.lease.loadTimeMs / 1000 })
+      sse.event('model_load.end', { type: 'model_load.end', model_instance_id: id, load_time_seconds: Math.round(gen.lease.loadTimeMs) / 1000 })
     }
     open(id)
     const result = (text: string, stats: GenerationStats | null) => {
