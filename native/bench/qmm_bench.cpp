@@ -1,0 +1,153 @@
+// Correctness + speed check for pocket_qmm against mx::quantized_matmul.
+//
+// Build (from the repo root):
+//   MLX=~/.cache/pocketcloudmlx/mlx/0.32.4/mlx
+//   g++ -std=c++20 -O2 -I$MLX/include -Inative/src native/bench/qmm_bench.cpp
+//       native/src/qmm.cpp native/src/qmm_kernels.cpp -L$MLX/lib -lmlx
+//       -Wl,-rpath,$MLX/lib -lpthread -o /tmp/qmm_bench
+// Run:  /tmp/qmm_bench [--quick]        (POCKET_NUM_THREADS=1|2 to pin threads,
+//                                         POCKET_QMM_SCALAR=1 forces the scalar path)
+// Prints per shape/M: max |ours - ref| / max |ref|, ms for both, and an output hash
+// (compare hashes across POCKET_NUM_THREADS values to check thread-independence).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "qmm.h"
+
+namespace mx = mlx::core;
+using pocket::pocket_qmm;
+
+static double time_ms(const std::function<mx::array()>& f, double budget_ms = 300) {
+  mx::eval(f());  // warm-up
+  int reps = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  double el = 0;
+  do {
+    mx::eval(f());
+    ++reps;
+    el = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  } while (el < budget_ms && reps < 500);
+  return el / reps;
+}
+
+static uint64_t hash(const mx::array& a) {
+  const float* p = a.data<float>();
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < a.size(); ++i) {
+    uint32_t u;
+    std::memcpy(&u, p + i, 4);
+    h = (h ^ u) * 1099511628211ull;
+  }
+  return h;
+}
+
+static double rel_err(const mx::array& ours, const mx::array& ref) {
+  auto d = mx::max(mx::abs(mx::subtract(ours, ref)));
+  auto s = mx::max(mx::abs(ref));
+  mx::eval(d, s);
+  return d.item<float>() / std::max(s.item<float>(), 1e-30f);
+}
+
+struct Q {
+  mx::array w, s, b;
+};
+static Q make_q(int N, int K, int gs, int bits) {
+  auto wf = mx::random::normal({N, K}, mx::float32);
+  auto q = mx::quantize(wf, gs, bits);
+  mx::eval(q);
+  return {q[0], q[1], q[2]};
+}
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  mx::random::seed(1234);
+  std::printf("threads=%d avx2+fma=%d\n", pocket::qmm::num_threads(),
+              int(pocket::qmm::cpu_has_avx2_fma()));
+  bool ok = true;
+  auto check = [&](const char* what, double err) {
+    bool pass = err < 1e-4;
+    ok = ok && pass;
+    std::printf("  %-44s rel err %.2e %s\n", what, err, pass ? "ok" : "FAIL");
+  };
+
+  // ---- correctness of the less common configurations and graph integration
+  std::printf("correctness:\n");
+  for (int bits : {4, 8})
+    for (int gs : {32, 64})
+      for (int M : {1, 3, 5, 33}) {
+        auto q = make_q(150, 448, gs, bits);
+        auto x = mx::random::normal({M, 448});
+        auto ref = mx::quantized_matmul(x, q.w, q.s, q.b, true, gs, bits);
+        auto y = pocket_qmm(x, q.w, q.s, q.b, gs, bits);
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "bits=%d gs=%d N=150 K=448 M=%d", bits, gs, M);
+        check(buf, rel_err(y, ref));
+      }
+  {
+    auto q = make_q(576, 576, 32, 4);
+    // batched 3-D x, non-contiguous x, lazy chain evaluated asynchronously in one graph
+    auto x3 = mx::random::normal({2, 5, 576});
+    check("3-D x [2,5,576]", rel_err(pocket_qmm(x3, q.w, q.s, q.b, 32, 4),
+                                      mx::quantized_matmul(x3, q.w, q.s, q.b, true, 32, 4)));
+    auto xt = mx::transpose(mx::random::normal({576, 9}));
+    check("non-contiguous x (transposed)",
+          rel_err(pocket_qmm(xt, q.w, q.s, q.b, 32, 4),
+                  mx::quantized_matmul(xt, q.w, q.s, q.b, true, 32, 4)));
+    auto ws = mx::slice(make_q(1152, 576, 32, 4).w, {0, 0}, {1152, 72}, {2, 1});
+    auto ss = mx::slice(make_q(1152, 576, 32, 4).s, {0, 0}, {1152, 18}, {2, 1});
+    check("non-contiguous w/scales (strided rows)",
+          rel_err(pocket_qmm(xt, ws, ss, q.b, 32, 4),
+                  mx::quantized_matmul(xt, ws, ss, q.b, true, 32, 4)));
+    auto x = mx::random::normal({4, 576});
+    auto h = x, r = x;
+    for (int i = 0; i < 6; ++i) {
+      h = mx::multiply(pocket_qmm(mx::sin(h), q.w, q.s, q.b, 32, 4), mx::array(0.05f));
+      r = mx::multiply(mx::quantized_matmul(mx::sin(r), q.w, q.s, q.b, true, 32, 4),
+                       mx::array(0.05f));
+    }
+    mx::async_eval({h});
+    check("6 chained lazy layers (async_eval)", rel_err(h, r));
+    auto y1 = pocket_qmm(x, q.w, q.s, q.b, 32, 4), y2 = pocket_qmm(x, q.w, q.s, q.b, 32, 4);
+    mx::eval(y1, y2);
+    bool same = hash(y1) == hash(y2);
+    ok = ok && same;
+    std::printf("  %-44s %s\n", "repeat is bit-identical", same ? "ok" : "FAIL");
+    auto q128 = make_q(64, 512, 128, 4);
+    auto x512 = mx::random::normal({3, 512});
+    auto fb = pocket_qmm(x512, q128.w, q128.s, q128.b, 128, 4);  // fallback path
+    check("gs=128 falls back to mx::quantized_matmul",
+          rel_err(fb, mx::quantized_matmul(x512, q128.w, q128.s, q128.b, true, 128, 4)));
+  }
+
+  // ---- speed
+  std::printf("\n%-12s %4s %10s %10s %8s %10s %18s\n", "shape NxK", "M", "ours ms", "mlx ms",
+              "speedup", "rel err", "hash");
+  const int shapes[][2] = {{576, 576}, {1536, 576}, {576, 1536}, {49152, 576}};
+  for (auto& sh : shapes) {
+    int N = sh[0], K = sh[1];
+    auto q = make_q(N, K, 32, 4);
+    for (int M : {1, 7, 32, 128}) {
+      if (quick && N == 49152 && M > 7) continue;
+      auto x = mx::random::normal({M, K});
+      mx::eval(x);
+      auto y = pocket_qmm(x, q.w, q.s, q.b, 32, 4);
+      auto ref = mx::quantized_matmul(x, q.w, q.s, q.b, true, 32, 4);
+      mx::eval(y, ref);
+      double err = rel_err(y, ref);
+      ok = ok && err < 1e-4;
+      double t_ours = time_ms([&] { return pocket_qmm(x, q.w, q.s, q.b, 32, 4); });
+      double budget = (N == 49152 && M >= 32) ? 1 : 300;  // mlx: a single rep is seconds
+      double t_ref = time_ms([&] { return mx::quantized_matmul(x, q.w, q.s, q.b, true, 32, 4); },
+                             budget);
+      std::printf("%5dx%-6d %4d %10.4f %10.3f %7.1fx %10.2e %018llx\n", N, K, M, t_ours, t_ref,
+                  t_ref / t_ours, err, (unsigned long long)hash(y));
+    }
+  }
+  std::printf("\n%s\n", ok ? "ALL OK" : "SOME CHECKS FAILED");
+  return ok ? 0 : 1;
+}

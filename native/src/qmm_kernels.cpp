@@ -1,0 +1,357 @@
+// Kernels + thread pool for pocket_qmm (see qmm.h). AVX2/FMA code lives in functions
+// with __attribute__((target("avx2,fma"))) and is only called after a runtime CPU
+// check, so the addon itself is built for the baseline ISA.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define POCKET_QMM_X86 1
+#endif
+
+#include "qmm.h"
+
+namespace pocket::qmm {
+namespace {
+
+inline void cpu_relax() {
+#ifdef POCKET_QMM_X86
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// ---------------------------------------------------------------- thread pool
+// Persistent pool: run(fn) calls fn(i) for i in [0, size()) with i == 0 on the caller.
+// Workers spin briefly after a job (decode issues many small matmuls back to back),
+// then sleep on a condition variable.
+class Pool {
+ public:
+  explicit Pool(int n) : n_(std::max(1, n)) {
+    const char* e = std::getenv("POCKET_QMM_SPIN_US");
+    spin_us_ = e ? std::atoi(e) : 100;
+    for (int i = 1; i < n_; ++i) workers_.emplace_back([this, i] { loop(i); });
+  }
+  int size() const { return n_; }
+
+  void run(const std::function<void(int)>& fn) {
+    if (n_ == 1) return fn(0);
+    std::lock_guard<std::mutex> submit(submit_mu_);
+    job_ = &fn;
+    pending_.store(n_ - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    fn(0);
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins)
+      if (spins < 4096) cpu_relax(); else std::this_thread::yield();
+    job_ = nullptr;
+  }
+
+ private:
+  void loop(int idx) {
+    uint64_t seen = 0;
+    for (;;) {
+      auto t0 = std::chrono::steady_clock::now();
+      uint64_t g;
+      for (int spins = 0; (g = gen_.load(std::memory_order_acquire)) == seen; ++spins) {
+        if ((spins & 63) == 63 && std::chrono::steady_clock::now() - t0 >
+                                      std::chrono::microseconds(spin_us_)) {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen; });
+        } else {
+          cpu_relax();
+        }
+      }
+      seen = g;
+      (*job_)(idx);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  int n_;
+  int spin_us_;
+  std::vector<std::thread> workers_;
+  std::mutex submit_mu_, mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> pending_{0};
+  const std::function<void(int)>* job_ = nullptr;
+};
+
+Pool& pool() {
+  // Leaked on purpose: workers must outlive static destruction (Node exits with
+  // them blocked on the condition variable).
+  static Pool* p = new Pool(num_threads());
+  return *p;
+}
+
+// ---------------------------------------------------------------- scalar path
+inline uint32_t qval(const uint32_t* wr, int64_t k, int bits) {
+  const int per = 32 / bits;
+  return (wr[k / per] >> (bits * (k % per))) & ((1u << bits) - 1);
+}
+
+void scalar_cols(const Args& a, int64_t n0, int64_t n1) {
+  const int64_t G = a.K / a.gs, rw = a.K * a.bits / 32;
+  for (int64_t n = n0; n < n1; ++n) {
+    const uint32_t* wr = a.w + n * rw;
+    for (int64_t m = 0; m < a.M; ++m) {
+      const float* x = a.x + m * a.K;
+      float acc = 0.f;
+      for (int64_t g = 0; g < G; ++g) {
+        float d = 0.f, sx = 0.f;
+        for (int64_t k = g * a.gs; k < (g + 1) * a.gs; ++k) {
+          d += float(qval(wr, k, a.bits)) * x[k];
+          sx += x[k];
+        }
+        acc += d * a.scales[n * G + g] + sx * a.biases[n * G + g];
+      }
+      a.y[m * a.N + n] = acc;
+    }
+  }
+}
+
+#ifdef POCKET_QMM_X86
+// ---------------------------------------------------------------- AVX2 path
+// 4-bit layout: a 32-element chunk is 16 bytes; byte i holds elements 2i (low
+// nibble) and 2i+1 (high nibble). We never interleave nibbles: instead x is permuted
+// once per call so that chunk position p holds x[perm(p)], matching the order
+// [lo bytes 0-7 | lo bytes 8-15 | hi bytes 0-7 | hi bytes 8-15].
+inline int perm4(int p) { return ((p >> 3) & 1) * 16 + 2 * (p & 7) + (p >> 4); }
+
+#define AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
+
+AVX2 float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+AVX2 __m256 u8x8_to_ps(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); }
+
+// Loads the 32 quantized values of chunk `c` (4 x 8 floats, in the chunk's x order).
+template <int BITS>
+AVX2 void load_chunk(const uint8_t* p, __m256 q[4]) {
+  if constexpr (BITS == 4) {
+    const __m128i m = _mm_set1_epi8(0x0F);
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i lo = _mm_and_si128(v, m), hi = _mm_and_si128(_mm_srli_epi16(v, 4), m);
+    q[0] = u8x8_to_ps(lo);
+    q[1] = u8x8_to_ps(_mm_unpackhi_epi64(lo, lo));
+    q[2] = u8x8_to_ps(hi);
+    q[3] = u8x8_to_ps(_mm_unpackhi_epi64(hi, hi));
+  } else {
+    for (int i = 0; i < 4; ++i)
+      q[i] = u8x8_to_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * i)));
+  }
+}
+
+// M == 1: y[n] = sum_g s[n,g] * dot(q[n,g,:], x[g,:]) + sum_g b[n,g] * xsum[g].
+template <int BITS, int GS>
+__attribute__((target("avx2,fma"))) void gemv_avx2(const Args& a, const float* xp,
+                                                   const float* xsum, int64_t n0,
+                                                   int64_t n1) {
+  const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
+  constexpr int CB = 32 * BITS / 8;  // bytes per 32-element chunk
+  for (int64_t n = n0; n < n1; ++n) {
+    const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
+    const float* sr = a.scales + n * G;
+    const float* br = a.biases + n * G;
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t g = 0; g < G; ++g) {
+      __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+      for (int c = 0; c < GS / 32; ++c) {
+        __m256 q[4];
+        load_chunk<BITS>(wr + (g * GS / 32 + c) * CB, q);
+        const float* xc = xp + g * GS + c * 32;
+        d0 = _mm256_fmadd_ps(q[0], _mm256_loadu_ps(xc), d0);
+        d1 = _mm256_fmadd_ps(q[1], _mm256_loadu_ps(xc + 8), d1);
+        d0 = _mm256_fmadd_ps(q[2], _mm256_loadu_ps(xc + 16), d0);
+        d1 = _mm256_fmadd_ps(q[3], _mm256_loadu_ps(xc + 24), d1);
+      }
+      acc[g & 1] = _mm256_fmadd_ps(_mm256_add_ps(d0, d1), _mm256_set1_ps(sr[g]), acc[g & 1]);
+    }
+    __m256 bv = _mm256_setzero_ps();
+    int64_t g = 0;
+    for (; g + 8 <= G; g += 8)
+      bv = _mm256_fmadd_ps(_mm256_loadu_ps(br + g), _mm256_loadu_ps(xsum + g), bv);
+    float bs = hsum8(bv);
+    for (; g < G; ++g) bs += br[g] * xsum[g];
+    a.y[n] = hsum8(_mm256_add_ps(acc[0], acc[1])) + bs;
+  }
+}
+
+// Dequantizes rows [n0, n0 + nr) into wd (row stride K, chunk order as for x).
+template <int BITS, int GS>
+AVX2 void dequant_rows(const Args& a, int64_t n0, int64_t nr, float* wd) {
+  const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
+  constexpr int CB = 32 * BITS / 8;
+  for (int64_t r = 0; r < nr; ++r) {
+    const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + (n0 + r) * rb;
+    for (int64_t g = 0; g < G; ++g) {
+      const __m256 s = _mm256_set1_ps(a.scales[(n0 + r) * G + g]);
+      const __m256 b = _mm256_set1_ps(a.biases[(n0 + r) * G + g]);
+      for (int c = 0; c < GS / 32; ++c) {
+        __m256 q[4];
+        load_chunk<BITS>(wr + (g * GS / 32 + c) * CB, q);
+        float* o = wd + r * K + g * GS + c * 32;
+        for (int i = 0; i < 4; ++i) _mm256_storeu_ps(o + 8 * i, _mm256_fmadd_ps(q[i], s, b));
+      }
+    }
+  }
+}
+
+// MR x NR register block: y[i, j] = dot(x_i, w_j) over K (8 lanes, then hsum8), so
+// every output element is summed in the same order whatever the block shape.
+template <int MR, int NR>
+AVX2 void micro(const float* x, const float* w, int64_t K, float* y, int64_t ldy) {
+  __m256 acc[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K; k += 8) {
+    __m256 wv[NR];
+    for (int j = 0; j < NR; ++j) wv[j] = _mm256_loadu_ps(w + j * K + k);
+    for (int i = 0; i < MR; ++i) {
+      const __m256 xv = _mm256_loadu_ps(x + i * K + k);
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) y[i * ldy + j] = hsum8(acc[i][j]);
+}
+
+template <int MR>
+AVX2 void micro_nr(int nr, const float* x, const float* w, int64_t K, float* y, int64_t ldy) {
+  if (nr == 3) micro<MR, 3>(x, w, K, y, ldy);
+  else if (nr == 2) micro<MR, 2>(x, w, K, y, ldy);
+  else micro<MR, 1>(x, w, K, y, ldy);
+}
+
+constexpr int kMR = 4, kNR = 3;
+
+// M > 1: dequantize a tile of weight rows once, then a small GEMM over all x rows.
+template <int BITS, int GS>
+__attribute__((target("avx2,fma"))) void gemm_tile_avx2(const Args& a, const float* xp,
+                                                        int64_t n0, int64_t nr, float* wd) {
+  dequant_rows<BITS, GS>(a, n0, nr, wd);
+  const int64_t K = a.K, M = a.M;
+  for (int64_t m = 0; m < M; m += kMR) {
+    const int mr = int(std::min<int64_t>(kMR, M - m));
+    for (int64_t r = 0; r < nr; r += kNR) {
+      const int nn = int(std::min<int64_t>(kNR, nr - r));
+      const float* x = xp + m * K;
+      const float* w = wd + r * K;
+      float* y = a.y + m * a.N + n0 + r;
+      switch (mr) {
+        case 4: micro_nr<4>(nn, x, w, K, y, a.N); break;
+        case 3: micro_nr<3>(nn, x, w, K, y, a.N); break;
+        case 2: micro_nr<2>(nn, x, w, K, y, a.N); break;
+        default: micro_nr<1>(nn, x, w, K, y, a.N); break;
+      }
+    }
+  }
+}
+
+using GemvFn = void (*)(const Args&, const float*, const float*, int64_t, int64_t);
+using TileFn = void (*)(const Args&, const float*, int64_t, int64_t, float*);
+
+template <int BITS, int GS>
+void run_avx2(const Args& a, Pool& p, int nthreads) {
+  const int64_t M = a.M, N = a.N, K = a.K;
+  // x in kernel order (permuted within 32-element chunks for 4-bit).
+  std::vector<float> xbuf;
+  const float* xp = a.x;
+  if (BITS == 4) {
+    xbuf.resize(size_t(M * K));
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t c = 0; c < K; c += 32)
+        for (int i = 0; i < 32; ++i) xbuf[m * K + c + i] = a.x[m * K + c + perm4(i)];
+    xp = xbuf.data();
+  }
+  std::atomic<int64_t> next{0};
+  if (M == 1) {
+    const int64_t G = K / GS;
+    std::vector<float> xsum(static_cast<size_t>(G));
+    for (int64_t g = 0; g < G; ++g) {
+      float s = 0.f;
+      for (int i = 0; i < GS; ++i) s += a.x[g * GS + i];
+      xsum[g] = s;
+    }
+    const int64_t chunk = 16;
+    auto work = [&](int) {
+      for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < N;)
+        gemv_avx2<BITS, GS>(a, xp, xsum.data(), n0, std::min(N, n0 + chunk));
+    };
+    if (nthreads > 1) p.run(work); else work(0);
+    return;
+  }
+  // Tile height: multiple of kNR, dequantized tile <= ~48 KB so it stays close by.
+  const int64_t nb = std::max<int64_t>(kNR, (48 * 1024 / (K * 4)) / kNR * kNR);
+  auto work = [&](int) {
+    thread_local std::vector<float> wd;
+    if (wd.size() < size_t(nb * K)) wd.resize(size_t(nb * K));
+    for (int64_t n0; (n0 = next.fetch_add(nb, std::memory_order_relaxed)) < N;)
+      gemm_tile_avx2<BITS, GS>(a, xp, n0, std::min(nb, N - n0), wd.data());
+  };
+  if (nthreads > 1) p.run(work); else work(0);
+}
+#endif  // POCKET_QMM_X86
+
+}  // namespace
+
+bool cpu_has_avx2_fma() {
+#ifdef POCKET_QMM_X86
+  static const bool ok = [] {
+    if (const char* e = std::getenv("POCKET_QMM_SCALAR"); e && *e == '1') return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
+
+int num_threads() {
+  static const int n = [] {
+    if (const char* e = std::getenv("POCKET_NUM_THREADS"); e && std::atoi(e) > 0)
+      return std::atoi(e);
+    return int(std::max(1u, std::thread::hardware_concurrency()));
+  }();
+  return n;
+}
+
+void run(const Args& a) {
+  Pool& p = pool();
+  // Tiny problems are not worth waking the workers.
+  const int nthreads = (a.M * a.N * a.K < (1 << 16)) ? 1 : p.size();
+#ifdef POCKET_QMM_X86
+  if (cpu_has_avx2_fma()) {
+    if (a.bits == 4 && a.gs == 32) return run_avx2<4, 32>(a, p, nthreads);
+    if (a.bits == 4 && a.gs == 64) return run_avx2<4, 64>(a, p, nthreads);
+    if (a.bits == 8 && a.gs == 32) return run_avx2<8, 32>(a, p, nthreads);
+    if (a.bits == 8 && a.gs == 64) return run_avx2<8, 64>(a, p, nthreads);
+  }
+#endif
+  std::atomic<int64_t> next{0};
+  auto work = [&](int) {
+    for (int64_t n0; (n0 = next.fetch_add(16, std::memory_order_relaxed)) < a.N;)
+      scalar_cols(a, n0, std::min<int64_t>(a.N, n0 + 16));
+  };
+  if (nthreads > 1) p.run(work); else work(0);
+}
+
+}  // namespace pocket::qmm
