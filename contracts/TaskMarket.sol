@@ -14,10 +14,12 @@ import {IDisputeSpan, Staking} from "./Staking.sol";
  * @notice Inference task market: requesters post tasks with $POCKET in escrow, staked nodes bid, the requester
  * assigns a bid, the node commits a receipt hash + output, anyone staked may challenge within the window
  * (jury in {JuryCourt}), otherwise the task finalizes: node paid, requester refunded, all pull-based.
- * @dev Storage keeps only what settlement needs (two slots per task, one per bid, the receipt hash); the task
- * spec (model digest, input, sampling params, seed) and the output live in events, which the indexer and
- * the auditors read. `Task.deadline` is the deadline of the current state: last bid/assign time (Posted),
- * commit deadline (Assigned), end of the challenge window (Committed).
+ * @dev Storage keeps only what settlement needs: one slot per task and one per bid. The task spec (model
+ * digest, input, sampling params, seed), the receipt hash and the output live in events, which the indexer,
+ * the node daemon and the auditors read. A task id carries its requester in the high 160 bits and a global
+ * sequence number in the low 96 bits (see {requesterOf}), which saves a storage slot per task.
+ * `Task.deadline` is the deadline of the current state: last bid/assign time (Posted), commit deadline
+ * (Assigned), end of the challenge window (Committed).
  */
 contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDisputeSpan {
     using SafeERC20 for IERC20;
@@ -54,7 +56,6 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
     }
 
     struct Task {
-        address requester;
         uint96 maxPrice; // escrowed at post
         uint64 deadline; // meaning depends on `state`, see the contract doc
         uint32 execWindow; // seconds the node has after assignment
@@ -86,7 +87,6 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
     uint256 private _taskCount;
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => Bid[MAX_BIDS]) private _bids;
-    mapping(uint256 taskId => bytes32) private _receipts;
 
     /// @notice Emitted when a task is posted; carries the full spec (it is not stored).
     event TaskPosted(
@@ -198,9 +198,9 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
                 || p.execWindow < MIN_WINDOW || p.execWindow > MAX_WINDOW
         ) revert TaskMarketInvalidDeadline(p.bidDeadline, p.execWindow);
         if (p.input.length > MAX_INLINE_BYTES) revert TaskMarketPayloadTooLarge(p.input.length, MAX_INLINE_BYTES);
-        taskId = ++_taskCount;
+        // cannot collide: the low 96 bits are a counter that never repeats
+        taskId = (uint256(uint160(msg.sender)) << 96) | ++_taskCount;
         _tasks[taskId] = Task({
-            requester: msg.sender,
             maxPrice: p.maxPrice,
             deadline: p.bidDeadline,
             execWindow: p.execWindow,
@@ -228,7 +228,7 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
     function assignTask(uint256 taskId, uint8 bidIndex) external {
         Task storage t = _tasks[taskId];
         _requireState(taskId, t, TaskState.Posted);
-        if (msg.sender != t.requester) revert TaskMarketUnauthorized(taskId, msg.sender);
+        if (msg.sender != requesterOf(taskId)) revert TaskMarketUnauthorized(taskId, msg.sender);
         if (block.timestamp > t.deadline) revert TaskMarketDeadlinePassed(taskId, t.deadline);
         uint8 bidCount = t.bidCount;
         if (bidIndex >= bidCount) revert TaskMarketInvalidBid(taskId, bidIndex);
@@ -248,11 +248,11 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
     function cancelTask(uint256 taskId) external {
         Task storage t = _tasks[taskId];
         _requireState(taskId, t, TaskState.Posted);
-        if (msg.sender != t.requester && block.timestamp <= t.deadline) {
+        if (msg.sender != requesterOf(taskId) && block.timestamp <= t.deadline) {
             revert TaskMarketUnauthorized(taskId, msg.sender);
         }
         t.state = TaskState.Cancelled;
-        _credit(t.requester, t.maxPrice);
+        _credit(requesterOf(taskId), t.maxPrice);
         emit TaskCancelled(taskId, t.maxPrice);
         Bid[MAX_BIDS] storage bids = _bids[taskId];
         for (uint256 i; i < t.bidCount; ++i) {
@@ -298,7 +298,6 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         if (receiptHash == bytes32(0)) revert TaskMarketInvalidReceipt(taskId);
         if (output.length > MAX_INLINE_BYTES) revert TaskMarketPayloadTooLarge(output.length, MAX_INLINE_BYTES);
         uint64 challengeDeadline = uint64(block.timestamp) + _params.challengeWindow;
-        _receipts[taskId] = receiptHash;
         t.state = TaskState.Committed;
         t.deadline = challengeDeadline;
         emit TaskCommitted(taskId, msg.sender, receiptHash, outputHash, challengeDeadline, output, outputURI);
@@ -311,12 +310,12 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         if (block.timestamp <= t.deadline) revert TaskMarketWindowOpen(taskId, t.deadline);
         Bid memory bid = _bids[taskId][t.assignedBid];
         t.state = TaskState.TimedOut;
-        _credit(t.requester, t.maxPrice);
+        _credit(requesterOf(taskId), t.maxPrice);
         _recordTimedOut(bid.node);
         _staking.unlock(bid.node, bid.price);
         // the slashed amount is only known after the call; the staking contract is trusted and sends to us
         uint96 slashed = _staking.slash(bid.node, bid.price, address(this));
-        _credit(t.requester, slashed);
+        _credit(requesterOf(taskId), slashed);
         emit TaskTimedOut(taskId, bid.node, t.maxPrice, slashed);
     }
 
@@ -375,7 +374,7 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         _staking.setDisputed(bid.node, false);
         if (verdict == Verdict.NodeSlashed) {
             t.state = TaskState.Slashed;
-            _credit(t.requester, t.maxPrice);
+            _credit(requesterOf(taskId), t.maxPrice);
             _recordSlashed(bid.node);
             _staking.unlock(bid.node, bid.price);
             Staking.NodeStake memory s = _staking.stakeOf(bid.node);
@@ -426,7 +425,7 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         return _params;
     }
 
-    /// @notice Number of tasks posted; task ids run from 1 to this.
+    /// @notice Number of tasks posted (the low 96 bits of the latest task id).
     function taskCount() external view returns (uint256) {
         return _taskCount;
     }
@@ -453,9 +452,9 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         return (b.node, b.price);
     }
 
-    /// @notice The receipt hash committed for `taskId` (zero before the commit).
-    function receiptOf(uint256 taskId) external view returns (bytes32) {
-        return _receipts[taskId];
+    /// @notice The requester of `taskId`, encoded in the id's high 160 bits.
+    function requesterOf(uint256 taskId) public pure returns (address) {
+        return address(uint160(taskId >> 96));
     }
 
     // ---------------------------------------------------------------- internals
@@ -466,7 +465,7 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         uint96 refund = t.maxPrice - bid.price;
         t.state = TaskState.Finalized;
         _recordCompleted(bid.node, bid.price);
-        _credit(t.requester, refund);
+        _credit(requesterOf(taskId), refund);
         emit TaskFinalized(taskId, bid.node, bid.price, refund);
         _staking.unlock(bid.node, bid.price);
     }

@@ -3367,25 +3367,6 @@ export const taskMarketAbi = [
     type: 'function',
   },
   {
-    inputs: [
-      {
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
-      },
-    ],
-    name: 'receiptOf',
-    outputs: [
-      {
-        internalType: 'bytes32',
-        name: '',
-        type: 'bytes32',
-      },
-    ],
-    stateMutability: 'view',
-    type: 'function',
-  },
-  {
     inputs: [],
     name: 'renounceOwnership',
     outputs: [],
@@ -3424,6 +3405,25 @@ export const taskMarketAbi = [
       },
     ],
     stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    name: 'requesterOf',
+    outputs: [
+      {
+        internalType: 'address',
+        name: '',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'pure',
     type: 'function',
   },
   {
@@ -3555,11 +3555,6 @@ export const taskMarketAbi = [
     outputs: [
       {
         components: [
-          {
-            internalType: 'address',
-            name: 'requester',
-            type: 'address',
-          },
           {
             internalType: 'uint96',
             name: 'maxPrice',

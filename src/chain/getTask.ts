@@ -1,6 +1,7 @@
 // Reads everything the node daemon needs about one task in a single call
-// batch: the task record, its bids, the assignment and the receipt hash.
-import type { Address, Hex } from 'viem'
+// batch: the task record, its requester, its bids and the assignment. The
+// receipt hash and output are not stored: read them from `TaskCommitted`.
+import type { Address } from 'viem'
 import { taskMarketAbi } from './abis.ts'
 import type { Deployment } from './deployment.ts'
 import type { ChainClients } from './getContracts.ts'
@@ -34,7 +35,6 @@ export type GetTaskReturnType = {
   bids: readonly { node: Address; price: bigint }[]
   assignedNode: Address | undefined
   price: bigint | undefined
-  receiptHash: Hex | undefined
 }
 
 /** Reads one task. */
@@ -44,7 +44,7 @@ export async function getTask(
 ): Promise<GetTaskReturnType> {
   const market = { address: addresses.TaskMarket, abi: taskMarketAbi } as const
   const args = [taskId] as const
-  const [task, bids, [node, price], receipt] = await Promise.all([
+  const [task, bids, [node, price], requester] = await Promise.all([
     clients.public.readContract({ ...market, functionName: 'taskOf', args }),
     clients.public.readContract({ ...market, functionName: 'bidsOf', args }),
     clients.public.readContract({
@@ -52,11 +52,15 @@ export async function getTask(
       functionName: 'assignmentOf',
       args,
     }),
-    clients.public.readContract({ ...market, functionName: 'receiptOf', args }),
+    clients.public.readContract({
+      ...market,
+      functionName: 'requesterOf',
+      args,
+    }),
   ])
   const zero = /^0x0*$/
   return {
-    requester: task.requester,
+    requester,
     maxPrice: task.maxPrice,
     deadline: BigInt(task.deadline),
     execWindow: task.execWindow,
@@ -64,6 +68,5 @@ export async function getTask(
     bids,
     assignedNode: zero.test(node) ? undefined : node,
     price: zero.test(node) ? undefined : price,
-    receiptHash: zero.test(receipt) ? undefined : receipt,
   }
 }
