@@ -54,6 +54,7 @@ export class ModelResidency {
   #reserved = new Set<string>()
   #pendingBytes = 0
   #disposals = new Set<Promise<void>>()
+  #tick = 0
 
   constructor(options: ModelResidencyOptions) {
     this.#catalogue = options.catalogue
@@ -201,6 +202,7 @@ export class ModelResidency {
         active: o.initialActive?.() ?? 0,
         loadedAt: now,
         lastUsedAt: now,
+        lruTick: ++this.#tick,
         loadTimeMs: performance.now() - started,
         timer: null,
         ttlDeadline: null,
@@ -222,7 +224,7 @@ export class ModelResidency {
     if (used + bytes <= budget) return
     const idle = [...this.#instances.values()]
       .filter((i) => i.active === 0)
-      .sort((a, b) => Number(b.jit) - Number(a.jit) || a.lastUsedAt - b.lastUsedAt)
+      .sort((a, b) => Number(b.jit) - Number(a.jit) || a.lruTick - b.lruTick)
     const victims: Instance[] = []
     for (const i of idle) {
       if (used + bytes <= budget) break
@@ -249,6 +251,7 @@ export class ModelResidency {
       released = true
       inst.active--
       inst.lastUsedAt = Date.now()
+      inst.lruTick = ++this.#tick
       if (inst.active > 0) return
       if (inst.removed) this.#track(inst.model.dispose())
       else if (inst.evictWhenIdle) void this.#unloadInstance(inst)

@@ -12,6 +12,8 @@ export type Instance = {
   active: number
   loadedAt: number
   lastUsedAt: number
+  /** Monotonic use counter: LRU order without clock ties. */
+  lruTick: number
   loadTimeMs: number
   timer: ReturnType<typeof setTimeout> | null
   ttlDeadline: number | null
