@@ -75,7 +75,7 @@ describe('LM Studio v1', () => {
     expect(first.body.stats).toMatchObject({ input_tokens: 43, total_output_tokens: 5, reasoning_output_tokens: 0 })
     expect(first.body.response_id).toMatch(/^resp_[0-9a-f]{48}$/)
     const second = await post('/api/v1/chat', { model: 'tiny-chat', input: 'What number?', previous_response_id: first.body.response_id })
-    const input = srv.loaded.at(-1)!.calls.at(-1)!.input as { role: string; content: string }[]
+    const input = srv.loaded[0]!.calls.at(-1)!.input as { role: string; content: string }[]
     expect(input.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user'])
     expect(second.body.stats.cached_tokens).toBeGreaterThan(30)
     const stateless = await post('/api/v1/chat', { model: 'tiny-chat', input: 'x', store: false })
