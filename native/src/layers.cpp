@@ -1,12 +1,16 @@
 #include "layers.h"
 
 #include "errors.h"
+#include "qmm.h"
 
 namespace pocket {
 
 mx::array Linear::operator()(const mx::array& x) const {
-  auto y = bits ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits)
-                : mx::matmul(x, mx::transpose(*weight));
+  // Quantized layers use our multi-threaded AVX2 kernel (MLX's CPU qmm is
+  // single-threaded); pocket_qmm falls back to mx::quantized_matmul itself.
+  auto y = bits && biases ? pocket_qmm(x, *weight, *scales, *biases, group, bits)
+           : bits         ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits)
+                          : mx::matmul(x, mx::transpose(*weight));
   if (bias) y = mx::add(y, *bias);
   return y;
 }

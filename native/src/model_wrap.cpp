@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "evaluate.h"
 #include "file_check.h"
 #include "generation.h"
 #include "js_bridge.h"
@@ -316,6 +317,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     auto fn = DefineClass(env, "NativeModel",
                           {InstanceMethod("generate", &NativeModel::Generate),
                            InstanceMethod("cancel", &NativeModel::Cancel),
+                           InstanceMethod("evaluate", &NativeModel::Evaluate),
                            InstanceMethod("unload", &NativeModel::Unload)});
     constructor = new Napi::FunctionReference(Napi::Persistent(fn));
     exports.Set("NativeModel", fn);
@@ -361,6 +363,52 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           std::make_shared<Generation>(id, model, std::move(*shared_opts), std::move(sink), cancel));
     });
     return Napi::Number::New(env, id);
+  }
+
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (handle_ <= 0) throw make_js_error(env, "E_DISPOSED", "model has been unloaded");
+    if (info.Length() < 1 || !info[0].IsObject())
+      throw make_js_error(env, "E_INVALID_ARG", "evaluate(options) expects an object");
+    auto o = info[0].As<Napi::Object>();
+    EvaluateOptions opts;
+    try {
+      opts.tokens = get_ints(o, "tokens");
+    } catch (const engine_error& e) {
+      throw make_js_error(env, e.code(), e.what());
+    }
+    opts.from = get_int(o, "from", 0);
+    opts.top_k = get_int(o, "topK", 5);
+    opts.full_logits = get_bool(o, "fullLogits", false);
+    opts.hidden = get_bool(o, "hidden", false);
+    int handle = handle_;
+    return run_on_engine<EvaluateResult>(
+        env,
+        [handle, opts] {
+          auto model = Engine::instance().model(handle);
+          if (!model) throw engine_error("E_DISPOSED", "model has been unloaded");
+          return evaluate_tokens(*model, opts);
+        },
+        [](Napi::Env env, EvaluateResult& r) -> Napi::Value {
+          auto out = Napi::Object::New(env);
+          auto f32 = [&](const std::vector<float>& v) {
+            auto a = Napi::Float32Array::New(env, v.size());
+            std::copy(v.begin(), v.end(), a.Data());
+            return a;
+          };
+          auto ids = Napi::Int32Array::New(env, r.top_ids.size());
+          std::copy(r.top_ids.begin(), r.top_ids.end(), ids.Data());
+          out.Set("rows", r.rows);
+          out.Set("vocabSize", r.vocab);
+          out.Set("hiddenSize", r.hidden_size);
+          out.Set("topK", r.top_k);
+          out.Set("topIds", ids);
+          out.Set("topLogits", f32(r.top_logits));
+          out.Set("logsumexp", f32(r.logsumexp));
+          if (!r.logits.empty()) out.Set("logits", f32(r.logits));
+          if (!r.hidden.empty()) out.Set("hidden", f32(r.hidden));
+          return out;
+        });
   }
 
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
