@@ -117,8 +117,9 @@ abstract contract MarketFixture is Test {
 
     function _vote(uint256 taskId, address juror, bool guilty) internal {
         bytes32 salt = keccak256(abi.encode(juror));
+        bytes32 commitment = market.voteCommitment(taskId, juror, guilty, salt);
         vm.prank(juror);
-        market.commitVote(taskId, market.voteCommitment(taskId, juror, guilty, salt));
+        market.commitVote(taskId, commitment);
     }
 
     function _reveal(uint256 taskId, address juror, bool guilty) internal {
