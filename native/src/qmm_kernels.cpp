@@ -131,6 +131,9 @@ void scalar_cols(const Args& a, int64_t n0, int64_t n1) {
 // [lo bytes 0-7 | lo bytes 8-15 | hi bytes 0-7 | hi bytes 8-15].
 inline int perm4(int p) { return ((p >> 3) & 1) * 16 + 2 * (p & 7) + (p >> 4); }
 
+#ifndef GEMV_R
+#define GEMV_R 4
+#endif
 #define AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
 
 AVX2 float hsum8(__m256 v) {
@@ -146,52 +149,78 @@ AVX2 __m256 u8x8_to_ps(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi
 template <int BITS>
 AVX2 void load_chunk(const uint8_t* p, __m256 q[4]) {
   if constexpr (BITS == 4) {
-    const __m128i m = _mm_set1_epi8(0x0F);
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    __m128i lo = _mm_and_si128(v, m), hi = _mm_and_si128(_mm_srli_epi16(v, 4), m);
-    q[0] = u8x8_to_ps(lo);
-    q[1] = u8x8_to_ps(_mm_unpackhi_epi64(lo, lo));
-    q[2] = u8x8_to_ps(hi);
-    q[3] = u8x8_to_ps(_mm_unpackhi_epi64(hi, hi));
+    // Widen bytes 0-7 / 8-15 to dwords (one shuffle each), then split the nibbles.
+    const __m256i m = _mm256_set1_epi32(0x0F);
+    const __m256i e0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    const __m256i e1 =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8)));
+    q[0] = _mm256_cvtepi32_ps(_mm256_and_si256(e0, m));
+    q[1] = _mm256_cvtepi32_ps(_mm256_and_si256(e1, m));
+    q[2] = _mm256_cvtepi32_ps(_mm256_srli_epi32(e0, 4));
+    q[3] = _mm256_cvtepi32_ps(_mm256_srli_epi32(e1, 4));
   } else {
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i)
       q[i] = u8x8_to_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * i)));
   }
 }
 
 // M == 1: y[n] = sum_g s[n,g] * dot(q[n,g,:], x[g,:]) + sum_g b[n,g] * xsum[g].
-template <int BITS, int GS>
-__attribute__((target("avx2,fma"))) void gemv_avx2(const Args& a, const float* xp,
-                                                   const float* xsum, int64_t n0,
-                                                   int64_t n1) {
+// R rows are processed together (shared x loads, independent dependency chains); the
+// per-row summation order does not depend on R.
+template <int BITS, int GS, int R>
+AVX2 void gemv_rows(const Args& a, const float* xp, const float* xsum, int64_t n) {
   const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
   constexpr int CB = 32 * BITS / 8;  // bytes per 32-element chunk
-  for (int64_t n = n0; n < n1; ++n) {
-    const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
-    const float* sr = a.scales + n * G;
-    const float* br = a.biases + n * G;
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int64_t g = 0; g < G; ++g) {
-      __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
-      for (int c = 0; c < GS / 32; ++c) {
+  const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
+  const float* sr = a.scales + n * G;
+  __m256 acc[R][2];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < G; ++g) {
+    __m256 d0[R], d1[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) d0[r] = d1[r] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+    for (int c = 0; c < GS / 32; ++c) {
+      const float* xc = xp + g * GS + c * 32;
+      const __m256 x0 = _mm256_loadu_ps(xc), x1 = _mm256_loadu_ps(xc + 8),
+                   x2 = _mm256_loadu_ps(xc + 16), x3 = _mm256_loadu_ps(xc + 24);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
         __m256 q[4];
-        load_chunk<BITS>(wr + (g * GS / 32 + c) * CB, q);
-        const float* xc = xp + g * GS + c * 32;
-        d0 = _mm256_fmadd_ps(q[0], _mm256_loadu_ps(xc), d0);
-        d1 = _mm256_fmadd_ps(q[1], _mm256_loadu_ps(xc + 8), d1);
-        d0 = _mm256_fmadd_ps(q[2], _mm256_loadu_ps(xc + 16), d0);
-        d1 = _mm256_fmadd_ps(q[3], _mm256_loadu_ps(xc + 24), d1);
+        load_chunk<BITS>(wr + r * rb + (g * GS / 32 + c) * CB, q);
+        d0[r] = _mm256_fmadd_ps(q[0], x0, d0[r]);
+        d1[r] = _mm256_fmadd_ps(q[1], x1, d1[r]);
+        d0[r] = _mm256_fmadd_ps(q[2], x2, d0[r]);
+        d1[r] = _mm256_fmadd_ps(q[3], x3, d1[r]);
       }
-      acc[g & 1] = _mm256_fmadd_ps(_mm256_add_ps(d0, d1), _mm256_set1_ps(sr[g]), acc[g & 1]);
     }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+      acc[r][g & 1] = _mm256_fmadd_ps(_mm256_add_ps(d0[r], d1[r]),
+                                      _mm256_set1_ps(sr[r * G + g]), acc[r][g & 1]);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+    const float* br = a.biases + (n + r) * G;
     __m256 bv = _mm256_setzero_ps();
     int64_t g = 0;
     for (; g + 8 <= G; g += 8)
       bv = _mm256_fmadd_ps(_mm256_loadu_ps(br + g), _mm256_loadu_ps(xsum + g), bv);
     float bs = hsum8(bv);
     for (; g < G; ++g) bs += br[g] * xsum[g];
-    a.y[n] = hsum8(_mm256_add_ps(acc[0], acc[1])) + bs;
+    a.y[n + r] = hsum8(_mm256_add_ps(acc[r][0], acc[r][1])) + bs;
   }
+}
+
+template <int BITS, int GS>
+__attribute__((target("avx2,fma"))) void gemv_avx2(const Args& a, const float* xp,
+                                                   const float* xsum, int64_t n0,
+                                                   int64_t n1) {
+  int64_t n = n0;
+  for (; n + GEMV_R <= n1; n += GEMV_R) gemv_rows<BITS, GS, GEMV_R>(a, xp, xsum, n);
+  for (; n < n1; ++n) gemv_rows<BITS, GS, 1>(a, xp, xsum, n);
 }
 
 // Dequantizes rows [n0, n0 + nr) into wd (row stride K, chunk order as for x).
@@ -208,6 +237,7 @@ AVX2 void dequant_rows(const Args& a, int64_t n0, int64_t nr, float* wd) {
         __m256 q[4];
         load_chunk<BITS>(wr + (g * GS / 32 + c) * CB, q);
         float* o = wd + r * K + g * GS + c * 32;
+#pragma GCC unroll 4
         for (int i = 0; i < 4; ++i) _mm256_storeu_ps(o + 8 * i, _mm256_fmadd_ps(q[i], s, b));
       }
     }
@@ -219,17 +249,24 @@ AVX2 void dequant_rows(const Args& a, int64_t n0, int64_t nr, float* wd) {
 template <int MR, int NR>
 AVX2 void micro(const float* x, const float* w, int64_t K, float* y, int64_t ldy) {
   __m256 acc[MR][NR];
+#pragma GCC unroll 4
   for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
   for (int64_t k = 0; k < K; k += 8) {
     __m256 wv[NR];
+#pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) wv[j] = _mm256_loadu_ps(w + j * K + k);
+#pragma GCC unroll 4
     for (int i = 0; i < MR; ++i) {
       const __m256 xv = _mm256_loadu_ps(x + i * K + k);
+#pragma GCC unroll 4
       for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
     }
   }
+#pragma GCC unroll 4
   for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) y[i * ldy + j] = hsum8(acc[i][j]);
 }
 
