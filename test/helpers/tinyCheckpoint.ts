@@ -50,10 +50,13 @@ function prng(seed: number): () => number {
 /** GPT-2's reversible byte -> printable character map (byte-level BPE). */
 function byteLevelAlphabet(): string[] {
   const printable = (b: number) =>
-    (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff)
+    (b >= 0x21 && b <= 0x7e) ||
+    (b >= 0xa1 && b <= 0xac) ||
+    (b >= 0xae && b <= 0xff)
   const chars: string[] = []
   let extra = 0
-  for (let b = 0; b < 256; b++) chars.push(String.fromCharCode(printable(b) ? b : 256 + extra++))
+  for (let b = 0; b < 256; b++)
+    chars.push(String.fromCharCode(printable(b) ? b : 256 + extra++))
   return chars
 }
 
@@ -64,7 +67,12 @@ function tokenizerJson(): { json: object; size: number } {
     vocab[t] = i
   })
   for (const c of byteLevelAlphabet()) vocab[c] = Object.keys(vocab).length
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }
+  const byteLevel = {
+    type: 'ByteLevel',
+    add_prefix_space: false,
+    trim_offsets: true,
+    use_regex: true,
+  }
   const json = {
     version: '1.0',
     truncation: null,
@@ -130,7 +138,13 @@ function quantizeMatrix(w: Float32Array, out: number, inDim: number): Tensor[] {
       for (let j = 0; j < QUANT_GROUP; j += perWord) {
         let word = 0
         for (let k = 0; k < perWord; k++) {
-          const q = Math.min(levels, Math.max(0, Math.round(((w[start + j + k] as number) - lo) / scale)))
+          const q = Math.min(
+            levels,
+            Math.max(
+              0,
+              Math.round(((w[start + j + k] as number) - lo) / scale),
+            ),
+          )
           word |= q << (k * QUANT_BITS)
         }
         packed.writeUInt32LE(word >>> 0, ((start + j) / perWord) * 4)
@@ -149,14 +163,22 @@ export function safetensorsBytes(tensors: Map<string, Tensor>): Buffer {
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } }
   let offset = 0
   for (const [name, t] of tensors) {
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.length] }
+    header[name] = {
+      dtype: t.dtype,
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.length],
+    }
     offset += t.data.length
   }
   let json = JSON.stringify(header)
   json += ' '.repeat((8 - (json.length % 8)) % 8) // keep the data 8-byte aligned
   const len = Buffer.alloc(8)
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)))
-  return Buffer.concat([len, Buffer.from(json, 'utf8'), ...[...tensors.values()].map((t) => t.data)])
+  return Buffer.concat([
+    len,
+    Buffer.from(json, 'utf8'),
+    ...[...tensors.values()].map((t) => t.data),
+  ])
 }
 
 export function writeTinyCheckpoint(
@@ -172,7 +194,11 @@ export function writeTinyCheckpoint(
   const quantize = options.quantize ?? false
 
   const tensors = new Map<string, Tensor>()
-  const ones = (name: string, n: number) => tensors.set(name, f32Tensor([n], () => 1))
+  const ones = (name: string, n: number) =>
+    tensors.set(
+      name,
+      f32Tensor([n], () => 1),
+    )
   const normal = () => {
     // Box-Muller over the seeded PRNG.
     const u = 1 - random()
@@ -182,16 +208,26 @@ export function writeTinyCheckpoint(
     const std = 1 / Math.sqrt(inDim)
     const w = Float32Array.from({ length: out * inDim }, () => normal() * std)
     if (!quantize) {
-      tensors.set(`${name}.weight`, f32Tensor([out, inDim], (i) => w[i] as number))
+      tensors.set(
+        `${name}.weight`,
+        f32Tensor([out, inDim], (i) => w[i] as number),
+      )
       return
     }
-    const [packed, scales, biases] = quantizeMatrix(w, out, inDim) as [Tensor, Tensor, Tensor]
+    const [packed, scales, biases] = quantizeMatrix(w, out, inDim) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ]
     tensors.set(`${name}.weight`, packed)
     tensors.set(`${name}.scales`, scales)
     tensors.set(`${name}.biases`, biases)
   }
   const vector = (name: string, n: number) =>
-    tensors.set(name, f32Tensor([n], () => normal() * 0.1))
+    tensors.set(
+      name,
+      f32Tensor([n], () => normal() * 0.1),
+    )
 
   matrix('model.embed_tokens', vocab, HIDDEN)
   for (let i = 0; i < LAYERS; i++) {
@@ -236,7 +272,9 @@ export function writeTinyCheckpoint(
     torch_dtype: 'float32',
     ...(arch === 'qwen3' ? { head_dim: headDim } : {}),
     ...(options.ropeScaling ? { rope_scaling: options.ropeScaling } : {}),
-    ...(quantize ? { quantization: { group_size: QUANT_GROUP, bits: QUANT_BITS } } : {}),
+    ...(quantize
+      ? { quantization: { group_size: QUANT_GROUP, bits: QUANT_BITS } }
+      : {}),
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2))
   writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(tensors))

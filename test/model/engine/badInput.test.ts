@@ -2,10 +2,20 @@
 // files, unsupported tensor types and architectures, prompts that overflow the
 // context and out-of-range sampling options all surface as typed errors, and
 // the same process keeps generating afterwards.
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { GenerateOptions, Model } from '../../../src/engine/index.ts'
 import {
   ContextOverflowError,
   InvalidOptionError,
@@ -13,10 +23,13 @@ import {
   ModelLoadError,
   UnsupportedModelError,
 } from '../../../src/engine/index.ts'
-import type { GenerateOptions, Model } from '../../../src/engine/index.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 import { writeTinyCheckpoint } from '../../helpers/tinyCheckpoint.ts'
-import { ggufBytes, tinyLlamaMetadata, writeGguf } from '../../helpers/tinyGguf.ts'
+import {
+  ggufBytes,
+  tinyLlamaMetadata,
+  writeGguf,
+} from '../../helpers/tinyGguf.ts'
 
 let tmp: string
 let model: Model
@@ -42,7 +55,10 @@ async function loadError(path: string): Promise<Error> {
 }
 
 /** The error a generation fails with, thrown synchronously or while streaming. */
-async function generateError(input: string, options: GenerateOptions): Promise<Error> {
+async function generateError(
+  input: string,
+  options: GenerateOptions,
+): Promise<Error> {
   try {
     const stream = model.generate(input, { maxTokens: 2, ...options })
     for await (const _ of stream) {
@@ -51,7 +67,9 @@ async function generateError(input: string, options: GenerateOptions): Promise<E
   } catch (e) {
     return e as Error
   }
-  throw new Error(`generate with ${JSON.stringify(options)} unexpectedly succeeded`)
+  throw new Error(
+    `generate with ${JSON.stringify(options)} unexpectedly succeeded`,
+  )
 }
 
 /** Copies the first `n` bytes of a file. */
@@ -100,20 +118,30 @@ describe('model files', () => {
     ['mid-data', (size) => Math.floor(size / 2)],
     ['one byte short', (size) => size - 1],
   ]
-  test.each(cuts)('a GGUF truncated %s is a ModelLoadError', async (_label, cut) => {
-    const src = smollm2Path()
-    const path = truncatedCopy(src, cut(statSync(src).size), join(tmp, 'truncated.gguf'))
-    const e = await loadError(path)
-    expect(e).toBeInstanceOf(ModelLoadError)
-    rmSync(path)
-  })
+  test.each(cuts)(
+    'a GGUF truncated %s is a ModelLoadError',
+    async (_label, cut) => {
+      const src = smollm2Path()
+      const path = truncatedCopy(
+        src,
+        cut(statSync(src).size),
+        join(tmp, 'truncated.gguf'),
+      )
+      const e = await loadError(path)
+      expect(e).toBeInstanceOf(ModelLoadError)
+      rmSync(path)
+    },
+  )
 
   test('random bytes behind a GGUF magic are a ModelLoadError', async () => {
     for (const seed of [1, 2, 3]) {
       const path = join(tmp, `forged-${seed}.gguf`)
       const version = Buffer.alloc(4)
       version.writeUInt32LE(3)
-      writeFileSync(path, Buffer.concat([Buffer.from('GGUF'), version, randomBytes(4096, seed)]))
+      writeFileSync(
+        path,
+        Buffer.concat([Buffer.from('GGUF'), version, randomBytes(4096, seed)]),
+      )
       const e = await loadError(path)
       expect(e).toBeInstanceOf(ModelLoadError)
     }
@@ -137,15 +165,37 @@ describe('model files', () => {
 
   test('a valid header claiming a huge tensor is a ModelLoadError', async () => {
     const meta = tinyLlamaMetadata()
-    const huge = (dims: bigint[]) => [{ name: 'token_embd.weight', dims, type: 0, offset: 0n }]
+    const huge = (dims: bigint[]) => [
+      { name: 'token_embd.weight', dims, type: 0, offset: 0n },
+    ]
     // 16 GiB of F32 that the file does not hold.
-    writeGguf(join(tmp, 'huge.gguf'), meta, huge([65536n, 65536n]), Buffer.alloc(1024))
-    expect(await loadError(join(tmp, 'huge.gguf'))).toBeInstanceOf(ModelLoadError)
+    writeGguf(
+      join(tmp, 'huge.gguf'),
+      meta,
+      huge([65536n, 65536n]),
+      Buffer.alloc(1024),
+    )
+    expect(await loadError(join(tmp, 'huge.gguf'))).toBeInstanceOf(
+      ModelLoadError,
+    )
     // Element counts that overflow 64 bits.
-    writeGguf(join(tmp, 'overflow.gguf'), meta, huge([1n << 32n, 1n << 32n]), Buffer.alloc(1024))
-    expect(await loadError(join(tmp, 'overflow.gguf'))).toBeInstanceOf(ModelLoadError)
-    writeGguf(join(tmp, 'overflow4.gguf'), meta, huge([65536n, 65536n, 65536n, 65536n]))
-    expect(await loadError(join(tmp, 'overflow4.gguf'))).toBeInstanceOf(ModelLoadError)
+    writeGguf(
+      join(tmp, 'overflow.gguf'),
+      meta,
+      huge([1n << 32n, 1n << 32n]),
+      Buffer.alloc(1024),
+    )
+    expect(await loadError(join(tmp, 'overflow.gguf'))).toBeInstanceOf(
+      ModelLoadError,
+    )
+    writeGguf(
+      join(tmp, 'overflow4.gguf'),
+      meta,
+      huge([65536n, 65536n, 65536n, 65536n]),
+    )
+    expect(await loadError(join(tmp, 'overflow4.gguf'))).toBeInstanceOf(
+      ModelLoadError,
+    )
   })
 
   test('a GGUF with a Q4_K tensor is an UnsupportedModelError', async () => {
@@ -167,7 +217,10 @@ describe('model files', () => {
     const dir = join(tmp, 'bigcode')
     writeTinyCheckpoint(dir, 'llama')
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt_bigcode' }))
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ ...config, model_type: 'gpt_bigcode' }),
+    )
     const e = await loadError(dir)
     expect(e).toBeInstanceOf(UnsupportedModelError)
     expect(e.message).toContain('gpt_bigcode')
@@ -179,7 +232,14 @@ describe('model files', () => {
     const file = join(dir, 'model.safetensors')
     const full = readFileSync(file)
     const headerEnd = 8 + Number(full.readBigUInt64LE(0))
-    for (const n of [0, 4, 8 + 20, headerEnd, Math.floor((headerEnd + full.length) / 2), full.length - 1]) {
+    for (const n of [
+      0,
+      4,
+      8 + 20,
+      headerEnd,
+      Math.floor((headerEnd + full.length) / 2),
+      full.length - 1,
+    ]) {
       writeFileSync(file, full.subarray(0, n))
       const e = await loadError(dir)
       expect(e, `cut at ${n}`).toBeInstanceOf(ModelLoadError)
@@ -223,18 +283,25 @@ describe('requests', () => {
     ['top_k', { topK: 1.5 }],
     ['max_tokens', { maxTokens: 0 }],
     ['logit_bias', { logitBias: { 49152: 5 } }], // vocabulary is 0..49151
-    ['logit_bias', { logitBias: { 1_000_000: 5 } }],
+    ['logit_bias', { logitBias: { 1000000: 5 } }],
     ['presence_penalty', { presencePenalty: 5 }],
   ]
-  test.each(invalid)('an out-of-range %s is an InvalidOptionError naming it', async (param, options) => {
-    const e = await generateError('Hi', { raw: true, ...options })
-    expect(e).toBeInstanceOf(InvalidOptionError)
-    expect((e as InvalidOptionError).param).toBe(param)
-    expect(model.activeGenerations).toBe(0)
-  })
+  test.each(invalid)(
+    'an out-of-range %s is an InvalidOptionError naming it',
+    async (param, options) => {
+      const e = await generateError('Hi', { raw: true, ...options })
+      expect(e).toBeInstanceOf(InvalidOptionError)
+      expect((e as InvalidOptionError).param).toBe(param)
+      expect(model.activeGenerations).toBe(0)
+    },
+  )
 
   test('after all of that the process still generates text', async () => {
-    const stream = model.generate('The capital of France is', { raw: true, temperature: 0, maxTokens: 4 })
+    const stream = model.generate('The capital of France is', {
+      raw: true,
+      temperature: 0,
+      maxTokens: 4,
+    })
     let text = ''
     for await (const chunk of stream) text += chunk.text
     const stats = await stream.result

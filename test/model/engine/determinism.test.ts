@@ -5,12 +5,22 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type {
+  GenerateOptions,
+  GenerationStats,
+  LoadModelOptions,
+  Model,
+} from '../../../src/engine/index.ts'
 import { loadModel } from '../../../src/engine/index.ts'
-import type { GenerateOptions, GenerationStats, LoadModelOptions, Model } from '../../../src/engine/index.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 
 const PROMPT = 'Write one sentence about the sea.'
-const VERIFIED: GenerateOptions = { verified: true, seed: 1234, temperature: 0.7, maxTokens: 8 }
+const VERIFIED: GenerateOptions = {
+  verified: true,
+  seed: 1234,
+  temperature: 0.7,
+  maxTokens: 8,
+}
 const CHILD = join(import.meta.dirname, 'fixtures', 'verifiedTokens.ts')
 
 let model: Model
@@ -21,7 +31,10 @@ afterAll(async () => {
   await model?.dispose()
 })
 
-async function run(prompt: string, options: GenerateOptions): Promise<GenerationStats> {
+async function run(
+  prompt: string,
+  options: GenerateOptions,
+): Promise<GenerationStats> {
   const stream = model.generate(prompt, options)
   for await (const _ of stream) {
   }
@@ -69,16 +82,24 @@ describe('verified mode', () => {
 
   test('the prefill chunk size a model was loaded with does not matter', async () => {
     // Verified mode always prefills in the default chunk size.
-    expect(await inChildProcess(PROMPT, VERIFIED, { prefillChunkSize: 5 })).toEqual(reference)
+    expect(
+      await inChildProcess(PROMPT, VERIFIED, { prefillChunkSize: 5 }),
+    ).toEqual(reference)
   })
 
   test('verified mode with sampling requires a seed', async () => {
-    expect(() => model.generate(PROMPT, { verified: true, temperature: 0.7 })).toThrow(/seed/)
+    expect(() =>
+      model.generate(PROMPT, { verified: true, temperature: 0.7 }),
+    ).toThrow(/seed/)
   })
 })
 
 describe('seeded sampling', () => {
-  const SAMPLED: GenerateOptions = { raw: true, temperature: 1.0, maxTokens: 16 }
+  const SAMPLED: GenerateOptions = {
+    raw: true,
+    temperature: 1.0,
+    maxTokens: 16,
+  }
   const prompt = 'Once upon a time'
 
   test('the same seed gives the same tokens, another seed other tokens', async () => {

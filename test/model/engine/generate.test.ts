@@ -2,12 +2,25 @@
 // answer, consistent stats, max_tokens, stop strings, logprobs, cancellation
 // and the prefix cache.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type {
+  ChatMessage,
+  GenerateOptions,
+  GenerationChunk,
+  Model,
+} from '../../../src/engine/index.ts'
 import { loadModel } from '../../../src/engine/index.ts'
-import type { ChatMessage, GenerateOptions, GenerationChunk, Model } from '../../../src/engine/index.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 
-const STOP_REASONS = ['eos', 'stopString', 'maxTokens', 'contextFull', 'cancelled']
-const QUESTION: ChatMessage[] = [{ role: 'user', content: 'What is the capital of France?' }]
+const STOP_REASONS = [
+  'eos',
+  'stopString',
+  'maxTokens',
+  'contextFull',
+  'cancelled',
+]
+const QUESTION: ChatMessage[] = [
+  { role: 'user', content: 'What is the capital of France?' },
+]
 
 let model: Model
 beforeAll(async () => {
@@ -29,7 +42,10 @@ describe('SmolLM2 generation', () => {
   let answer = ''
 
   test('answers a chat greedily with consistent stats', async () => {
-    const { chunks, text, stats } = await run(QUESTION, { temperature: 0, maxTokens: 16 })
+    const { chunks, text, stats } = await run(QUESTION, {
+      temperature: 0,
+      maxTokens: 16,
+    })
     answer = text
     expect(text.trim().length).toBeGreaterThan(0)
     expect(text).toMatch(/Paris/)
@@ -46,7 +62,11 @@ describe('SmolLM2 generation', () => {
   })
 
   test('max_tokens is respected', async () => {
-    const { stats } = await run('Once upon a time', { raw: true, temperature: 0, maxTokens: 3 })
+    const { stats } = await run('Once upon a time', {
+      raw: true,
+      temperature: 0,
+      maxTokens: 3,
+    })
     expect(stats.completionTokens).toBe(3)
     expect(stats.tokenIds).toHaveLength(3)
     expect(stats.stopReason).toBe('maxTokens')
@@ -55,7 +75,10 @@ describe('SmolLM2 generation', () => {
   test('stop strings cut the text and never appear in it', async () => {
     expect(answer.length).toBeGreaterThan(12)
     // A stop string taken from the middle of the greedy answer, spanning tokens.
-    const stop = answer.slice(Math.floor(answer.length / 3), Math.floor(answer.length / 3) + 7)
+    const stop = answer.slice(
+      Math.floor(answer.length / 3),
+      Math.floor(answer.length / 3) + 7,
+    )
     const expected = answer.slice(0, answer.indexOf(stop))
     const { text, stats } = await run(QUESTION, {
       temperature: 0,
@@ -86,9 +109,15 @@ describe('SmolLM2 generation', () => {
       expect(l.top[0]?.token).toBe(l.token)
       expect(l.top[0]?.logprob).toBeCloseTo(l.logprob, 4)
       for (let i = 1; i < l.top.length; i++)
-        expect(l.top[i]?.logprob).toBeLessThanOrEqual(l.top[i - 1]?.logprob as number)
+        expect(l.top[i]?.logprob).toBeLessThanOrEqual(
+          l.top[i - 1]?.logprob as number,
+        )
     }
-    const plain = await run('The capital of France is', { raw: true, temperature: 0, maxTokens: 1 })
+    const plain = await run('The capital of France is', {
+      raw: true,
+      temperature: 0,
+      maxTokens: 1,
+    })
     expect(plain.chunks.every((c) => c.logprobs === undefined)).toBe(true)
   })
 
@@ -134,7 +163,11 @@ describe('SmolLM2 generation', () => {
     const cached = await run(turn2, { temperature: 0, maxTokens: 8 })
     expect(cached.stats.cachedTokens).toBeGreaterThan(0)
     expect(cached.stats.cachedTokens).toBeLessThan(cached.stats.promptTokens)
-    const uncached = await run(turn2, { temperature: 0, maxTokens: 8, promptCache: false })
+    const uncached = await run(turn2, {
+      temperature: 0,
+      maxTokens: 8,
+      promptCache: false,
+    })
     expect(uncached.stats.cachedTokens).toBe(0)
     expect(uncached.stats.promptTokens).toBe(cached.stats.promptTokens)
     expect(cached.stats.tokenIds).toEqual(uncached.stats.tokenIds)

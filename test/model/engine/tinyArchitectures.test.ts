@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { loadModel } from '../../../src/engine/index.ts'
 import type { Model } from '../../../src/engine/index.ts'
+import { loadModel } from '../../../src/engine/index.ts'
 import {
   type TinyArchitecture,
   type TinyCheckpointOptions,
@@ -22,7 +22,11 @@ afterAll(() => {
 })
 
 async function greedy(model: Model, prompt: string): Promise<number[]> {
-  const stream = model.generate(prompt, { raw: true, temperature: 0, maxTokens: 8 })
+  const stream = model.generate(prompt, {
+    raw: true,
+    temperature: 0,
+    maxTokens: 8,
+  })
   for await (const _ of stream) {
   }
   const stats = await stream.result
@@ -113,11 +117,16 @@ describe('tiny checkpoints', () => {
     expect(model.applyChatTemplate([{ role: 'user', content: 'hi' }])).toBe(
       '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n',
     )
-    const stream = model.generate([{ role: 'user', content: 'hi' }], { temperature: 0, maxTokens: 4 })
+    const stream = model.generate([{ role: 'user', content: 'hi' }], {
+      temperature: 0,
+      maxTokens: 4,
+    })
     for await (const _ of stream) {
     }
     const stats = await stream.result
-    expect(stats.promptTokens).toBe(model.promptTokens([{ role: 'user', content: 'hi' }]).length)
+    expect(stats.promptTokens).toBe(
+      model.promptTokens([{ role: 'user', content: 'hi' }]).length,
+    )
     expect(['eos', 'maxTokens']).toContain(stats.stopReason)
   })
 })
