@@ -39,9 +39,13 @@ export async function callServer<T>(
       cause: error,
     })
   })
-  const json = (await res.json().catch(() => null)) as { error?: { message?: string } } | null
+  const json = (await res.json().catch(() => null)) as {
+    error?: { message?: string }
+  } | null
   if (!res.ok) {
-    throw new ServerRequestError(json?.error?.message ?? `HTTP ${res.status} from ${path}`)
+    throw new ServerRequestError(
+      json?.error?.message ?? `HTTP ${res.status} from ${path}`,
+    )
   }
   return json as T
 }

@@ -1,8 +1,9 @@
 // The local model catalogue: everything in the HF hub cache plus imports,
 // and the resolution of user-facing ids (`publisher/name`, `name@quant`,
 // short aliases) to one concrete model variant.
-import { getHubCacheDir, getImportsDir } from './paths.ts'
+
 import { ModelNotFoundError } from './errors.ts'
+import { getHubCacheDir, getImportsDir } from './paths.ts'
 import { scanHubCache } from './scanHubCache.ts'
 import { scanImports } from './scanImports.ts'
 import type { LocalModel, ModelCatalogue } from './types.ts'
@@ -10,7 +11,16 @@ import type { LocalModel, ModelCatalogue } from './types.ts'
 export type ModelStoreOptions = { hubCacheDir?: string; importsDir?: string }
 
 /** Variant picked when a key has several and none was asked for. */
-const PREFERRED = ['q4_k_m', 'q4_1', 'q4_0', 'q5_k_m', 'q8_0', '4bit', 'f16', 'bf16']
+const PREFERRED = [
+  'q4_k_m',
+  'q4_1',
+  'q4_0',
+  'q5_k_m',
+  'q8_0',
+  '4bit',
+  'f16',
+  'bf16',
+]
 
 export class ModelStore implements ModelCatalogue {
   readonly hubCacheDir: string
@@ -48,14 +58,20 @@ export function resolveModel(models: LocalModel[], id: string): LocalModel {
   )
   if (matches.length === 0) {
     throw new ModelNotFoundError(id, {
-      details: 'Run `pocket ls` to list downloaded models, `pocket get <repo>` to download one.',
+      details:
+        'Run `pocket ls` to list downloaded models, `pocket get <repo>` to download one.',
     })
   }
   if (variant) {
     const exact = matches.find((m) => m.variant === variant)
     if (exact) return exact
-    const known = matches.map((m) => m.variant).filter(Boolean).join(', ')
-    throw new ModelNotFoundError(id, { details: `Available variants: ${known || 'none'}` })
+    const known = matches
+      .map((m) => m.variant)
+      .filter(Boolean)
+      .join(', ')
+    throw new ModelNotFoundError(id, {
+      details: `Available variants: ${known || 'none'}`,
+    })
   }
   return [...matches].sort((a, b) => rank(a) - rank(b))[0] as LocalModel
 }

@@ -1,7 +1,7 @@
 // Describes one weights location on disk (a GGUF file or a safetensors
 // directory with config.json) for the catalogue, caching by path + mtime so
 // repeated listings do not re-read headers.
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ModelType } from '../engine/types.ts'
 import { quantizationFromName } from './describeName.ts'
@@ -51,7 +51,8 @@ async function describeGguf(path: string, size: number) {
   } satisfies WeightsDescription
 }
 
-const EMBEDDING_TYPES = /^(bert|roberta|xlm-roberta|nomic_bert|mpnet|distilbert|e5|gte)$/
+const EMBEDDING_TYPES =
+  /^(bert|roberta|xlm-roberta|nomic_bert|mpnet|distilbert|e5|gte)$/
 
 async function describeSafetensorsDir(dir: string) {
   const files = await readdir(dir).catch(() => [] as string[])
@@ -59,13 +60,16 @@ async function describeSafetensorsDir(dir: string) {
   if (!files.some((f) => f.endsWith('.safetensors'))) return null
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'))
   const architectures: string[] = config.architectures ?? []
-  const causal = architectures.some((a) => /For(CausalLM|ConditionalGeneration)$/.test(a))
+  const causal = architectures.some((a) =>
+    /For(CausalLM|ConditionalGeneration)$/.test(a),
+  )
   const sentenceTransformers =
     files.includes('modules.json') ||
     files.includes('config_sentence_transformers.json')
   const type: ModelType = config.vision_config
     ? 'vlm'
-    : !causal && (sentenceTransformers || EMBEDDING_TYPES.test(config.model_type ?? ''))
+    : !causal &&
+        (sentenceTransformers || EMBEDDING_TYPES.test(config.model_type ?? ''))
       ? 'embeddings'
       : 'llm'
   let sizeBytes = 0

@@ -19,12 +19,20 @@ export type ImportModelParameters = {
   importsDir?: string
 }
 
-export type ImportModelReturnType = { key: string; target: string; mode: ImportMode; dryRun: boolean }
+export type ImportModelReturnType = {
+  key: string
+  target: string
+  mode: ImportMode
+  dryRun: boolean
+}
 
-export async function importModel(p: ImportModelParameters): Promise<ImportModelReturnType> {
+export async function importModel(
+  p: ImportModelParameters,
+): Promise<ImportModelReturnType> {
   const source = resolve(p.source)
   const info = await stat(source).catch(() => null)
-  if (!info) throw new InvalidModelReferenceError(`"${p.source}" does not exist.`)
+  if (!info)
+    throw new InvalidModelReferenceError(`"${p.source}" does not exist.`)
   const weights = await describeWeights(source)
   if (!weights) {
     throw new InvalidModelReferenceError(
@@ -33,7 +41,9 @@ export async function importModel(p: ImportModelParameters): Promise<ImportModel
   }
   const key = p.userRepo ?? `imported/${aliasFromName(basename(source))}`
   if (!/^[\w.-]+\/[\w.-]+$/.test(key)) {
-    throw new InvalidModelReferenceError(`--user-repo must look like <publisher>/<name>, got "${key}".`)
+    throw new InvalidModelReferenceError(
+      `--user-repo must look like <publisher>/<name>, got "${key}".`,
+    )
   }
   const dir = join(p.importsDir ?? getImportsDir(), ...key.split('/'))
   const target = info.isDirectory() ? dir : join(dir, basename(source))
@@ -46,7 +56,10 @@ export async function importModel(p: ImportModelParameters): Promise<ImportModel
     if (mode === 'copy') await cp(source, target, { recursive: true })
     else if (mode === 'symlink') await symlink(source, target)
     else if (mode === 'hardlink') {
-      if (info.isDirectory()) throw new InvalidModelReferenceError('Directories cannot be hard-linked; use --copy.')
+      if (info.isDirectory())
+        throw new InvalidModelReferenceError(
+          'Directories cannot be hard-linked; use --copy.',
+        )
       await link(source, target)
     } else {
       // rename fails across devices: copy, then remove the original.

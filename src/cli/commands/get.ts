@@ -1,18 +1,28 @@
 // `pocket get <owner/repo>[@quant]`: downloads a model from the hub into the
 // standard HF cache (resumable, checksummed) with a progress bar.
-import { SingleBar } from 'cli-progress'
+import { Presets, SingleBar } from 'cli-progress'
 import type { Command } from 'commander'
 import { downloadModel } from '../../models/download/downloadModel.ts'
 import { parseModelReference } from '../../models/download/parseModelReference.ts'
 
-type GetFlags = { quant?: string; revision?: string; offline?: boolean; json?: boolean }
+type GetFlags = {
+  quant?: string
+  revision?: string
+  offline?: boolean
+  json?: boolean
+}
 
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('Download a model from the Hugging Face hub (owner/repo[@quant] or URL)')
+    .description(
+      'Download a model from the Hugging Face hub (owner/repo[@quant] or URL)',
+    )
     .argument('<model>', 'owner/repo, owner/repo@q4_k_m, or a hub URL')
-    .option('-q, --quant <quant>', 'quantization to fetch from a GGUF repo (e.g. q4_k_m)')
+    .option(
+      '-q, --quant <quant>',
+      'quantization to fetch from a GGUF repo (e.g. q4_k_m)',
+    )
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--offline', 'only check the local cache (also HF_HUB_OFFLINE=1)')
     .option('--json', 'print the result as JSON')
@@ -31,7 +41,7 @@ async function get(model: string, flags: GetFlags): Promise<void> {
       stream: process.stderr,
       noTTYOutput: false,
     },
-    { barCompleteChar: '█', barIncompleteChar: '░' },
+    Presets.shades_classic,
   )
   let started = false
   const mib = (n: number) => (n / 2 ** 20).toFixed(1)
@@ -43,10 +53,18 @@ async function get(model: string, flags: GetFlags): Promise<void> {
     onPlan: (plan) => {
       if (!interactive) return
       started = true
-      bar.start(plan.totalBytes, 0, { done: '0.0', size: mib(plan.totalBytes), file: '' })
+      bar.start(plan.totalBytes, 0, {
+        done: '0.0',
+        size: mib(plan.totalBytes),
+        file: '',
+      })
     },
     onProgress: (p) => {
-      if (started) bar.update(p.downloadedBytes, { done: mib(p.downloadedBytes), file: p.file })
+      if (started)
+        bar.update(p.downloadedBytes, {
+          done: mib(p.downloadedBytes),
+          file: p.file,
+        })
     },
   }).finally(() => {
     if (started) bar.stop()
@@ -56,6 +74,8 @@ async function get(model: string, flags: GetFlags): Promise<void> {
     return
   }
   const verb = result.alreadyDownloaded ? 'Already downloaded' : 'Downloaded'
-  console.log(`${verb} ${ref.repo}${ref.quantization ? `@${ref.quantization}` : ''} (${mib(result.totalBytes)} MiB)`)
+  console.log(
+    `${verb} ${ref.repo}${ref.quantization ? `@${ref.quantization}` : ''} (${mib(result.totalBytes)} MiB)`,
+  )
   for (const p of result.paths) console.log(`  ${p}`)
 }

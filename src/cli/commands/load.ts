@@ -3,17 +3,38 @@ import type { Command } from 'commander'
 import { callServer } from '../callServer.ts'
 import { parseInteger } from '../parseOptions.ts'
 
-type LoadFlags = { contextLength?: number; ttl?: number; identifier?: string; url?: string; json?: boolean }
-type LoadReply = { instance_id: string; load_time_seconds: number; load_config?: { context_length: number } }
+type LoadFlags = {
+  contextLength?: number
+  ttl?: number
+  identifier?: string
+  url?: string
+  json?: boolean
+}
+type LoadReply = {
+  instance_id: string
+  load_time_seconds: number
+  load_config?: { context_length: number }
+}
 
 export function registerLoad(program: Command): void {
   program
     .command('load')
     .description('Load a model into the running server')
     .argument('<model>', 'model key, key@quant or alias (see `pocket ls`)')
-    .option('-c, --context-length <n>', 'context length in tokens', parseInteger)
-    .option('--ttl <seconds>', 'unload after this many idle seconds', parseInteger)
-    .option('--identifier <id>', 'name to address this instance by in API requests')
+    .option(
+      '-c, --context-length <n>',
+      'context length in tokens',
+      parseInteger,
+    )
+    .option(
+      '--ttl <seconds>',
+      'unload after this many idle seconds',
+      parseInteger,
+    )
+    .option(
+      '--identifier <id>',
+      'name to address this instance by in API requests',
+    )
     .option('--url <url>', 'server URL (default: the running `pocket serve`)')
     .option('--json', 'print JSON')
     .action(async (model: string, flags: LoadFlags) => {
@@ -29,8 +50,12 @@ export function registerLoad(program: Command): void {
       })
       if (flags.json) console.log(JSON.stringify(reply, null, 2))
       else {
-        const ctx = reply.load_config ? `, context ${reply.load_config.context_length}` : ''
-        console.log(`Loaded ${reply.instance_id} in ${reply.load_time_seconds.toFixed(2)} s${ctx}`)
+        const ctx = reply.load_config
+          ? `, context ${reply.load_config.context_length}`
+          : ''
+        console.log(
+          `Loaded ${reply.instance_id} in ${reply.load_time_seconds.toFixed(2)} s${ctx}`,
+        )
       }
     })
 }

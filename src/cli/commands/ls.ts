@@ -14,7 +14,9 @@ export function registerLs(program: Command): void {
     .action(async (flags: LsFlags) => {
       const store = new ModelStore()
       const models = (await store.list()).filter(
-        (m) => (!flags.llm || m.type !== 'embeddings') && (!flags.embedding || m.type === 'embeddings'),
+        (m) =>
+          (!flags.llm || m.type !== 'embeddings') &&
+          (!flags.embedding || m.type === 'embeddings'),
       )
       if (flags.json) {
         console.log(JSON.stringify(models, null, 2))
@@ -41,8 +43,16 @@ export function registerLs(program: Command): void {
 }
 
 export function printTable(rows: string[][]): void {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd())
+  const widths =
+    rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ??
+    []
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
 }
 
 export function formatBytes(n: number): string {

@@ -13,7 +13,9 @@ type Instance = {
   ttl_remaining_seconds: number | null
   path: string
 }
-type V1Models = { models: { key: string; size_bytes: number; loaded_instances: Instance[] }[] }
+type V1Models = {
+  models: { key: string; size_bytes: number; loaded_instances: Instance[] }[]
+}
 
 export function registerPs(program: Command): void {
   program
@@ -22,8 +24,16 @@ export function registerPs(program: Command): void {
     .option('--url <url>', 'server URL (default: the running `pocket serve`)')
     .option('--json', 'print JSON')
     .action(async (flags: { url?: string; json?: boolean }) => {
-      const { models } = await callServer<V1Models>('GET', '/api/v1/models', { url: flags.url })
-      const loaded = models.flatMap((m) => m.loaded_instances.map((i) => ({ ...i, key: m.key, size: m.size_bytes })))
+      const { models } = await callServer<V1Models>('GET', '/api/v1/models', {
+        url: flags.url,
+      })
+      const loaded = models.flatMap((m) =>
+        m.loaded_instances.map((i) => ({
+          ...i,
+          key: m.key,
+          size: m.size_bytes,
+        })),
+      )
       if (flags.json) {
         console.log(JSON.stringify(loaded, null, 2))
         return
@@ -33,14 +43,24 @@ export function registerPs(program: Command): void {
         return
       }
       printTable([
-        ['IDENTIFIER', 'MODEL', 'SIZE', 'CONTEXT', 'STATUS', 'TTL', 'LOADED BY'],
+        [
+          'IDENTIFIER',
+          'MODEL',
+          'SIZE',
+          'CONTEXT',
+          'STATUS',
+          'TTL',
+          'LOADED BY',
+        ],
         ...loaded.map((i) => [
           i.id,
           i.key,
           formatBytes(i.size),
           String(i.config.context_length),
           i.active_requests > 0 ? `generating (${i.active_requests})` : 'idle',
-          i.ttl_seconds == null ? '-' : `${i.ttl_remaining_seconds ?? i.ttl_seconds}s / ${i.ttl_seconds}s`,
+          i.ttl_seconds == null
+            ? '-'
+            : `${i.ttl_remaining_seconds ?? i.ttl_seconds}s / ${i.ttl_seconds}s`,
           i.jit ? 'jit' : 'load',
         ]),
       ])

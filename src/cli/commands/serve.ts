@@ -21,14 +21,42 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Start the OpenAI / LM Studio compatible HTTP server')
-    .option('-p, --port <port>', 'port to listen on (0 = any free port)', parseInteger, 1234)
-    .option('--host <address>', 'address to bind (0.0.0.0 serves the LAN)', process.env.POCKET_HOST ?? '127.0.0.1')
+    .option(
+      '-p, --port <port>',
+      'port to listen on (0 = any free port)',
+      parseInteger,
+      1234,
+    )
+    .option(
+      '--host <address>',
+      'address to bind (0.0.0.0 serves the LAN)',
+      process.env.POCKET_HOST ?? '127.0.0.1',
+    )
     .option('--cors', 'allow browser clients from any origin')
-    .option('--api-key <key>', 'require `Authorization: Bearer <key>` (env POCKET_API_KEY)', process.env.POCKET_API_KEY)
-    .option('--no-jit', 'do not load models on first request; list only loaded ones')
-    .option('--no-jit-auto-evict', 'keep earlier JIT-loaded models instead of unloading them')
-    .option('--jit-ttl <seconds>', 'idle seconds before a JIT-loaded model unloads', parseInteger, 3600)
-    .option('--max-memory <GiB>', 'memory budget for model weights (default 75% of RAM)', parseNumber)
+    .option(
+      '--api-key <key>',
+      'require `Authorization: Bearer <key>` (env POCKET_API_KEY)',
+      process.env.POCKET_API_KEY,
+    )
+    .option(
+      '--no-jit',
+      'do not load models on first request; list only loaded ones',
+    )
+    .option(
+      '--no-jit-auto-evict',
+      'keep earlier JIT-loaded models instead of unloading them',
+    )
+    .option(
+      '--jit-ttl <seconds>',
+      'idle seconds before a JIT-loaded model unloads',
+      parseInteger,
+      3600,
+    )
+    .option(
+      '--max-memory <GiB>',
+      'memory budget for model weights (default 75% of RAM)',
+      parseNumber,
+    )
     .option('--body-limit <size>', 'largest accepted request body', '32mb')
     .action(async (flags: ServeFlags) => {
       await serve(flags)
@@ -46,13 +74,21 @@ async function serve(flags: ServeFlags): Promise<void> {
       jit: flags.jit,
       jitAutoEvict: flags.jitAutoEvict,
       defaultJitTtlSeconds: flags.jitTtl,
-      ...(flags.maxMemory ? { memoryBudgetBytes: Math.floor(flags.maxMemory * 2 ** 30) } : {}),
+      ...(flags.maxMemory
+        ? { memoryBudgetBytes: Math.floor(flags.maxMemory * 2 ** 30) }
+        : {}),
     },
   })
   const { url } = await server.listen()
-  writeServerState({ pid: process.pid, url, startedAt: new Date().toISOString() })
+  writeServerState({
+    pid: process.pid,
+    url,
+    startedAt: new Date().toISOString(),
+  })
   console.log(`pocket server listening on ${url}`)
-  console.log(`  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings)`)
+  console.log(
+    `  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings)`,
+  )
   console.log(`  LM Studio: ${url}/api/v0, ${url}/api/v1`)
   if (flags.apiKey) console.log('  auth:      Bearer token required')
   const stop = async () => {

@@ -4,7 +4,11 @@ import { randomUUID } from 'node:crypto'
 import { JobNotFoundError } from '../errors.ts'
 import { type DownloadModelParameters, downloadModel } from './downloadModel.ts'
 
-export type DownloadJobStatus = 'downloading' | 'completed' | 'failed' | 'already_downloaded'
+export type DownloadJobStatus =
+  | 'downloading'
+  | 'completed'
+  | 'failed'
+  | 'already_downloaded'
 
 export type DownloadJob = {
   jobId: string
@@ -25,7 +29,10 @@ export type DownloadStatus = Omit<DownloadJob, 'finished'> & {
   estimatedCompletion: Date | null
 }
 
-type Defaults = Omit<DownloadModelParameters, 'repo' | 'quantization' | 'onPlan' | 'onProgress'>
+type Defaults = Omit<
+  DownloadModelParameters,
+  'repo' | 'quantization' | 'onPlan' | 'onProgress'
+>
 
 export class DownloadJobs {
   #jobs = new Map<string, DownloadJob>()
@@ -36,10 +43,16 @@ export class DownloadJobs {
   }
 
   /** Starts a job; resolves once the file list (and total size) is known. */
-  async start(repo: string, quantization: string | null): Promise<DownloadStatus> {
-    const cached = await downloadModel({ ...this.#defaults, repo, quantization, offline: true }).catch(
-      () => null,
-    )
+  async start(
+    repo: string,
+    quantization: string | null,
+  ): Promise<DownloadStatus> {
+    const cached = await downloadModel({
+      ...this.#defaults,
+      repo,
+      quantization,
+      offline: true,
+    }).catch(() => null)
     const job: DownloadJob = {
       jobId: `job_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
       repo,
@@ -91,10 +104,15 @@ export class DownloadJobs {
     const { finished: _, ...rest } = job
     const end = job.completedAt ?? new Date()
     const seconds = (end.getTime() - job.startedAt.getTime()) / 1000
-    const rate = seconds > 0 && job.status === 'downloading' ? job.downloadedBytes / seconds : null
+    const rate =
+      seconds > 0 && job.status === 'downloading'
+        ? job.downloadedBytes / seconds
+        : null
     const eta =
       rate && job.totalBytes
-        ? new Date(Date.now() + ((job.totalBytes - job.downloadedBytes) / rate) * 1000)
+        ? new Date(
+            Date.now() + ((job.totalBytes - job.downloadedBytes) / rate) * 1000,
+          )
         : null
     return { ...rest, bytesPerSecond: rate, estimatedCompletion: eta }
   }

@@ -2,7 +2,7 @@
 // (`models--o--n/{blobs,snapshots/<commit>,refs/main}`) so files fetched by
 // other tools are reused and ours are usable by them. Resumable, verified,
 // with progress; offline mode answers from the cache only.
-import { mkdir, readFile, stat, symlink, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { quantizationFromName } from '../describeName.ts'
 import { describeWeights } from '../describeWeights.ts'
@@ -10,7 +10,11 @@ import { OfflineError } from '../errors.ts'
 import { getHubCacheDir, getHubToken, getHubUrl, isOffline } from '../paths.ts'
 import { findWeights } from '../scanHubCache.ts'
 import { fetchBlob } from './fetchBlob.ts'
-import { type DownloadPlan, type HubOptions, planDownload } from './planDownload.ts'
+import {
+  type DownloadPlan,
+  type HubOptions,
+  planDownload,
+} from './planDownload.ts'
 
 export type DownloadProgress = {
   file: string
@@ -39,7 +43,9 @@ export type DownloadModelReturnType = {
   alreadyDownloaded: boolean
 }
 
-export async function downloadModel(p: DownloadModelParameters): Promise<DownloadModelReturnType> {
+export async function downloadModel(
+  p: DownloadModelParameters,
+): Promise<DownloadModelReturnType> {
   const cacheDir = p.cacheDir ?? getHubCacheDir()
   const repoDir = join(cacheDir, `models--${p.repo.split('/').join('--')}`)
   const revision = p.revision ?? 'main'
@@ -70,7 +76,11 @@ export async function downloadModel(p: DownloadModelParameters): Promise<Downloa
           blobPath,
           signal: p.signal,
           onBytes: (n) =>
-            p.onProgress?.({ file: file.path, downloadedBytes: done + n, totalBytes: plan.totalBytes }),
+            p.onProgress?.({
+              file: file.path,
+              downloadedBytes: done + n,
+              totalBytes: plan.totalBytes,
+            }),
         })
         fetched += file.size
       }
@@ -78,7 +88,11 @@ export async function downloadModel(p: DownloadModelParameters): Promise<Downloa
       await symlink(relative(dirname(pointer), blobPath), pointer)
     }
     done += file.size
-    p.onProgress?.({ file: file.path, downloadedBytes: done, totalBytes: plan.totalBytes })
+    p.onProgress?.({
+      file: file.path,
+      downloadedBytes: done,
+      totalBytes: plan.totalBytes,
+    })
   }
   if (revision !== plan.commit) {
     await mkdir(join(repoDir, 'refs'), { recursive: true })
@@ -95,23 +109,45 @@ export async function downloadModel(p: DownloadModelParameters): Promise<Downloa
   }
 }
 
-async function fromCache(p: DownloadModelParameters, repoDir: string, revision: string) {
-  const commit = (await readFile(join(repoDir, 'refs', revision), 'utf8').catch(() => revision)).trim()
+async function fromCache(
+  p: DownloadModelParameters,
+  repoDir: string,
+  revision: string,
+) {
+  const commit = (
+    await readFile(join(repoDir, 'refs', revision), 'utf8').catch(
+      () => revision,
+    )
+  ).trim()
   const snapshotDir = join(repoDir, 'snapshots', commit)
   const paths = await weightsIn(snapshotDir, p.quantization ?? null)
   if (paths.length === 0) {
     const what = p.quantization ? `${p.repo}@${p.quantization}` : p.repo
-    throw new OfflineError(`Offline mode is on and "${what}" is not in the cache at ${repoDir}.`)
+    throw new OfflineError(
+      `Offline mode is on and "${what}" is not in the cache at ${repoDir}.`,
+    )
   }
   let totalBytes = 0
-  for (const path of paths) totalBytes += (await describeWeights(path))?.sizeBytes ?? 0
-  return { repo: p.repo, commit, snapshotDir, paths, downloadedBytes: 0, totalBytes, alreadyDownloaded: true }
+  for (const path of paths)
+    totalBytes += (await describeWeights(path))?.sizeBytes ?? 0
+  return {
+    repo: p.repo,
+    commit,
+    snapshotDir,
+    paths,
+    downloadedBytes: 0,
+    totalBytes,
+    alreadyDownloaded: true,
+  }
 }
 
 async function weightsIn(snapshotDir: string, quantization: string | null) {
   const all = await findWeights(snapshotDir)
   if (!quantization) return all
   return all.filter(
-    (w) => !w.endsWith('.gguf') || quantizationFromName(w.split('/').pop() ?? '')?.toLowerCase() === quantization,
+    (w) =>
+      !w.endsWith('.gguf') ||
+      quantizationFromName(w.split('/').pop() ?? '')?.toLowerCase() ===
+        quantization,
   )
 }

@@ -30,7 +30,8 @@ export async function fetchBlob(p: FetchBlobParameters): Promise<void> {
   }
   const hash = startHash(p.file)
   if (offset > 0) {
-    for await (const chunk of createReadStream(incomplete, { end: offset - 1 })) hash.update(chunk)
+    for await (const chunk of createReadStream(incomplete, { end: offset - 1 }))
+      hash.update(chunk)
   }
   p.onBytes?.(offset)
   if (offset < p.file.size) {
@@ -41,11 +42,16 @@ export async function fetchBlob(p: FetchBlobParameters): Promise<void> {
       revision: p.commit,
       hubUrl: p.hubUrl,
       accessToken: p.accessToken,
-      fetch: p.signal ? (url, init) => f(url, { ...init, signal: p.signal }) : f,
+      fetch: p.signal
+        ? (url, init) => f(url, { ...init, signal: p.signal })
+        : f,
     }).catch((error) => {
-      throw new DownloadError(`Could not download "${p.file.path}".`, { cause: error })
+      throw new DownloadError(`Could not download "${p.file.path}".`, {
+        cause: error,
+      })
     })
-    if (!blob) throw new DownloadError(`"${p.file.path}" is missing on the hub.`)
+    if (!blob)
+      throw new DownloadError(`"${p.file.path}" is missing on the hub.`)
     let written = offset
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -61,7 +67,9 @@ export async function fetchBlob(p: FetchBlobParameters): Promise<void> {
     await pipeline(body, meter, createWriteStream(incomplete, { flags: 'a' }), {
       signal: p.signal,
     }).catch((error) => {
-      throw new DownloadError(`Download of "${p.file.path}" was interrupted.`, { cause: error })
+      throw new DownloadError(`Download of "${p.file.path}" was interrupted.`, {
+        cause: error,
+      })
     })
     if (written !== p.file.size) {
       throw new DownloadError(

@@ -6,14 +6,20 @@ export type ModelReference = { repo: string; quantization: string | null }
 
 const REPO_RE = /^[\w.-]+\/[\w.-]+$/
 
-export function parseModelReference(ref: string, quantization?: string | null): ModelReference {
+export function parseModelReference(
+  ref: string,
+  quantization?: string | null,
+): ModelReference {
   let text = ref.trim()
   if (/^https?:\/\//i.test(text)) {
     const parts = new URL(text).pathname.split('/').filter(Boolean)
     if (parts[0] === 'models') parts.shift()
-    const file = parts[2] === 'blob' || parts[2] === 'resolve' ? parts.at(-1) : undefined
+    const file =
+      parts[2] === 'blob' || parts[2] === 'resolve' ? parts.at(-1) : undefined
     text = parts.slice(0, 2).join('/')
-    const q = file?.match(/[.-](I?Q\d(?:_[A-Z0-9]+)*|F16|BF16|F32)\.gguf$/i)?.[1]
+    const q = file?.match(
+      /[.-](I?Q\d(?:_[A-Z0-9]+)*|F16|BF16|F32)\.gguf$/i,
+    )?.[1]
     if (q && !quantization) quantization = q
   }
   const at = text.lastIndexOf('@')

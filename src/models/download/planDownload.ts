@@ -37,7 +37,8 @@ type TreeEntry = {
   lfs?: { oid: string; size: number }
 }
 
-const SKIP = /(^|\/)(onnx|openvino|coreml|original)\/|\.(bin|pt|pth|h5|msgpack|ot|onnx|tflite|mlmodel)$|^\.gitattributes$/i
+const SKIP =
+  /(^|\/)(onnx|openvino|coreml|original)\/|\.(bin|pt|pth|h5|msgpack|ot|onnx|tflite|mlmodel)$|^\.gitattributes$/i
 
 export async function planDownload(
   repo: string,
@@ -45,18 +46,35 @@ export async function planDownload(
   options: HubOptions = {},
 ): Promise<DownloadPlan> {
   const revision = options.revision ?? 'main'
-  const hub = { hubUrl: options.hubUrl, accessToken: options.accessToken, fetch: options.fetch }
+  const hub = {
+    hubUrl: options.hubUrl,
+    accessToken: options.accessToken,
+    fetch: options.fetch,
+  }
   let commit: string
   try {
-    const info = await modelInfo({ name: repo, revision, additionalFields: ['sha'], ...hub })
+    const info = await modelInfo({
+      name: repo,
+      revision,
+      additionalFields: ['sha'],
+      ...hub,
+    })
     commit = (info as { sha?: string }).sha ?? revision
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode
-    if (status === 404 || status === 401) throw new ModelNotFoundError(repo, { cause: error })
-    throw new DownloadError(`Could not reach the hub for "${repo}".`, { cause: error })
+    if (status === 404 || status === 401)
+      throw new ModelNotFoundError(repo, { cause: error })
+    throw new DownloadError(`Could not reach the hub for "${repo}".`, {
+      cause: error,
+    })
   }
   const entries: TreeEntry[] = []
-  for await (const e of listFiles({ repo, revision: commit, recursive: true, ...hub })) {
+  for await (const e of listFiles({
+    repo,
+    revision: commit,
+    recursive: true,
+    ...hub,
+  })) {
     if (e.type === 'file') entries.push(e as TreeEntry)
   }
   const files = selectFiles(entries, quantization, repo).map((e) => ({
@@ -67,19 +85,39 @@ export async function planDownload(
       ? { kind: 'sha256' as const, value: e.lfs.oid }
       : { kind: 'git-sha1' as const, value: e.oid },
   }))
-  return { repo, revision, commit, files, totalBytes: files.reduce((s, f) => s + f.size, 0) }
+  return {
+    repo,
+    revision,
+    commit,
+    files,
+    totalBytes: files.reduce((s, f) => s + f.size, 0),
+  }
 }
 
-function selectFiles(entries: TreeEntry[], quantization: string | null, repo: string) {
-  const ggufs = entries.filter((e) => /\.gguf$/i.test(e.path) && !/(^|\/)mmproj/i.test(e.path))
+function selectFiles(
+  entries: TreeEntry[],
+  quantization: string | null,
+  repo: string,
+) {
+  const ggufs = entries.filter(
+    (e) => /\.gguf$/i.test(e.path) && !/(^|\/)mmproj/i.test(e.path),
+  )
   if (ggufs.length > 0) {
-    const quants = [...new Set(ggufs.map((e) => quantizationFromName(e.path.split('/').pop() ?? '')))]
+    const quants = [
+      ...new Set(
+        ggufs.map((e) => quantizationFromName(e.path.split('/').pop() ?? '')),
+      ),
+    ]
     const wanted =
       quantization ??
-      ['q4_k_m', 'q4_1', 'q4_0', 'q8_0'].find((q) => quants.some((x) => x?.toLowerCase() === q)) ??
+      ['q4_k_m', 'q4_1', 'q4_0', 'q8_0'].find((q) =>
+        quants.some((x) => x?.toLowerCase() === q),
+      ) ??
       quants[0]?.toLowerCase()
     const picked = ggufs.filter(
-      (e) => quantizationFromName(e.path.split('/').pop() ?? '')?.toLowerCase() === wanted,
+      (e) =>
+        quantizationFromName(e.path.split('/').pop() ?? '')?.toLowerCase() ===
+        wanted,
     )
     if (picked.length === 0) {
       throw new ModelNotFoundError(`${repo}@${quantization}`, {
@@ -90,7 +128,9 @@ function selectFiles(entries: TreeEntry[], quantization: string | null, repo: st
   }
   const hasSafetensors = entries.some((e) => e.path.endsWith('.safetensors'))
   if (!hasSafetensors) {
-    throw new ModelNotFoundError(repo, { details: 'The repository has no GGUF or safetensors weights.' })
+    throw new ModelNotFoundError(repo, {
+      details: 'The repository has no GGUF or safetensors weights.',
+    })
   }
   return entries.filter((e) => !SKIP.test(e.path))
 }

@@ -9,7 +9,12 @@ import {
   InsufficientMemoryError,
   ModelNotLoadedError,
 } from '../errors.ts'
-import type { EngineModel, LocalModel, ModelCatalogue, ModelLoader } from '../types.ts'
+import type {
+  EngineModel,
+  LocalModel,
+  ModelCatalogue,
+  ModelLoader,
+} from '../types.ts'
 import type { Instance, InstanceSnapshot, Lease } from './instance.ts'
 import { snapshotInstance } from './instance.ts'
 
@@ -40,7 +45,11 @@ export type AcquireOptions = {
   onLoadStart?: (identifier: string) => void
 }
 
-type Pending = { promise: Promise<Instance>; waiters: number; identifier: string }
+type Pending = {
+  promise: Promise<Instance>
+  waiters: number
+  identifier: string
+}
 
 export class ModelResidency {
   readonly jit: boolean
@@ -62,7 +71,8 @@ export class ModelResidency {
     this.jit = options.jit ?? true
     this.#jitAutoEvict = options.jitAutoEvict ?? true
     this.#defaultJitTtlSeconds = options.defaultJitTtlSeconds ?? 3600
-    this.memoryBudgetBytes = options.memoryBudgetBytes ?? Math.floor(totalmem() * 0.75)
+    this.memoryBudgetBytes =
+      options.memoryBudgetBytes ?? Math.floor(totalmem() * 0.75)
   }
 
   /** Loaded instances, oldest first. */
@@ -95,7 +105,9 @@ export class ModelResidency {
     const loaded = this.#find(id)
     if (loaded) return this.#lease(loaded, null)
     const local = await this.#catalogue.resolve(id)
-    const byPath = [...this.#instances.values()].find((i) => i.local.path === local.path)
+    const byPath = [...this.#instances.values()].find(
+      (i) => i.local.path === local.path,
+    )
     if (byPath) return this.#lease(byPath, null)
     if (!this.jit) throw new ModelNotLoadedError(id)
     let pending = this.#pending.get(local.path)
@@ -232,7 +244,11 @@ export class ModelResidency {
       used -= i.local.sizeBytes
     }
     if (used + bytes > budget) {
-      throw new InsufficientMemoryError(bytes, budget, `resident and loading: ${used} bytes`)
+      throw new InsufficientMemoryError(
+        bytes,
+        budget,
+        `resident and loading: ${used} bytes`,
+      )
     }
     for (const v of victims) void this.#unloadInstance(v)
   }
@@ -269,7 +285,8 @@ export class ModelResidency {
 
   async #unloadInstance(inst: Instance): Promise<void> {
     if (inst.removed) return
-    if (this.#instances.get(inst.identifier) === inst) this.#instances.delete(inst.identifier)
+    if (this.#instances.get(inst.identifier) === inst)
+      this.#instances.delete(inst.identifier)
     this.#clearTtl(inst)
     inst.removed = true
     // A model that is generating is disposed by its last lease's release.
@@ -293,13 +310,16 @@ export class ModelResidency {
   }
 
   #track(p: Promise<void>): Promise<void> {
-    const tracked = p.catch(() => {}).finally(() => this.#disposals.delete(tracked))
+    const tracked = p
+      .catch(() => {})
+      .finally(() => this.#disposals.delete(tracked))
     this.#disposals.add(tracked)
     return tracked
   }
 
   #uniqueIdentifier(base: string): string {
-    const taken = (id: string) => this.#instances.has(id) || this.#reserved.has(id)
+    const taken = (id: string) =>
+      this.#instances.has(id) || this.#reserved.has(id)
     if (!taken(base)) return base
     let n = 2
     while (taken(`${base}:${n}`)) n++

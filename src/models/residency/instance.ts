@@ -55,7 +55,9 @@ export function snapshotInstance(i: Instance): InstanceSnapshot {
     jit: i.jit,
     ttlSeconds: i.ttlMs == null ? null : i.ttlMs / 1000,
     ttlRemainingSeconds:
-      i.ttlDeadline == null ? null : Math.max(0, Math.round((i.ttlDeadline - Date.now()) / 1000)),
+      i.ttlDeadline == null
+        ? null
+        : Math.max(0, Math.round((i.ttlDeadline - Date.now()) / 1000)),
     activeRequests: i.active,
     status: i.active > 0 ? 'generating' : 'idle',
     contextLength: i.model.info.contextLength,

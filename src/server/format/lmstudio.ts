@@ -6,7 +6,11 @@ import { bitsPerWeight, paramsFromName } from '../../models/describeName.ts'
 import type { InstanceSnapshot } from '../../models/residency/instance.ts'
 import type { LocalModel } from '../../models/types.ts'
 
-export const RUNTIME = { name: 'pocketcloudmlx-mlx', version: '0.1.0', supported_formats: ['gguf', 'safetensors'] }
+export const RUNTIME = {
+  name: 'pocketcloudmlx-mlx',
+  version: '0.1.0',
+  supported_formats: ['gguf', 'safetensors'],
+}
 
 const STOP_REASONS: Record<StopReason, string> = {
   eos: 'eosFound',
@@ -43,7 +47,9 @@ export function v1Stats(stats: GenerationStats, loadTimeMs: number | null) {
     tokens_per_second: round(stats.tokensPerSecond),
     time_to_first_token_seconds: round(stats.timeToFirstTokenMs / 1000),
     cached_tokens: stats.cachedTokens,
-    ...(loadTimeMs != null ? { model_load_time_seconds: round(loadTimeMs / 1000) } : {}),
+    ...(loadTimeMs != null
+      ? { model_load_time_seconds: round(loadTimeMs / 1000) }
+      : {}),
   }
 }
 
@@ -52,7 +58,11 @@ const round = (n: number) => Math.round(n * 1000) / 1000
 /** LM Studio calls safetensors-for-MLX "mlx". */
 const compat = (m: LocalModel) => (m.format === 'gguf' ? 'gguf' : 'mlx')
 
-export function v0ModelEntry(m: LocalModel, loaded: InstanceSnapshot | undefined, id = m.key) {
+export function v0ModelEntry(
+  m: LocalModel,
+  loaded: InstanceSnapshot | undefined,
+  id = m.key,
+) {
   return {
     id,
     object: 'model',
@@ -68,7 +78,10 @@ export function v0ModelEntry(m: LocalModel, loaded: InstanceSnapshot | undefined
   }
 }
 
-export function v1ModelEntry(variants: LocalModel[], instances: InstanceSnapshot[]) {
+export function v1ModelEntry(
+  variants: LocalModel[],
+  instances: InstanceSnapshot[],
+) {
   const m = variants[0] as LocalModel
   return {
     type: m.type === 'embeddings' ? 'embedding' : 'llm',
@@ -76,7 +89,9 @@ export function v1ModelEntry(variants: LocalModel[], instances: InstanceSnapshot
     key: m.key,
     display_name: m.name,
     architecture: m.architecture,
-    quantization: m.quantization ? { name: m.quantization, bits_per_weight: bitsPerWeight(m.quantization) } : null,
+    quantization: m.quantization
+      ? { name: m.quantization, bits_per_weight: bitsPerWeight(m.quantization) }
+      : null,
     size_bytes: m.sizeBytes,
     params_string: paramsFromName(m.name),
     loaded_instances: instances.map((i) => ({
@@ -95,7 +110,9 @@ export function v1ModelEntry(variants: LocalModel[], instances: InstanceSnapshot
     format: compat(m),
     capabilities: { vision: m.type === 'vlm', trained_for_tool_use: false },
     description: null,
-    variants: variants.map((v) => (v.variant ? `${v.key}@${v.variant}` : v.key)),
+    variants: variants.map((v) =>
+      v.variant ? `${v.key}@${v.variant}` : v.key,
+    ),
     selected_variant: m.variant ? `${m.key}@${m.variant}` : m.key,
   }
 }

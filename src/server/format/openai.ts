@@ -2,9 +2,14 @@
 // cache's cached_tokens), finish reasons, and logprobs in both the chat and
 // the legacy completions formats.
 import { randomBytes } from 'node:crypto'
-import type { GenerationStats, StopReason, TokenLogprob } from '../../engine/types.ts'
+import type {
+  GenerationStats,
+  StopReason,
+  TokenLogprob,
+} from '../../engine/types.ts'
 
-export const newId = (prefix: string) => `${prefix}-${randomBytes(12).toString('base64url').toLowerCase()}`
+export const newId = (prefix: string) =>
+  `${prefix}-${randomBytes(12).toString('base64url').toLowerCase()}`
 export const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 export type FinishReason = 'stop' | 'length'
@@ -31,7 +36,11 @@ export function chatLogprobs(items: TokenLogprob[]) {
       token: t.text,
       logprob: t.logprob,
       bytes: bytes(t.text),
-      top_logprobs: t.top.map((a) => ({ token: a.text, logprob: a.logprob, bytes: bytes(a.text) })),
+      top_logprobs: t.top.map((a) => ({
+        token: a.text,
+        logprob: a.logprob,
+        bytes: bytes(a.text),
+      })),
     })),
     refusal: null,
   }
@@ -48,7 +57,9 @@ export function completionLogprobs(items: TokenLogprob[], offset = 0) {
   return {
     tokens: items.map((t) => t.text),
     token_logprobs: items.map((t) => t.logprob),
-    top_logprobs: items.map((t) => Object.fromEntries(t.top.map((a) => [a.text, a.logprob]))),
+    top_logprobs: items.map((t) =>
+      Object.fromEntries(t.top.map((a) => [a.text, a.logprob])),
+    ),
     text_offset: textOffset,
   }
 }

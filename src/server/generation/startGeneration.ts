@@ -21,7 +21,9 @@ export type Generation = {
   cancel: () => void
 }
 
-export type StartGenerationHooks = { onLoadStart?: (identifier: string) => void }
+export type StartGenerationHooks = {
+  onLoadStart?: (identifier: string) => void
+}
 
 export async function startGeneration(
   residency: ModelResidency,
@@ -87,7 +89,11 @@ function checkAgainstModel(lease: Lease, request: GenerationRequest): void {
       )
     }
   }
-  if (Array.isArray(request.input) && hasImages(request.input) && info.type !== 'vlm') {
+  if (
+    Array.isArray(request.input) &&
+    hasImages(request.input) &&
+    info.type !== 'vlm'
+  ) {
     throw new InvalidRequestError(
       `Model "${lease.identifier}" does not support images.`,
       'messages',

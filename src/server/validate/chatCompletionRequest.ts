@@ -13,7 +13,14 @@ const schema = z.object({
   ...samplingFields,
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
-  tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).loose() })).nullish(),
+  tools: z
+    .array(
+      z.object({
+        type: z.literal('function'),
+        function: z.object({ name: z.string() }).loose(),
+      }),
+    )
+    .nullish(),
   tool_choice: z.unknown().optional(),
   response_format: z.object({ type: z.string() }).loose().nullish(),
 })
@@ -21,7 +28,11 @@ const schema = z.object({
 export function parseChatCompletionRequest(body: unknown): GenerationRequest {
   const b = parseBody(schema, body)
   if (b.top_logprobs && !b.logprobs) {
-    throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true.", 'top_logprobs', 'invalid_value')
+    throw new InvalidRequestError(
+      "'top_logprobs' requires 'logprobs' to be true.",
+      'top_logprobs',
+      'invalid_value',
+    )
   }
   const format = b.response_format?.type
   if (format && format !== 'text') {

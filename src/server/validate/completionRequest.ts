@@ -9,18 +9,36 @@ import { samplingFields, toGenerateOptions } from './sampling.ts'
 
 const schema = z.object({
   model: z.string().min(1),
-  prompt: z.union([z.string(), z.array(z.string()).length(1, 'only one prompt per request is supported')]),
+  prompt: z.union([
+    z.string(),
+    z.array(z.string()).length(1, 'only one prompt per request is supported'),
+  ]),
   ...samplingFields,
   logprobs: z.number().int().min(0).max(20).nullish(),
   echo: z.boolean().nullish(),
   suffix: z.string().nullish(),
-  best_of: z.number().int().min(1).max(1, 'only best_of=1 is supported').nullish(),
+  best_of: z
+    .number()
+    .int()
+    .min(1)
+    .max(1, 'only best_of=1 is supported')
+    .nullish(),
 })
 
 export function parseCompletionRequest(body: unknown): GenerationRequest {
   const b = parseBody(schema, body)
-  if (b.echo) throw new InvalidRequestError("'echo' is not supported.", 'echo', 'unsupported_value')
-  if (b.suffix) throw new InvalidRequestError("'suffix' is not supported.", 'suffix', 'unsupported_value')
+  if (b.echo)
+    throw new InvalidRequestError(
+      "'echo' is not supported.",
+      'echo',
+      'unsupported_value',
+    )
+  if (b.suffix)
+    throw new InvalidRequestError(
+      "'suffix' is not supported.",
+      'suffix',
+      'unsupported_value',
+    )
   const options = toGenerateOptions(b)
   options.raw = true
   if (b.logprobs != null) {

@@ -8,7 +8,10 @@ import { InvalidRequestError } from '../errors.ts'
 const textPart = z.object({ type: z.literal('text'), text: z.string() })
 const imagePart = z.object({
   type: z.literal('image_url'),
-  image_url: z.union([z.string(), z.object({ url: z.string(), detail: z.string().optional() })]),
+  image_url: z.union([
+    z.string(),
+    z.object({ url: z.string(), detail: z.string().optional() }),
+  ]),
 })
 const toolCall = z.object({
   id: z.string(),
@@ -18,13 +21,17 @@ const toolCall = z.object({
 
 export const messageSchema = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(z.union([textPart, imagePart])), z.null()]).optional(),
+  content: z
+    .union([z.string(), z.array(z.union([textPart, imagePart])), z.null()])
+    .optional(),
   name: z.string().optional(),
   tool_calls: z.array(toolCall).optional(),
   tool_call_id: z.string().optional(),
 })
 
-export const messagesSchema = z.array(messageSchema).min(1, 'must contain at least one message')
+export const messagesSchema = z
+  .array(messageSchema)
+  .min(1, 'must contain at least one message')
 
 type RawMessage = z.output<typeof messageSchema>
 
@@ -32,7 +39,10 @@ export function toChatMessages(raw: RawMessage[]): ChatMessage[] {
   return raw.map((m, i) => {
     const message: ChatMessage = {
       role: m.role === 'developer' ? 'system' : m.role,
-      content: typeof m.content === 'string' || m.content == null ? (m.content ?? null) : toParts(m.content, i),
+      content:
+        typeof m.content === 'string' || m.content == null
+          ? (m.content ?? null)
+          : toParts(m.content, i),
     }
     if (m.name) message.name = m.name
     if (m.tool_calls) message.tool_calls = m.tool_calls
@@ -55,9 +65,16 @@ function toParts(parts: RawPart[], i: number): ContentPart[] {
         'invalid_image_url',
       )
     }
-    return { type: 'image', mimeType: match[1], data: new Uint8Array(Buffer.from(match[2], 'base64')) }
+    return {
+      type: 'image',
+      mimeType: match[1],
+      data: new Uint8Array(Buffer.from(match[2], 'base64')),
+    }
   })
 }
 
 export const hasImages = (messages: ChatMessage[]) =>
-  messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image'))
+  messages.some(
+    (m) =>
+      Array.isArray(m.content) && m.content.some((p) => p.type === 'image'),
+  )

@@ -18,7 +18,12 @@ export const samplingFields = {
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   repeat_penalty: z.number().gt(0).optional(),
   repetition_penalty: z.number().gt(0).optional(),
-  logit_bias: z.record(z.string().regex(/^\d+$/, 'keys must be token ids'), z.number().min(-100).max(100)).nullish(),
+  logit_bias: z
+    .record(
+      z.string().regex(/^\d+$/, 'keys must be token ids'),
+      z.number().min(-100).max(100),
+    )
+    .nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   ttl: z.number().int().positive().optional(),
@@ -33,9 +38,14 @@ type SamplingFields = z.output<typeof samplingObject>
 export function toGenerateOptions(f: SamplingFields): GenerateOptions {
   const maxTokens = f.max_completion_tokens ?? f.max_tokens
   if (maxTokens === 0) {
-    throw new InvalidRequestError("Invalid 'max_tokens': must be at least 1 (or -1 for no limit).", 'max_tokens', 'invalid_value')
+    throw new InvalidRequestError(
+      "Invalid 'max_tokens': must be at least 1 (or -1 for no limit).",
+      'max_tokens',
+      'invalid_value',
+    )
   }
-  const stop = typeof f.stop === 'string' ? [f.stop] : f.stop?.filter((s) => s.length > 0)
+  const stop =
+    typeof f.stop === 'string' ? [f.stop] : f.stop?.filter((s) => s.length > 0)
   const options: GenerateOptions = {
     temperature: f.temperature,
     topP: f.top_p,
@@ -48,8 +58,12 @@ export function toGenerateOptions(f: SamplingFields): GenerateOptions {
     frequencyPenalty: f.frequency_penalty ?? undefined,
     repetitionPenalty: f.repeat_penalty ?? f.repetition_penalty,
     logitBias: f.logit_bias
-      ? Object.fromEntries(Object.entries(f.logit_bias).map(([k, v]) => [Number(k), v]))
+      ? Object.fromEntries(
+          Object.entries(f.logit_bias).map(([k, v]) => [Number(k), v]),
+        )
       : undefined,
   }
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as GenerateOptions
+  return Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined),
+  ) as GenerateOptions
 }

@@ -1,9 +1,15 @@
 // Residency: JIT single-flight, idle TTL, LM Studio's JIT auto-evict,
 // memory-budget LRU eviction that never evicts a model mid-generation.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { InsufficientMemoryError, ModelNotFoundError } from '../../../src/models/errors.ts'
+import {
+  InsufficientMemoryError,
+  ModelNotFoundError,
+} from '../../../src/models/errors.ts'
 import { resolveModel } from '../../../src/models/ModelStore.ts'
-import { ModelResidency, type ModelResidencyOptions } from '../../../src/models/residency/ModelResidency.ts'
+import {
+  ModelResidency,
+  type ModelResidencyOptions,
+} from '../../../src/models/residency/ModelResidency.ts'
 import type { LocalModel } from '../../../src/models/types.ts'
 import { FakeModel, fakeLocal } from '../../helpers/fakeModel.ts'
 
@@ -18,7 +24,10 @@ function setup(o: Partial<ModelResidencyOptions> = {}) {
   let release: (() => void) | null = null
   const gate = o.loader ? null : new Promise<void>((r) => (release = r))
   const residency = new ModelResidency({
-    catalogue: { list: async () => models, resolve: async (id) => resolveModel(models, id) },
+    catalogue: {
+      list: async () => models,
+      resolve: async (id) => resolveModel(models, id),
+    },
     loader: async (local) => {
       const model = new FakeModel(local.path)
       loads.push({ local, model })
@@ -49,7 +58,9 @@ describe('ModelResidency', () => {
     const open = slowLoads()
     const starts: string[] = []
     const leases = Promise.all(
-      Array.from({ length: 5 }, () => residency.acquire('alpha', { onLoadStart: (id) => starts.push(id) })),
+      Array.from({ length: 5 }, () =>
+        residency.acquire('alpha', { onLoadStart: (id) => starts.push(id) }),
+      ),
     )
     await new Promise((r) => setTimeout(r, 10))
     open()
@@ -68,7 +79,9 @@ describe('ModelResidency', () => {
 
   it('unknown model is ModelNotFoundError', async () => {
     const { residency } = setup()
-    await expect(residency.acquire('zzz')).rejects.toBeInstanceOf(ModelNotFoundError)
+    await expect(residency.acquire('zzz')).rejects.toBeInstanceOf(
+      ModelNotFoundError,
+    )
   })
 
   it('idle TTL unloads, and activity resets the timer', async () => {
@@ -93,10 +106,20 @@ describe('ModelResidency', () => {
     const { residency } = setup({ memoryBudgetBytes: 10_000 })
     const a = await residency.load('alpha')
     const b = await residency.load('alpha')
-    const c = await residency.load('beta', { identifier: 'my-beta', ttlSeconds: 5 })
-    expect([a.identifier, b.identifier, c.identifier]).toEqual(['a/alpha', 'a/alpha:2', 'my-beta'])
+    const c = await residency.load('beta', {
+      identifier: 'my-beta',
+      ttlSeconds: 5,
+    })
+    expect([a.identifier, b.identifier, c.identifier]).toEqual([
+      'a/alpha',
+      'a/alpha:2',
+      'my-beta',
+    ])
     await vi.advanceTimersByTimeAsync(3_600_000)
-    expect(residency.list().map((i) => i.identifier)).toEqual(['a/alpha', 'a/alpha:2'])
+    expect(residency.list().map((i) => i.identifier)).toEqual([
+      'a/alpha',
+      'a/alpha:2',
+    ])
   })
 
   it('JIT auto-evict keeps only the last JIT model; explicit loads stay', async () => {
@@ -104,7 +127,10 @@ describe('ModelResidency', () => {
     await residency.load('gamma')
     ;(await residency.acquire('alpha')).release()
     ;(await residency.acquire('beta')).release()
-    expect(residency.list().map((i) => i.identifier)).toEqual(['c/gamma', 'b/beta'])
+    expect(residency.list().map((i) => i.identifier)).toEqual([
+      'c/gamma',
+      'b/beta',
+    ])
     expect(loads[1]?.model.disposed).toBe(1)
   })
 
@@ -124,7 +150,12 @@ describe('ModelResidency', () => {
     ;(await residency.acquire('beta')).release()
     ;(await residency.acquire('alpha')).release() // alpha is now the most recent
     ;(await residency.acquire('gamma')).release()
-    expect(residency.list().map((i) => i.identifier).sort()).toEqual(['a/alpha', 'c/gamma'])
+    expect(
+      residency
+        .list()
+        .map((i) => i.identifier)
+        .sort(),
+    ).toEqual(['a/alpha', 'c/gamma'])
     expect(loads[1]?.model.disposed).toBe(1)
   })
 
@@ -132,11 +163,18 @@ describe('ModelResidency', () => {
     const { residency, loads } = setup({ jitAutoEvict: false })
     const a = await residency.acquire('alpha')
     const b = await residency.acquire('beta')
-    await expect(residency.acquire('gamma')).rejects.toBeInstanceOf(InsufficientMemoryError)
+    await expect(residency.acquire('gamma')).rejects.toBeInstanceOf(
+      InsufficientMemoryError,
+    )
     expect(loads.map((l) => l.model.disposed)).toEqual([0, 0])
     b.release()
     const g = await residency.acquire('gamma')
-    expect(residency.list().map((i) => i.identifier).sort()).toEqual(['a/alpha', 'c/gamma'])
+    expect(
+      residency
+        .list()
+        .map((i) => i.identifier)
+        .sort(),
+    ).toEqual(['a/alpha', 'c/gamma'])
     a.release()
     g.release()
   })

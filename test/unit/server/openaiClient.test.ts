@@ -9,7 +9,11 @@ let client: OpenAI
 
 beforeAll(async () => {
   srv = await startFakeServer()
-  client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+  client = new OpenAI({
+    baseURL: `${srv.url}/v1`,
+    apiKey: 'unused',
+    maxRetries: 0,
+  })
 })
 afterAll(() => srv.close())
 
@@ -27,16 +31,25 @@ describe('openai client', () => {
     })
     expect(r.object).toBe('chat.completion')
     expect(r.model).toBe('test/tiny-chat-GGUF')
-    expect(r.choices[0]?.message).toMatchObject({ role: 'assistant', content: 'Hello there, friend.' })
+    expect(r.choices[0]?.message).toMatchObject({
+      role: 'assistant',
+      content: 'Hello there, friend.',
+    })
     expect(r.choices[0]?.finish_reason).toBe('stop')
     expect(r.choices[0]?.logprobs).toBeNull()
-    expect(r.usage).toMatchObject({ completion_tokens: 20, total_tokens: r.usage!.prompt_tokens + 20 })
+    expect(r.usage).toMatchObject({
+      completion_tokens: 20,
+      total_tokens: r.usage!.prompt_tokens + 20,
+    })
   })
 
   it('passes every sampling parameter to the engine', async () => {
     await client.chat.completions.create({
       model: 'test/tiny-chat-GGUF',
-      messages: [{ role: 'developer', content: 'Be brief' }, { role: 'user', content: 'Hi' }],
+      messages: [
+        { role: 'developer', content: 'Be brief' },
+        { role: 'user', content: 'Hi' },
+      ],
       temperature: 0.7,
       top_p: 0.9,
       max_tokens: 5,
@@ -96,11 +109,17 @@ describe('openai client', () => {
   })
 
   it('reports cached prompt tokens on a repeated prefix', async () => {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'A long shared history' }]
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'A long shared history' },
+    ]
     await client.chat.completions.create({ model: 'tiny-chat', messages })
     const r = await client.chat.completions.create({
       model: 'tiny-chat',
-      messages: [...messages, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'more' }],
+      messages: [
+        ...messages,
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'more' },
+      ],
     })
     expect(r.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThan(20)
   })
@@ -115,12 +134,21 @@ describe('openai client', () => {
     })
     const content = r.choices[0]?.logprobs?.content
     expect(content).toHaveLength(2)
-    expect(content?.[0]).toMatchObject({ token: 'H', logprob: -0.5, bytes: [72] })
+    expect(content?.[0]).toMatchObject({
+      token: 'H',
+      logprob: -0.5,
+      bytes: [72],
+    })
     expect(content?.[0]?.top_logprobs).toHaveLength(2)
   })
 
   it('text completion without a template', async () => {
-    const r = await client.completions.create({ model: 'tiny-chat', prompt: 'Once upon', max_tokens: 4, logprobs: 1 })
+    const r = await client.completions.create({
+      model: 'tiny-chat',
+      prompt: 'Once upon',
+      max_tokens: 4,
+      logprobs: 1,
+    })
     expect(r.object).toBe('text_completion')
     expect(r.choices[0]?.text).toBe('Hell')
     expect(r.choices[0]?.logprobs?.tokens).toEqual(['H', 'e', 'l', 'l'])
@@ -130,7 +158,12 @@ describe('openai client', () => {
   })
 
   it('streams a text completion', async () => {
-    const stream = await client.completions.create({ model: 'tiny-chat', prompt: 'x', stream: true, max_tokens: 5 })
+    const stream = await client.completions.create({
+      model: 'tiny-chat',
+      prompt: 'x',
+      stream: true,
+      max_tokens: 5,
+    })
     let text = ''
     for await (const c of stream) text += c.choices[0]?.text ?? ''
     expect(text).toBe('Hello')
@@ -138,7 +171,10 @@ describe('openai client', () => {
 
   it('maps errors to APIError with status and code', async () => {
     const err = await client.chat.completions
-      .create({ model: 'nope/missing', messages: [{ role: 'user', content: 'x' }] })
+      .create({
+        model: 'nope/missing',
+        messages: [{ role: 'user', content: 'x' }],
+      })
       .catch((e) => e)
     expect(err).toBeInstanceOf(OpenAI.NotFoundError)
     expect(err.code).toBe('model_not_found')

@@ -5,12 +5,19 @@
 import { randomBytes } from 'node:crypto'
 import type { RequestHandler } from 'express'
 import { z } from 'zod'
-import type { ChatMessage, ContentPart, GenerationStats } from '../../../engine/types.ts'
+import type {
+  ChatMessage,
+  ContentPart,
+  GenerationStats,
+} from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
 import { InvalidRequestError, toV1ErrorEvent } from '../../errors.ts'
 import { v1Stats } from '../../format/lmstudio.ts'
-import { type Generation, startGeneration } from '../../generation/startGeneration.ts'
-import { SseWriter, clientAbortSignal } from '../../sse.ts'
+import {
+  type Generation,
+  startGeneration,
+} from '../../generation/startGeneration.ts'
+import { clientAbortSignal, SseWriter } from '../../sse.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 import { toGenerateOptions } from '../../validate/sampling.ts'
 
@@ -42,14 +49,25 @@ export function chatV1(ctx: ServerContext): RequestHandler {
   return async (req, res) => {
     const b = parseBody(schema, req.body)
     if (b.integrations?.length) {
-      throw new InvalidRequestError("'integrations' (MCP) are not supported yet.", 'integrations', 'unsupported_value')
+      throw new InvalidRequestError(
+        "'integrations' (MCP) are not supported yet.",
+        'integrations',
+        'unsupported_value',
+      )
     }
-    const history = b.previous_response_id ? ctx.threads.get(b.previous_response_id) : []
+    const history = b.previous_response_id
+      ? ctx.threads.get(b.previous_response_id)
+      : []
     if (!history) {
-      throw new InvalidRequestError(`Unknown previous_response_id "${b.previous_response_id}".`, 'previous_response_id', 'not_found')
+      throw new InvalidRequestError(
+        `Unknown previous_response_id "${b.previous_response_id}".`,
+        'previous_response_id',
+        'not_found',
+      )
     }
     const messages: ChatMessage[] = [...history]
-    if (b.system_prompt && !history.length) messages.push({ role: 'system', content: b.system_prompt })
+    if (b.system_prompt && !history.length)
+      messages.push({ role: 'system', content: b.system_prompt })
     messages.push({ role: 'user', content: toContent(b.input) })
     const request = {
       model: b.model,
@@ -67,27 +85,45 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       if (opened || !b.stream) return
       opened = true
       sse.open()
-      sse.event('chat.start', { type: 'chat.start', model_instance_id: instanceId })
+      sse.event('chat.start', {
+        type: 'chat.start',
+        model_instance_id: instanceId,
+      })
     }
     let gen: Generation
     try {
       gen = await startGeneration(ctx.residency, request, signal, {
         onLoadStart: (id) => {
           open(id)
-          if (b.stream) sse.event('model_load.start', { type: 'model_load.start', model_instance_id: id })
+          if (b.stream)
+            sse.event('model_load.start', {
+              type: 'model_load.start',
+              model_instance_id: id,
+            })
         },
       })
     } catch (error) {
       if (!opened) throw error
       sse.event('error', toV1ErrorEvent(error))
-      sse.event('chat.end', { type: 'chat.end', result: { model_instance_id: b.model, output: [], stats: null } })
+      sse.event('chat.end', {
+        type: 'chat.end',
+        result: { model_instance_id: b.model, output: [], stats: null },
+      })
       sse.end()
       return
     }
     const id = gen.lease.identifier
     if (b.stream && gen.lease.loadTimeMs != null) {
-      sse.event('model_load.progress', { type: 'model_load.progress', model_instance_id: id, progress: 1 })
-      sse.event('model_load.end', { type: 'model_load.end', model_instance_id: id, load_time_seconds: Math.round(gen.lease.loadTimeMs) / 1000 })
+      sse.event('model_load.progress', {
+        type: 'model_load.progress',
+        model_instance_id: id,
+        progress: 1,
+      })
+      sse.event('model_load.end', {
+        type: 'model_load.end',
+        model_instance_id: id,
+        load_time_seconds: Math.round(gen.lease.loadTimeMs) / 1000,
+      })
     }
     open(id)
     const result = (text: string, stats: GenerationStats | null) => {
@@ -98,12 +134,18 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       }
       if (b.store === false) return body
       const responseId = `resp_${randomBytes(24).toString('hex')}`
-      ctx.threads.set(responseId, [...messages, { role: 'assistant', content: text }])
+      ctx.threads.set(responseId, [
+        ...messages,
+        { role: 'assistant', content: text },
+      ])
       return { ...body, response_id: responseId }
     }
     if (b.stream) {
       sse.event('prompt_processing.start', { type: 'prompt_processing.start' })
-      sse.event('prompt_processing.progress', { type: 'prompt_processing.progress', progress: 1 })
+      sse.event('prompt_processing.progress', {
+        type: 'prompt_processing.progress',
+        progress: 1,
+      })
       sse.event('prompt_processing.end', { type: 'prompt_processing.end' })
       sse.event('message.start', { type: 'message.start' })
     }
@@ -112,7 +154,11 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       for await (const chunk of gen.chunks) {
         if (signal.aborted) break
         text += chunk.text
-        if (b.stream && chunk.text) sse.event('message.delta', { type: 'message.delta', content: chunk.text })
+        if (b.stream && chunk.text)
+          sse.event('message.delta', {
+            type: 'message.delta',
+            content: chunk.text,
+          })
       }
       if (signal.aborted) return gen.cancel()
       const stats = await gen.stats()
@@ -129,14 +175,24 @@ export function chatV1(ctx: ServerContext): RequestHandler {
   }
 }
 
-function toContent(input: string | z.output<typeof item>[]): string | ContentPart[] {
+function toContent(
+  input: string | z.output<typeof item>[],
+): string | ContentPart[] {
   if (typeof input === 'string') return input
   return input.map((p, i): ContentPart => {
     if (p.type === 'message') return { type: 'text', text: p.content }
     const match = p.data_url.match(/^data:(image\/[\w.+-]+);base64,(.*)$/s)
     if (!match?.[1] || match[2] === undefined) {
-      throw new InvalidRequestError('Images must be base64 data URLs.', `input[${i}].data_url`, 'invalid_image_url')
+      throw new InvalidRequestError(
+        'Images must be base64 data URLs.',
+        `input[${i}].data_url`,
+        'invalid_image_url',
+      )
     }
-    return { type: 'image', mimeType: match[1], data: new Uint8Array(Buffer.from(match[2], 'base64')) }
+    return {
+      type: 'image',
+      mimeType: match[1],
+      data: new Uint8Array(Buffer.from(match[2], 'base64')),
+    }
   })
 }

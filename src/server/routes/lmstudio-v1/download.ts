@@ -1,12 +1,15 @@
 // POST /api/v1/models/download and GET /api/v1/models/download/status/:job_id.
 import type { RequestHandler } from 'express'
 import { z } from 'zod'
-import { parseModelReference } from '../../../models/download/parseModelReference.ts'
 import type { DownloadStatus } from '../../../models/download/DownloadJobs.ts'
+import { parseModelReference } from '../../../models/download/parseModelReference.ts'
 import type { ServerContext } from '../../context.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 
-const schema = z.object({ model: z.string().min(1), quantization: z.string().min(1).optional() })
+const schema = z.object({
+  model: z.string().min(1),
+  quantization: z.string().min(1).optional(),
+})
 
 export function startDownload(ctx: ServerContext): RequestHandler {
   return async (req, res) => {

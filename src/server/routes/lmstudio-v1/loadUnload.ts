@@ -30,7 +30,9 @@ export function loadModelRoute(ctx: ServerContext): RequestHandler {
       instance_id: inst.identifier,
       load_time_seconds: Math.round(inst.loadTimeMs) / 1000,
       status: 'loaded',
-      ...(b.echo_load_config ? { load_config: { context_length: inst.contextLength } } : {}),
+      ...(b.echo_load_config
+        ? { load_config: { context_length: inst.contextLength } }
+        : {}),
     })
   }
 }

@@ -9,9 +9,11 @@ export function listModelsV1(ctx: ServerContext): RequestHandler {
   return async (_req, res) => {
     const instances = ctx.residency.list()
     const byKey = new Map<string, LocalModel[]>()
-    for (const m of await ctx.catalogue.list()) byKey.set(m.key, [...(byKey.get(m.key) ?? []), m])
+    for (const m of await ctx.catalogue.list())
+      byKey.set(m.key, [...(byKey.get(m.key) ?? []), m])
     // Loaded models whose files vanished from disk still show up.
-    for (const i of instances) if (!byKey.has(i.local.key)) byKey.set(i.local.key, [i.local])
+    for (const i of instances)
+      if (!byKey.has(i.local.key)) byKey.set(i.local.key, [i.local])
     const models = [...byKey.values()].map((variants) =>
       v1ModelEntry(
         variants,

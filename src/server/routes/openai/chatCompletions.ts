@@ -5,8 +5,18 @@ import type { ServerContext } from '../../context.ts'
 import { parseChatCompletionRequest } from '../../validate/chatCompletionRequest.ts'
 import { type Flavor, respond } from './respond.ts'
 
-export function chatCompletions(ctx: ServerContext, flavor: Flavor = 'openai'): RequestHandler {
+export function chatCompletions(
+  ctx: ServerContext,
+  flavor: Flavor = 'openai',
+): RequestHandler {
   return async (req, res) => {
-    await respond(ctx, req, res, parseChatCompletionRequest(req.body), 'chat', flavor)
+    await respond(
+      ctx,
+      req,
+      res,
+      parseChatCompletionRequest(req.body),
+      'chat',
+      flavor,
+    )
   }
 }

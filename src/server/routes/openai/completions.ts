@@ -4,8 +4,18 @@ import type { ServerContext } from '../../context.ts'
 import { parseCompletionRequest } from '../../validate/completionRequest.ts'
 import { type Flavor, respond } from './respond.ts'
 
-export function completions(ctx: ServerContext, flavor: Flavor = 'openai'): RequestHandler {
+export function completions(
+  ctx: ServerContext,
+  flavor: Flavor = 'openai',
+): RequestHandler {
   return async (req, res) => {
-    await respond(ctx, req, res, parseCompletionRequest(req.body), 'text', flavor)
+    await respond(
+      ctx,
+      req,
+      res,
+      parseCompletionRequest(req.body),
+      'text',
+      flavor,
+    )
   }
 }

@@ -29,16 +29,29 @@ export function embeddings(ctx: ServerContext): RequestHandler {
     }
     const lease = await ctx.residency.acquire(b.model, { ttlSeconds: b.ttl })
     try {
-      if (!lease.model.embed) throw new NotImplementedError('Embeddings are not available in this engine build yet.')
+      if (!lease.model.embed)
+        throw new NotImplementedError(
+          'Embeddings are not available in this engine build yet.',
+        )
       const inputs = typeof b.input === 'string' ? [b.input] : b.input
       const vectors = await lease.model.embed(inputs)
       if (b.dimensions && b.dimensions > (vectors[0]?.length ?? 0)) {
-        throw new InvalidRequestError(`'dimensions' exceeds the model's ${vectors[0]?.length}.`, 'dimensions')
+        throw new InvalidRequestError(
+          `'dimensions' exceeds the model's ${vectors[0]?.length}.`,
+          'dimensions',
+        )
       }
-      const tokens = inputs.reduce((n, s) => n + lease.model.tokenize(s).length, 0)
+      const tokens = inputs.reduce(
+        (n, s) => n + lease.model.tokenize(s).length,
+        0,
+      )
       res.json({
         object: 'list',
-        data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: encode(shorten(v, b.dimensions), b.encoding_format) })),
+        data: vectors.map((v, index) => ({
+          object: 'embedding',
+          index,
+          embedding: encode(shorten(v, b.dimensions), b.encoding_format),
+        })),
         model: lease.identifier,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       })
@@ -57,4 +70,6 @@ function shorten(v: number[], dims?: number): number[] {
 }
 
 const encode = (v: number[], format?: 'float' | 'base64') =>
-  format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v
+  format === 'base64'
+    ? Buffer.from(new Float32Array(v).buffer).toString('base64')
+    : v

@@ -13,7 +13,12 @@ export function listModels(ctx: ServerContext): RequestHandler {
     for (const i of loaded) ids.set(i.identifier, i.local.publisher)
     res.json({
       object: 'list',
-      data: [...ids].map(([id, publisher]) => ({ id, object: 'model', created: 0, owned_by: publisher })),
+      data: [...ids].map(([id, publisher]) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: publisher,
+      })),
     })
   }
 }

@@ -7,10 +7,20 @@ import type { GenerationStats, TokenLogprob } from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
 import { toHttpError } from '../../errors.ts'
 import { RUNTIME, v0ModelInfo, v0Stats } from '../../format/lmstudio.ts'
-import { chatLogprobs, completionLogprobs, finishReason, newId, nowSeconds, usageOf } from '../../format/openai.ts'
-import { type Generation, startGeneration } from '../../generation/startGeneration.ts'
+import {
+  chatLogprobs,
+  completionLogprobs,
+  finishReason,
+  newId,
+  nowSeconds,
+  usageOf,
+} from '../../format/openai.ts'
+import {
+  type Generation,
+  startGeneration,
+} from '../../generation/startGeneration.ts'
 import type { GenerationRequest } from '../../generation/types.ts'
-import { SseWriter, clientAbortSignal } from '../../sse.ts'
+import { clientAbortSignal, SseWriter } from '../../sse.ts'
 
 export type ResponseKind = 'chat' | 'text'
 export type Flavor = 'openai' | 'v0'
@@ -36,7 +46,10 @@ export async function respond(
     flavor === 'v0'
       ? {
           stats: v0Stats(stats),
-          model_info: v0ModelInfo(gen.lease.local, gen.lease.model.info.contextLength),
+          model_info: v0ModelInfo(
+            gen.lease.local,
+            gen.lease.model.info.contextLength,
+          ),
           runtime: RUNTIME,
         }
       : {}
@@ -52,12 +65,31 @@ export async function respond(
   }
   const stats = await gen.stats()
   if (signal.aborted) return
-  const lp = request.options.logprobs ? (kind === 'chat' ? chatLogprobs(logprobs) : completionLogprobs(logprobs)) : null
+  const lp = request.options.logprobs
+    ? kind === 'chat'
+      ? chatLogprobs(logprobs)
+      : completionLogprobs(logprobs)
+    : null
   const choice =
     kind === 'chat'
-      ? { index: 0, message: { role: 'assistant', content: text }, logprobs: lp, finish_reason: finishReason(stats.stopReason) }
-      : { index: 0, text, logprobs: lp, finish_reason: finishReason(stats.stopReason) }
-  res.json({ ...head, choices: [choice], usage: usageOf(stats), ...extras(stats) })
+      ? {
+          index: 0,
+          message: { role: 'assistant', content: text },
+          logprobs: lp,
+          finish_reason: finishReason(stats.stopReason),
+        }
+      : {
+          index: 0,
+          text,
+          logprobs: lp,
+          finish_reason: finishReason(stats.stopReason),
+        }
+  res.json({
+    ...head,
+    choices: [choice],
+    usage: usageOf(stats),
+    ...extras(stats),
+  })
 }
 
 async function stream(
@@ -70,11 +102,24 @@ async function stream(
   signal: AbortSignal,
 ): Promise<void> {
   const sse = new SseWriter(res)
-  const head = { ...base, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion' }
+  const head = {
+    ...base,
+    object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+  }
   const usageNull = request.includeUsage ? { usage: null } : {}
-  const choice = (text: string | null, lp: TokenLogprob[] | undefined, finish: string | null, offset: number) => {
-    const logprobs = lp?.length ? (kind === 'chat' ? chatLogprobs(lp) : completionLogprobs(lp, offset)) : null
-    if (kind === 'text') return { index: 0, text: text ?? '', logprobs, finish_reason: finish }
+  const choice = (
+    text: string | null,
+    lp: TokenLogprob[] | undefined,
+    finish: string | null,
+    offset: number,
+  ) => {
+    const logprobs = lp?.length
+      ? kind === 'chat'
+        ? chatLogprobs(lp)
+        : completionLogprobs(lp, offset)
+      : null
+    if (kind === 'text')
+      return { index: 0, text: text ?? '', logprobs, finish_reason: finish }
     // LM Studio repeats the role in every content delta; OpenAI clients accept both.
     const delta = text == null ? {} : { role: 'assistant', content: text }
     return { index: 0, delta, logprobs, finish_reason: finish }
@@ -85,7 +130,11 @@ async function stream(
     for await (const chunk of gen.chunks) {
       if (signal.aborted) break
       if (!chunk.text && !chunk.logprobs?.length) continue
-      sse.data({ ...head, choices: [choice(chunk.text, chunk.logprobs, null, offset)], ...usageNull })
+      sse.data({
+        ...head,
+        choices: [choice(chunk.text, chunk.logprobs, null, offset)],
+        ...usageNull,
+      })
       offset += chunk.text.length
     }
     if (signal.aborted) {
@@ -93,8 +142,16 @@ async function stream(
       return
     }
     const stats = await gen.stats()
-    sse.data({ ...head, choices: [choice(null, undefined, finishReason(stats.stopReason), offset)], ...usageNull, ...extras(stats) })
-    if (request.includeUsage) sse.data({ ...head, choices: [], usage: usageOf(stats) })
+    sse.data({
+      ...head,
+      choices: [
+        choice(null, undefined, finishReason(stats.stopReason), offset),
+      ],
+      ...usageNull,
+      ...extras(stats),
+    })
+    if (request.includeUsage)
+      sse.data({ ...head, choices: [], usage: usageOf(stats) })
     sse.done()
   } catch (error) {
     gen.cancel()
