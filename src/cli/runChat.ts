@@ -1,0 +1,66 @@
+// The multi-turn chat loop behind `pocket chat` and `pocket start`. On a
+// terminal it prompts and streams; with piped stdin it answers each line,
+// so `printf 'hi\nbye\n' | pocket chat` works in scripts and tests.
+import { createInterface } from 'node:readline'
+import type { Model } from '../engine/model.ts'
+import type { ChatMessage, GenerateOptions } from '../engine/types.ts'
+import { formatStats } from './formatStats.ts'
+
+export type RunChatParameters = {
+  model: Model
+  system?: string
+  options?: GenerateOptions
+  stats?: boolean
+}
+
+const HELP = 'Type a message. /reset clears the conversation, /exit quits.'
+
+export async function runChat(params: RunChatParameters): Promise<void> {
+  const { model, system, options = {}, stats } = params
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+  })
+  const start = (): ChatMessage[] =>
+    system ? [{ role: 'system', content: system }] : []
+  let history = start()
+  let current: AbortController | undefined
+  // Ctrl-C stops the answer being written; at the prompt it quits.
+  rl.on('SIGINT', () => (current ? current.abort() : rl.close()))
+  if (interactive) {
+    console.log(`${model.info.architecture} · ${model.info.path}\n${HELP}`)
+    rl.setPrompt('> ')
+    rl.prompt()
+  }
+  for await (const raw of rl) {
+    const line = raw.trim()
+    if (line === '/exit' || line === '/quit') break
+    if (line === '/reset') {
+      history = start()
+      if (interactive) console.log('(conversation cleared)')
+    } else if (line === '/help') {
+      console.log(HELP)
+    } else if (line !== '') {
+      history.push({ role: 'user', content: line })
+      current = new AbortController()
+      const stream = model.generate(history, {
+        ...options,
+        signal: current.signal,
+      })
+      let answer = ''
+      for await (const chunk of stream) {
+        answer += chunk.text
+        process.stdout.write(chunk.text)
+      }
+      process.stdout.write('\n')
+      const result = await stream.result
+      current = undefined
+      history.push({ role: 'assistant', content: answer })
+      if (stats) process.stderr.write(`${formatStats(result)}\n`)
+    }
+    if (interactive) rl.prompt()
+  }
+  rl.close()
+}
