@@ -226,6 +226,39 @@ describe('error mapping', () => {
       await held.close()
     }
   })
+  it('a non-streaming client that disconnects cancels too', async () => {
+    let open!: () => void
+    const gate = new Promise<void>((r) => {
+      open = r
+    })
+    const held = await startFakeServer({ modelOptions: { gate: () => gate } })
+    try {
+      const ac = new AbortController()
+      const pending = fetch(`${held.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({
+          model: 'tiny-chat',
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+        signal: ac.signal,
+      }).catch(() => null)
+      await vi.waitFor(() => expect(held.loaded[0]?.calls).toHaveLength(1))
+      ac.abort()
+      await pending
+      const model = held.loaded[0]
+      await vi.waitFor(() =>
+        expect(model?.calls[0]?.options.signal?.aborted).toBe(true),
+      )
+      open()
+      await vi.waitFor(() => expect(model?.cancelled).toBe(1))
+      await vi.waitFor(() =>
+        expect(held.server.context.residency.list()[0]?.status).toBe('idle'),
+      )
+    } finally {
+      open()
+      await held.close()
+    }
+  })
 })
 
 describe('auth, CORS and JIT off', () => {
