@@ -193,7 +193,7 @@ abstract contract JuryCourt is Reputation {
     /// @dev Shares `pot` equally among jurors who revealed `guilty`; returns the undistributed remainder.
     function _rewardMajority(uint256 taskId, bool guilty, uint96 pot, uint8 winners) internal returns (uint96 rest) {
         uint96 share = pot / winners;
-        rest = pot - share * winners;
+        rest = pot % winners;
         address[] storage jurors = _jurors[taskId];
         for (uint256 i; i < jurors.length; ++i) {
             Ballot storage b = _ballots[taskId][jurors[i]];

@@ -173,6 +173,8 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
     error TaskMarketInvalidReceipt(uint256 taskId);
     /// @notice `account` holds `staked` < `minStake`.
     error TaskMarketNotStaked(address account, uint256 staked, uint256 minStake);
+    /// @notice Staking slashed `taken` instead of the `expected` amount already credited (never happens).
+    error TaskMarketSlashMismatch(uint96 expected, uint96 taken);
     /// @notice `account` is owed nothing.
     error TaskMarketNothingOwed(address account);
 
@@ -309,14 +311,14 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         _requireState(taskId, t, TaskState.Assigned);
         if (block.timestamp <= t.deadline) revert TaskMarketWindowOpen(taskId, t.deadline);
         Bid memory bid = _bids[taskId][t.assignedBid];
+        // Staking.slash takes min(amount, bonded + unbonding); computing it first keeps all effects before calls
+        uint96 slashed = _slashable(bid.node, bid.price);
         t.state = TaskState.TimedOut;
-        _credit(requesterOf(taskId), t.maxPrice);
+        _credit(requesterOf(taskId), t.maxPrice + slashed);
         _recordTimedOut(bid.node);
-        _staking.unlock(bid.node, bid.price);
-        // the slashed amount is only known after the call; the staking contract is trusted and sends to us
-        uint96 slashed = _staking.slash(bid.node, bid.price, address(this));
-        _credit(requesterOf(taskId), slashed);
         emit TaskTimedOut(taskId, bid.node, t.maxPrice, slashed);
+        _staking.unlock(bid.node, bid.price);
+        _slash(bid.node, slashed);
     }
 
     // ---------------------------------------------------------------- settlement
@@ -371,20 +373,20 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         (Challenge storage c, Verdict verdict) = _closeChallenge(taskId);
         Bid memory bid = _bids[taskId][t.assignedBid];
         uint96 bond = c.bond;
-        _staking.setDisputed(bid.node, false);
         if (verdict == Verdict.NodeSlashed) {
+            // effects first: the slash is computed from the node's stake (Staking caps it the same way)
+            Staking.NodeStake memory s = _staking.stakeOf(bid.node);
+            uint96 slashed = uint96((uint256(s.staked) + s.unbonding) * _params.slashBps / _BPS);
+            uint96 fee = uint96(uint256(slashed) * _params.finderFeeBps / _BPS);
             t.state = TaskState.Slashed;
             _credit(requesterOf(taskId), t.maxPrice);
             _recordSlashed(bid.node);
-            _staking.unlock(bid.node, bid.price);
-            Staking.NodeStake memory s = _staking.stakeOf(bid.node);
-            uint256 target = (uint256(s.staked) + s.unbonding) * _params.slashBps / _BPS;
-            // the staking contract is trusted; it caps the slash at what the node holds and sends it here
-            uint96 slashed = _staking.slash(bid.node, uint96(target), address(this));
-            uint96 fee = uint96(uint256(slashed) * _params.finderFeeBps / _BPS);
             _credit(c.challenger, bond + fee);
             _credit(owner(), slashed - fee);
             emit ChallengeResolved(taskId, verdict, c.guiltyVotes, c.innocentVotes, slashed, fee);
+            _staking.setDisputed(bid.node, false);
+            _staking.unlock(bid.node, bid.price);
+            _slash(bid.node, slashed);
         } else {
             if (verdict == Verdict.NodeRight) {
                 _credit(bid.node, _rewardMajority(taskId, false, bond, c.innocentVotes));
@@ -393,6 +395,7 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
             }
             emit ChallengeResolved(taskId, verdict, c.guiltyVotes, c.innocentVotes, 0, 0);
             _settle(taskId, t);
+            _staking.setDisputed(bid.node, false);
         }
     }
 
@@ -468,6 +471,19 @@ contract TaskMarket is JuryCourt, Ownable2Step, ReentrancyGuardTransient, IDispu
         _credit(requesterOf(taskId), refund);
         emit TaskFinalized(taskId, bid.node, bid.price, refund);
         _staking.unlock(bid.node, bid.price);
+    }
+
+    /// @dev What `Staking.slash(node, amount)` will take: `amount` capped at the node's bonded + unbonding stake.
+    function _slashable(address node, uint96 amount) private view returns (uint96) {
+        Staking.NodeStake memory s = _staking.stakeOf(node);
+        uint256 total = uint256(s.staked) + s.unbonding;
+        return amount < total ? amount : uint96(total);
+    }
+
+    /// @dev Slashes exactly `amount` (already credited) into the market.
+    function _slash(address node, uint96 amount) private {
+        uint96 taken = _staking.slash(node, amount, address(this));
+        if (taken != amount) revert TaskMarketSlashMismatch(amount, taken);
     }
 
     function _requireState(uint256 taskId, Task storage t, TaskState expected) private view {

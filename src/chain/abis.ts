@@ -2127,6 +2127,22 @@ export const taskMarketAbi = [
   {
     inputs: [
       {
+        internalType: 'uint96',
+        name: 'expected',
+        type: 'uint96',
+      },
+      {
+        internalType: 'uint96',
+        name: 'taken',
+        type: 'uint96',
+      },
+    ],
+    name: 'TaskMarketSlashMismatch',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
         internalType: 'uint256',
         name: 'taskId',
         type: 'uint256',
