@@ -31,9 +31,12 @@ inline void cpu_relax() {
 }
 
 // ---------------------------------------------------------------- thread pool
-// Persistent pool: run(fn) calls fn(i) for i in [0, size()) with i == 0 on the caller.
-// Workers spin briefly after a job (decode issues many small matmuls back to back),
-// then sleep on a condition variable.
+// Persistent pool: run(fn) calls fn on the caller and on every worker that shows up
+// while the job is open. fn must claim its work through a shared atomic counter and
+// return once nothing is left, so the caller never waits for a worker that has not
+// started (the machine is small and shared; a descheduled worker must not stall the
+// stream thread). Workers spin briefly between jobs (decode issues many small matmuls
+// back to back), then sleep on a condition variable.
 class Pool {
  public:
   explicit Pool(int n) : n_(std::max(1, n)) {
@@ -47,14 +50,16 @@ class Pool {
     if (n_ == 1) return fn(0);
     std::lock_guard<std::mutex> submit(submit_mu_);
     job_ = &fn;
-    pending_.store(n_ - 1, std::memory_order_relaxed);
+    closed_.store(false);
     {
       std::lock_guard<std::mutex> lk(mu_);
-      gen_.fetch_add(1, std::memory_order_release);
+      gen_.fetch_add(1);
     }
     cv_.notify_all();
-    fn(0);
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins)
+    fn(0);  // returns when every work item has been claimed
+    closed_.store(true);
+    // Only workers that joined before the close may still be running fn.
+    for (int spins = 0; joined_.load() != 0; ++spins)
       if (spins < 4096) cpu_relax(); else std::this_thread::yield();
     job_ = nullptr;
   }
@@ -64,8 +69,7 @@ class Pool {
     uint64_t seen = 0;
     for (;;) {
       auto t0 = std::chrono::steady_clock::now();
-      uint64_t g;
-      for (int spins = 0; (g = gen_.load(std::memory_order_acquire)) == seen; ++spins) {
+      for (int spins = 0; gen_.load(std::memory_order_acquire) == seen; ++spins) {
         if ((spins & 63) == 63 && std::chrono::steady_clock::now() - t0 >
                                       std::chrono::microseconds(spin_us_)) {
           std::unique_lock<std::mutex> lk(mu_);
@@ -74,9 +78,12 @@ class Pool {
           cpu_relax();
         }
       }
-      seen = g;
-      (*job_)(idx);
-      pending_.fetch_sub(1, std::memory_order_acq_rel);
+      // seq_cst join/close handshake (Dekker): either run() sees us joined and waits,
+      // or we see the job closed and leave job_ alone.
+      joined_.fetch_add(1);
+      seen = gen_.load();
+      if (!closed_.load()) (*job_)(idx);
+      joined_.fetch_sub(1);
     }
   }
 
@@ -86,7 +93,8 @@ class Pool {
   std::mutex submit_mu_, mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> gen_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> joined_{0};
+  std::atomic<bool> closed_{true};
   const std::function<void(int)>* job_ = nullptr;
 };
 
