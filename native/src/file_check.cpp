@@ -148,6 +148,7 @@ void check_gguf_file(const std::string& path) {
       auto dim = r.get<uint64_t>();
       if (dim == 0 || dim > (1ull << 32)) throw load_error("tensor " + name + " has bad shape");
       if (d == 0) first_dim = dim;
+      if (elems > (1ull << 40) / dim) throw load_error("tensor " + name + " is implausibly large");
       elems *= dim;
     }
     auto type = r.get<uint32_t>();

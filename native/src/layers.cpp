@@ -1,14 +1,22 @@
 #include "layers.h"
 
+#include <cstdlib>
+
 #include "errors.h"
 #include "qmm.h"
 
 namespace pocket {
 
+namespace {
+// POCKET_DISABLE_QMM=1 routes quantized layers through MLX's own kernel
+// (for A/B checks of numerics and speed).
+const bool kUseCustomQmm = std::getenv("POCKET_DISABLE_QMM") == nullptr;
+} // namespace
+
 mx::array Linear::operator()(const mx::array& x) const {
   // Quantized layers use our multi-threaded AVX2 kernel (MLX's CPU qmm is
   // single-threaded); pocket_qmm falls back to mx::quantized_matmul itself.
-  auto y = bits && biases ? pocket_qmm(x, *weight, *scales, *biases, group, bits)
+  auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits)
            : bits         ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits)
                           : mx::matmul(x, mx::transpose(*weight));
   if (bias) y = mx::add(y, *bias);

@@ -3,7 +3,8 @@
 import { ChatTemplate } from './chatTemplate.ts'
 import { ContextOverflowError, ModelDisposedError } from './errors.ts'
 import { type GenerationStream, startGeneration } from './generationStream.ts'
-import type { NativeModel } from './native.ts'
+import type { NativeEvaluateRequest, NativeEvaluation, NativeModel } from './native.ts'
+import { toEngineError } from './toEngineError.ts'
 import type { TextTokenizer } from './tokenizer.ts'
 import { toNativeRequest } from './toNativeRequest.ts'
 import type { ChatMessage, GenerateOptions, ModelInfo } from './types.ts'
@@ -93,6 +94,22 @@ export class Model {
     let text = ''
     for await (const chunk of this.generate(input, options)) text += chunk.text
     return text
+  }
+
+  /**
+   * Teacher-forced pass over `tokens` (one prefill): per position from
+   * `from` on, the top next-token logits (and optionally all logits and the
+   * final hidden state). Costs about as much as prefilling the sequence.
+   */
+  async evaluate(
+    tokens: number[],
+    options: Omit<NativeEvaluateRequest, 'tokens'> = {},
+  ): Promise<NativeEvaluation> {
+    try {
+      return await this.native.evaluate({ ...options, tokens: Int32Array.from(tokens) })
+    } catch (e) {
+      throw toEngineError(e, this.info.path)
+    }
   }
 
   /** The native handle, for engine-level features (audits, commitments). */

@@ -87,7 +87,29 @@ export type NativeEvent =
   | { type: 'done'; stats: NativeStats }
   | { type: 'error'; error: Error & { code?: string } }
 
+export type NativeEvaluateRequest = {
+  tokens: Int32Array
+  /** First position reported; row r describes the token after from + r. */
+  from?: number
+  topK?: number
+  fullLogits?: boolean
+  hidden?: boolean
+}
+
+export type NativeEvaluation = {
+  rows: number
+  vocabSize: number
+  hiddenSize: number
+  topK: number
+  topIds: Int32Array
+  topLogits: Float32Array
+  logsumexp: Float32Array
+  logits?: Float32Array
+  hidden?: Float32Array
+}
+
 export interface NativeModel {
+  evaluate(req: NativeEvaluateRequest): Promise<NativeEvaluation>
   readonly info: NativeModelInfo
   readonly metadata: Record<string, NativeMetadataValue>
   generate(req: NativeGenerateRequest, onEvent: (e: NativeEvent) => void): number

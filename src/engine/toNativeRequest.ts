@@ -18,6 +18,12 @@ function int(name: string, v: unknown, min: number, max: number): number | undef
   return n
 }
 
+function positive(name: string, v: unknown, max: number): number | undefined {
+  const n = num(name, v, 0, max)
+  if (n === 0) throw new InvalidOptionError(name, `must be greater than 0 and at most ${max}`)
+  return n
+}
+
 export function toNativeRequest(
   tokens: number[],
   o: GenerateOptions,
@@ -40,9 +46,9 @@ export function toNativeRequest(
     tokens: Int32Array.from(tokens),
     temperature,
     topK: int('top_k', o.topK, 0, 1 << 20),
-    topP: o.topP === undefined ? undefined : num('top_p', o.topP, Number.MIN_VALUE, 1),
+    topP: positive('top_p', o.topP, 1),
     minP: num('min_p', o.minP, 0, 1),
-    repetitionPenalty: o.repetitionPenalty === undefined ? undefined : num('repeat_penalty', o.repetitionPenalty, Number.MIN_VALUE, 100),
+    repetitionPenalty: positive('repeat_penalty', o.repetitionPenalty, 100),
     repetitionContextSize: int('repetition_context_size', o.repetitionContextSize, 0, 1 << 20),
     presencePenalty: num('presence_penalty', o.presencePenalty, -2, 2),
     frequencyPenalty: num('frequency_penalty', o.frequencyPenalty, -2, 2),
