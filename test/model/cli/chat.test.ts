@@ -1,0 +1,48 @@
+// `pocket chat` and `pocket start` with piped stdin (no terminal).
+import { describe, expect, it } from 'vitest'
+import { runPocket } from './runPocket.ts'
+
+describe('pocket chat (piped)', () => {
+  it('answers each line', async () => {
+    const r = await runPocket(
+      ['chat', '-n', '8', '-t', '0', '--stats'],
+      'Hello!\nWhat is 2+2?\n',
+    )
+    expect(r.code).toBe(0)
+    // One stats line per answer shows two generations ran.
+    expect(r.stderr.match(/tok\/s prefill/g)).toHaveLength(2)
+    expect(r.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('stops at /exit and ignores what follows', async () => {
+    const r = await runPocket(
+      ['chat', '-n', '4', '--stats'],
+      'Hi\n/exit\nNever answered\n',
+    )
+    expect(r.code).toBe(0)
+    expect(r.stderr.match(/tok\/s prefill/g)).toHaveLength(1)
+  })
+
+  it('/reset starts a new conversation', async () => {
+    const r = await runPocket(
+      ['chat', '-n', '4', '-t', '0', '--stats'],
+      'Hi\n/reset\nHi\n',
+    )
+    expect(r.code).toBe(0)
+    const prompts = [...r.stderr.matchAll(/prompt (\d+) tok/g)].map((m) => m[1])
+    // Same message after a reset: same prompt length, no history carried.
+    expect(prompts).toHaveLength(2)
+    expect(prompts[0]).toBe(prompts[1])
+  })
+})
+
+describe('pocket start (no terminal)', () => {
+  it('prints a one-shot answer and exits', async () => {
+    const r = await runPocket(['start'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^> /)
+    expect(
+      r.stdout.split('\n').slice(1).join('').trim().length,
+    ).toBeGreaterThan(0)
+  })
+})
