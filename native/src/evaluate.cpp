@@ -8,43 +8,49 @@
 
 namespace pocket {
 
-EvaluateResult evaluate_tokens(LoadedModel& model, const EvaluateOptions& o) {
+void teacher_force(LoadedModel& model, const std::vector<int>& tokens, int from, const RowsCallback& rows) {
   auto& llm = *model.llm;
   auto& cfg = llm.config();
-  int n = int(o.tokens.size());
+  int n = int(tokens.size());
   if (n == 0) throw invalid_arg("tokens: must not be empty");
   if (n > model.context_length)
     throw context_overflow("Prompt has " + std::to_string(n) + " tokens but the context length is " +
                            std::to_string(model.context_length) + ".");
-  for (int t : o.tokens)
+  for (int t : tokens)
     if (t < 0 || t >= cfg.vocab_size) throw invalid_arg("tokens: token id " + std::to_string(t) + " out of range");
-  if (o.from < 0 || o.from >= n) throw invalid_arg("from: must index a token of the sequence");
+  if (from < 0 || from >= n) throw invalid_arg("from: must index a token of the sequence");
+  KVCache cache(cfg.num_layers);
+  // Same chunking as generation's prefill, so numerics match verified runs.
+  for (int start = 0; start < n; start += model.prefill_chunk) {
+    int end = std::min(n, start + model.prefill_chunk);
+    std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
+    auto ids = mx::array(chunk.data(), {1, end - start}, mx::int32);
+    auto h = llm.forward(ids, cache);
+    int a = std::max(start, from);
+    if (a >= end) {
+      mx::eval(cache.state());
+      continue;
+    }
+    auto sel = mx::slice(h, {0, a - start, 0}, {1, end - start, h.shape(2)});
+    auto logits = mx::reshape(llm.logits(sel), {end - a, cfg.vocab_size});
+    auto hid = mx::reshape(mx::astype(sel, mx::float32), {end - a, cfg.hidden_size});
+    auto state = cache.state();
+    state.push_back(logits);
+    state.push_back(hid);
+    mx::eval(state);
+    rows(a, end - a, logits.data<float>(), hid.data<float>());
+  }
+}
+
+EvaluateResult evaluate_tokens(LoadedModel& model, const EvaluateOptions& o) {
+  auto& cfg = model.llm->config();
   if (o.top_k < 1 || o.top_k > 64) throw invalid_arg("topK: must be between 1 and 64");
   EvaluateResult r;
   r.vocab = cfg.vocab_size;
   r.hidden_size = cfg.hidden_size;
   r.top_k = o.top_k;
-  KVCache cache(cfg.num_layers);
-  // Same chunking as generation's prefill, so numerics match verified runs.
-  for (int start = 0; start < n; start += model.prefill_chunk) {
-    int end = std::min(n, start + model.prefill_chunk);
-    std::vector<int> chunk(o.tokens.begin() + start, o.tokens.begin() + end);
-    auto ids = mx::array(chunk.data(), {1, end - start}, mx::int32);
-    auto h = llm.forward(ids, cache);
-    int a = std::max(start, o.from);
-    if (a >= end) {
-      mx::eval(cache.state());
-      continue;
-    }
-    auto rows = mx::slice(h, {0, a - start, 0}, {1, end - start, h.shape(2)});
-    auto logits = mx::reshape(llm.logits(rows), {end - a, cfg.vocab_size});
-    auto hid = mx::reshape(mx::astype(rows, mx::float32), {end - a, cfg.hidden_size});
-    auto state = cache.state();
-    state.push_back(logits);
-    state.push_back(hid);
-    mx::eval(state);
-    const float* L = logits.data<float>();
-    for (int i = 0; i < end - a; ++i) {
+  teacher_force(model, o.tokens, o.from, [&](int, int n, const float* L, const float* H) {
+    for (int i = 0; i < n; ++i) {
       const float* row = L + size_t(i) * cfg.vocab_size;
       std::vector<int> idx(cfg.vocab_size);
       std::iota(idx.begin(), idx.end(), 0);
@@ -59,9 +65,9 @@ EvaluateResult evaluate_tokens(LoadedModel& model, const EvaluateOptions& o) {
       }
       if (o.full_logits) r.logits.insert(r.logits.end(), row, row + cfg.vocab_size);
     }
-    if (o.hidden) r.hidden.insert(r.hidden.end(), hid.data<float>(), hid.data<float>() + hid.size());
-    r.rows += end - a;
-  }
+    if (o.hidden) r.hidden.insert(r.hidden.end(), H, H + size_t(n) * cfg.hidden_size);
+    r.rows += n;
+  });
   return r;
 }
 

@@ -3,6 +3,7 @@
 // comparisons (llama.cpp logits) and for receipt audits at prefill cost.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "engine.h"
@@ -27,5 +28,11 @@ struct EvaluateResult {
 };
 
 EvaluateResult evaluate_tokens(LoadedModel& model, const EvaluateOptions& opts);
+
+// Runs the sequence through the model in prefill chunks and calls `rows` with
+// host logits [n, vocab] and hidden [n, hidden] for positions first..first+n-1
+// (only positions >= from). Validates ids and length.
+using RowsCallback = std::function<void(int first, int n, const float* logits, const float* hidden)>;
+void teacher_force(LoadedModel& model, const std::vector<int>& tokens, int from, const RowsCallback& rows);
 
 } // namespace pocket

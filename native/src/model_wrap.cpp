@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "audit.h"
 #include "evaluate.h"
 #include "file_check.h"
 #include "generation.h"
@@ -222,6 +223,23 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   return result;
 }
 
+Napi::Array commitments_to_js(Napi::Env env, const std::vector<ChunkCommitment>& list) {
+  auto commits = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto& c = list[i];
+    auto co = Napi::Object::New(env);
+    co.Set("index", c.index);
+    auto idx = Napi::Int32Array::New(env, c.indices.size());
+    std::copy(c.indices.begin(), c.indices.end(), idx.Data());
+    auto val = Napi::Float32Array::New(env, c.values.size());
+    std::copy(c.values.begin(), c.values.end(), val.Data());
+    co.Set("indices", idx);
+    co.Set("values", val);
+    commits.Set(uint32_t(i), co);
+  }
+  return commits;
+}
+
 // ---- Generation sink over a thread-safe function ------------------------
 
 class JsSink : public GenerationSink {
@@ -264,20 +282,7 @@ class JsSink : public GenerationSink {
       o.Set("stopReason", s->stop_reason);
       o.Set("stopToken", s->stop_token);
       o.Set("seed", double(s->seed));
-      auto commits = Napi::Array::New(env, s->commitments.size());
-      for (size_t i = 0; i < s->commitments.size(); ++i) {
-        auto& c = s->commitments[i];
-        auto co = Napi::Object::New(env);
-        co.Set("index", c.index);
-        auto idx = Napi::Int32Array::New(env, c.indices.size());
-        std::copy(c.indices.begin(), c.indices.end(), idx.Data());
-        auto val = Napi::Float32Array::New(env, c.values.size());
-        std::copy(c.values.begin(), c.values.end(), val.Data());
-        co.Set("indices", idx);
-        co.Set("values", val);
-        commits.Set(uint32_t(i), co);
-      }
-      o.Set("commitments", commits);
+      o.Set("commitments", commitments_to_js(env, s->commitments));
       auto ev = Napi::Object::New(env);
       ev.Set("type", "done");
       ev.Set("stats", o);
@@ -318,6 +323,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                           {InstanceMethod("generate", &NativeModel::Generate),
                            InstanceMethod("cancel", &NativeModel::Cancel),
                            InstanceMethod("evaluate", &NativeModel::Evaluate),
+                           InstanceMethod("audit", &NativeModel::Audit),
                            InstanceMethod("unload", &NativeModel::Unload)});
     constructor = new Napi::FunctionReference(Napi::Persistent(fn));
     exports.Set("NativeModel", fn);
@@ -407,6 +413,54 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           out.Set("logsumexp", f32(r.logsumexp));
           if (!r.logits.empty()) out.Set("logits", f32(r.logits));
           if (!r.hidden.empty()) out.Set("hidden", f32(r.hidden));
+          return out;
+        });
+  }
+
+  Napi::Value Audit(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (handle_ <= 0) throw make_js_error(env, "E_DISPOSED", "model has been unloaded");
+    if (info.Length() < 1 || !info[0].IsObject())
+      throw make_js_error(env, "E_INVALID_ARG", "audit(options) expects an object");
+    auto o = info[0].As<Napi::Object>();
+    AuditOptions opts;
+    try {
+      opts.prompt = get_ints(o, "promptTokens");
+      opts.completion = get_ints(o, "completionTokens");
+      opts.commit_indices = get_ints(o, "commitIndices");
+      opts.sampling = generation_from_js(o).sampling;
+    } catch (const engine_error& e) {
+      throw make_js_error(env, e.code(), e.what());
+    }
+    opts.commit_top_k = get_int(o, "commitTopK", 0);
+    opts.greedy_tolerance = get_float(o, "greedyTolerance", 0.05f);
+    opts.interval_tolerance = get_float(o, "intervalTolerance", 1e-3f);
+    int handle = handle_;
+    return run_on_engine<AuditResult>(
+        env,
+        [handle, opts] {
+          auto model = Engine::instance().model(handle);
+          if (!model) throw engine_error("E_DISPOSED", "model has been unloaded");
+          return audit_completion(*model, opts);
+        },
+        [](Napi::Env env, AuditResult& r) -> Napi::Value {
+          auto out = Napi::Object::New(env);
+          auto checks = Napi::Array::New(env, r.checks.size());
+          for (size_t i = 0; i < r.checks.size(); ++i) {
+            auto& c = r.checks[i];
+            auto co = Napi::Object::New(env);
+            co.Set("index", c.index);
+            co.Set("token", c.token);
+            co.Set("ok", c.ok);
+            co.Set("gap", c.gap);
+            co.Set("u", c.u);
+            co.Set("low", c.low);
+            co.Set("high", c.high);
+            checks.Set(uint32_t(i), co);
+          }
+          out.Set("checks", checks);
+          out.Set("failures", r.failures);
+          out.Set("commitments", commitments_to_js(env, r.commitments));
           return out;
         });
   }

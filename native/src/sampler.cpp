@@ -73,46 +73,57 @@ std::vector<std::pair<int, double>> candidate_distribution(const std::vector<flo
                                                            const SamplingParams& p) {
   if (p.temperature == 0.0f) return {};
   int n = int(logits.size());
+  auto by_logit = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  float maxl = *std::max_element(logits.begin(), logits.end());
+  auto weight = [&](int i) { return std::exp((double(logits[i]) - maxl) / p.temperature); };
+  bool truncating = (p.top_k > 0 && p.top_k < n) || p.top_p < 1.0f || p.min_p > 0.0f;
+  std::vector<std::pair<int, double>> out;
+  if (!truncating) {
+    double sum = 0;
+    out.reserve(n);
+    for (int i = 0; i < n; ++i) sum += (out.emplace_back(i, weight(i))).second;
+    for (auto& e : out) e.second /= sum;
+    return out;  // already ordered by id
+  }
+  // Only a prefix sorted by logit is needed: grow it until top-k/top-p/min-p
+  // are decided (exact; avoids sorting the whole vocabulary every token).
+  int limit = (p.top_k > 0 && p.top_k < n) ? p.top_k : n;
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
-  int k = (p.top_k > 0 && p.top_k < n) ? p.top_k : n;
-  // Sort by logit descending, ties by id, so truncation is deterministic.
-  auto by_logit = [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
-  if (k < n) {
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), by_logit);
-    order.resize(k);
+  double total = 0;  // normalizer of the top-k set
+  if (limit < n) {
+    std::partial_sort(order.begin(), order.begin() + limit, order.end(), by_logit);
+    for (int i = 0; i < limit; ++i) total += weight(order[i]);
   } else {
-    std::sort(order.begin(), order.end(), by_logit);
+    for (int i = 0; i < n; ++i) total += weight(i);
   }
-  double maxl = logits[order[0]] / p.temperature;
-  std::vector<double> probs(order.size());
-  double sum = 0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    probs[i] = std::exp(double(logits[order[i]]) / p.temperature - maxl);
-    sum += probs[i];
-  }
-  for (auto& x : probs) x /= sum;
-  size_t keep = order.size();
-  if (p.top_p < 1.0f) {
-    double cum = 0;
-    for (size_t i = 0; i < order.size(); ++i) {
-      cum += probs[i];
-      if (cum >= p.top_p) {
-        keep = i + 1;
+  int sorted = 0, m = std::min(limit, 64);
+  size_t keep = 0;
+  while (true) {
+    if (limit == n) std::partial_sort(order.begin() + sorted, order.begin() + m, order.end(), by_logit);
+    sorted = m;
+    double cum = 0, top = weight(order[0]) / total;
+    keep = 0;
+    bool decided = false;
+    for (int i = 0; i < sorted; ++i) {
+      double pr = weight(order[i]) / total;
+      if (p.min_p > 0.0f && i > 0 && pr < top * p.min_p) {
+        decided = true;
+        break;
+      }
+      cum += pr;
+      keep = i + 1;
+      if (p.top_p < 1.0f && cum >= p.top_p) {
+        decided = true;
         break;
       }
     }
+    if (decided || sorted == limit) break;
+    m = std::min(limit, m * 4);
   }
-  if (p.min_p > 0.0f) {
-    double floor = probs[0] * p.min_p;
-    size_t i = 1;
-    while (i < keep && probs[i] >= floor) ++i;
-    keep = i;
-  }
-  std::vector<std::pair<int, double>> out;
   double kept = 0;
-  for (size_t i = 0; i < keep; ++i) kept += probs[i];
-  for (size_t i = 0; i < keep; ++i) out.emplace_back(order[i], probs[i] / kept);
+  for (size_t i = 0; i < keep; ++i) kept += weight(order[i]);
+  for (size_t i = 0; i < keep; ++i) out.emplace_back(order[i], weight(order[i]) / kept);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -113,6 +113,11 @@ export function startGeneration(p: StartGenerationParameters): GenerationStream 
       ...(stopString !== undefined ? { stopString } : {}),
       tokenIds,
       seed: s.seed - 1, // the addon reserves 0 for "unseeded"
+      commitments: s.commitments.map((c) => ({
+        index: c.index,
+        indices: Array.from(c.indices),
+        values: Array.from(c.values),
+      })),
       native: s,
     })
     wake()

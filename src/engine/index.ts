@@ -2,6 +2,8 @@
 export { loadModel } from './loadModel.ts'
 export type { LoadModelParameters, LoadModelReturnType } from './loadModel.ts'
 export { Model } from './model.ts'
+export { auditCompletion, defaultAuditTolerances } from './audit.ts'
+export type { AuditParameters, AuditReport, AuditTolerances } from './audit.ts'
 export type { GenerationStream } from './generationStream.ts'
 export { native } from './native.ts'
 export {
@@ -16,6 +18,7 @@ export {
 } from './errors.ts'
 export type {
   ChatMessage,
+  Commitment,
   ContentPart,
   GenerateOptions,
   GenerationChunk,

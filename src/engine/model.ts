@@ -1,5 +1,6 @@
 // A loaded model: tokenizer + chat template in TS, weights and the decode
 // loop in the native engine. Dispose it (or `await using`) to free memory.
+import { type AuditParameters, type AuditReport, auditCompletion } from './audit.ts'
 import { ChatTemplate } from './chatTemplate.ts'
 import { ContextOverflowError, ModelDisposedError } from './errors.ts'
 import { type GenerationStream, startGeneration } from './generationStream.ts'
@@ -110,6 +111,11 @@ export class Model {
     } catch (e) {
       throw toEngineError(e, this.info.path)
     }
+  }
+
+  /** Audits a claimed completion at prefill cost (see audit.ts). */
+  audit(params: AuditParameters): Promise<AuditReport> {
+    return auditCompletion(this, params)
   }
 
   /** The native handle, for engine-level features (audits, commitments). */

@@ -108,7 +108,33 @@ export type NativeEvaluation = {
   hidden?: Float32Array
 }
 
+export type NativeAuditRequest = Omit<NativeGenerateRequest, 'tokens'> & {
+  promptTokens: Int32Array
+  completionTokens: Int32Array
+  commitIndices?: number[]
+  commitTopK?: number
+  greedyTolerance?: number
+  intervalTolerance?: number
+}
+
+export type NativeTokenCheck = {
+  index: number
+  token: number
+  ok: boolean
+  gap: number
+  u: number
+  low: number
+  high: number
+}
+
+export type NativeAudit = {
+  checks: NativeTokenCheck[]
+  failures: number
+  commitments: NativeCommitment[]
+}
+
 export interface NativeModel {
+  audit(req: NativeAuditRequest): Promise<NativeAudit>
   evaluate(req: NativeEvaluateRequest): Promise<NativeEvaluation>
   readonly info: NativeModelInfo
   readonly metadata: Record<string, NativeMetadataValue>

@@ -59,6 +59,7 @@ export function toNativeRequest(
     verified: o.verified ?? false,
     promptCache: o.promptCache ?? true,
     logprobs: o.logprobs ?? false,
+    commitTopK: int('commit_top_k', o.commitTopK, 0, 4096) ?? 0,
     topLogprobs: o.logprobs ? (int('top_logprobs', o.topLogprobs, 0, 20) ?? 0) : 0,
   }
 }

@@ -50,6 +50,8 @@ export type GenerateOptions = SamplingOptions & {
   raw?: boolean
   /** Verified mode (DESIGN §3): batch 1, fixed chunking, seed required. */
   verified?: boolean
+  /** Activation commitment: top-k of the final hidden state per 32 tokens. */
+  commitTopK?: number
   /** Reuse the KV of the longest common prefix (default true). */
   promptCache?: boolean
   /** Extra variables for the chat template (e.g. tools). */
@@ -86,7 +88,12 @@ export type GenerationStats = {
   tokenIds: number[]
   /** The sampling seed used (drawn at random when none was given). */
   seed: number
+  /** Activation commitment (when `commitTopK` was set), one per 32 tokens. */
+  commitments: Commitment[]
 }
+
+/** Top-k of the final hidden state that produced completion token `index`. */
+export type Commitment = { index: number; indices: number[]; values: number[] }
 
 export type ModelType = 'llm' | 'embeddings' | 'vlm'
 

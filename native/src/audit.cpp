@@ -1,0 +1,71 @@
+#include "audit.h"
+
+#include <algorithm>
+
+#include "errors.h"
+#include "evaluate.h"
+
+namespace pocket {
+
+AuditResult audit_completion(LoadedModel& model, const AuditOptions& o) {
+  auto& cfg = model.llm->config();
+  if (o.prompt.empty()) throw invalid_arg("promptTokens: must not be empty");
+  if (o.completion.empty()) throw invalid_arg("completionTokens: must not be empty");
+  validate_sampling(o.sampling, cfg.vocab_size);
+  if (o.sampling.temperature > 0 && o.sampling.seed == 0)
+    throw invalid_arg("seed: auditing a sampled completion requires its seed");
+  int P = int(o.prompt.size());
+  int n = int(o.completion.size());
+  // Feed prompt + completion[:-1]; position P-1+i produced completion[i].
+  std::vector<int> seq(o.prompt);
+  seq.insert(seq.end(), o.completion.begin(), o.completion.end() - 1);
+  AuditResult r;
+  r.checks.resize(n);
+  std::vector<int> wanted(o.commit_indices);
+  std::sort(wanted.begin(), wanted.end());
+  for (int c : wanted)
+    if (c < 0 || c >= n) throw invalid_arg("commitments: index out of range of the completion");
+  std::vector<std::pair<int, ChunkCommitment>> recomputed;
+  teacher_force(model, seq, P - 1, [&](int first, int rows, const float* L, const float* H) {
+    for (int j = 0; j < rows; ++j) {
+      int i = first + j - (P - 1);  // completion index
+      std::vector<float> logits(L + size_t(j) * cfg.vocab_size, L + size_t(j + 1) * cfg.vocab_size);
+      std::vector<int> context(seq.begin(), seq.begin() + P + i);
+      std::vector<int> done(o.completion.begin(), o.completion.begin() + i);
+      apply_penalties(logits, o.sampling, context, done);
+      auto& check = r.checks[i];
+      check.index = i;
+      check.token = o.completion[i];
+      if (check.token < 0 || check.token >= cfg.vocab_size) {
+        check.ok = false;
+      } else if (o.sampling.temperature == 0.0f) {
+        check.gap = *std::max_element(logits.begin(), logits.end()) - logits[check.token];
+        check.ok = check.gap <= o.greedy_tolerance;
+      } else {
+        auto dist = candidate_distribution(logits, o.sampling);
+        check.u = counter_uniform(o.sampling.seed, uint64_t(i));
+        double cum = 0;
+        bool found = false;
+        for (auto& [tok, p] : dist) {
+          if (tok == check.token) {
+            check.low = cum;
+            check.high = cum + p;
+            found = true;
+            break;
+          }
+          cum += p;
+        }
+        check.ok = found && check.u >= check.low - o.interval_tolerance &&
+                   check.u < check.high + o.interval_tolerance;
+      }
+      if (!check.ok) r.failures++;
+      if (std::binary_search(wanted.begin(), wanted.end(), i) && o.commit_top_k > 0)
+        recomputed.emplace_back(i, top_k_commitment(i, H + size_t(j) * cfg.hidden_size, cfg.hidden_size,
+                                                    o.commit_top_k));
+    }
+  });
+  for (auto& [i, c] : recomputed) r.commitments.push_back(std::move(c));
+  return r;
+}
+
+} // namespace pocket
