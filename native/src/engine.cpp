@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include <algorithm>
+
 #include "generation.h"
 
 namespace pocket {
@@ -61,6 +63,36 @@ void Engine::forget(int request_id) {
   cancels_.erase(request_id);
 }
 
+void Engine::step_generations() {
+  // 1. Start new requests; 2. one prefill chunk per prefilling stream;
+  // 3. one decode step for all decoding streams, batched per model.
+  bool decoding = false;
+  for (auto& g : active_) decoding |= g->prepare() && !g->prefilling();
+  for (auto& g : active_) {
+    if (g->finished() || !g->prefilling()) continue;
+    g->prefill_step(decoding ? g->model()->interleaved_prefill_chunk : 0);
+  }
+  std::unordered_map<LoadedModel*, std::vector<std::pair<Generation*, int>>> batches;
+  for (auto& g : active_) {
+    if (g->finished() || g->prefilling()) continue;
+    int token = g->sample();
+    if (token < 0) continue;
+    if (g->verified()) {
+      g->feed(token);  // verified mode: always batch size 1
+    } else {
+      auto& b = batches[g->model()];
+      b.emplace_back(g.get(), token);
+      if (int(b.size()) >= g->model()->max_batch) {
+        Generation::feed_batch(b);
+        b.clear();
+      }
+    }
+  }
+  for (auto& [model, b] : batches) Generation::feed_batch(b);
+  active_.erase(std::remove_if(active_.begin(), active_.end(), [](auto& g) { return g->finished(); }),
+                active_.end());
+}
+
 void Engine::loop() {
   while (true) {
     std::deque<std::function<void()>> batch;
@@ -71,14 +103,7 @@ void Engine::loop() {
       batch.swap(tasks_);
     }
     for (auto& task : batch) task();  // tasks catch their own exceptions
-    // One step per active generation; finished ones leave the list.
-    for (size_t i = 0; i < active_.size();) {
-      if (active_[i]->step()) {
-        ++i;
-      } else {
-        active_.erase(active_.begin() + i);
-      }
-    }
+    step_generations();
   }
   for (auto& g : active_) g->abort("engine shutting down");
   active_.clear();

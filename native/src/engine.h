@@ -25,6 +25,11 @@ struct LoadedModel {
   std::unique_ptr<LlamaModel> llm;
   int context_length = 0;
   int prefill_chunk = 256;
+  // Continuous batching: up to this many non-verified streams share a decode step.
+  int max_batch = 8;
+  // Prefill chunk used while other streams of any model are decoding, so
+  // their inter-token latency stays low (verified requests keep prefill_chunk).
+  int interleaved_prefill_chunk = 32;
   struct CachedSequence {
     std::unique_ptr<KVCache> cache;
     std::vector<int> tokens;  // exactly the tokens held in the cache
@@ -56,6 +61,7 @@ class Engine {
  private:
   Engine();
   void loop();
+  void step_generations();
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -24,23 +24,20 @@ ChunkCommitment top_k_commitment(int index, const float* h, int n, int k) {
 
 Generation::Generation(int id, std::shared_ptr<LoadedModel> model, GenerationOptions opts,
                        std::unique_ptr<GenerationSink> sink, std::shared_ptr<std::atomic<bool>> cancel)
-    : id_(id), model_(std::move(model)), opts_(std::move(opts)), sink_(std::move(sink)), cancel_(std::move(cancel)) {}
+    : id_(id), model_(std::move(model)), opts_(std::move(opts)), sink_(std::move(sink)), cancel_(std::move(cancel)),
+      t_start_(clock::now()), t_first_(t_start_) {}
 
 Generation::~Generation() { Engine::instance().forget(id_); }
 
-bool Generation::step() {
+template <typename F>
+bool Generation::guarded(F&& f) {
   if (finished_) return false;
   try {
     if (cancel_->load()) {
       finish("cancelled");
       return false;
     }
-    if (!started_) begin();
-    if (prefilling_) {
-      prefill_chunk();
-    } else {
-      decode_one();
-    }
+    f();
   } catch (const engine_error& e) {
     finished_ = true;
     sink_->on_error(e.code(), e.what());
@@ -49,6 +46,72 @@ bool Generation::step() {
     sink_->on_error("E_ENGINE", e.what());
   }
   return !finished_;
+}
+
+bool Generation::prepare() {
+  return guarded([&] {
+    if (!started_) begin();
+  });
+}
+
+bool Generation::prefill_step(int max_chunk) {
+  return guarded([&] {
+    auto& prompt = opts_.prompt;
+    // Verified mode always uses the model's fixed chunk size (determinism).
+    int chunk = opts_.verified || max_chunk <= 0 ? model_->prefill_chunk
+                                                 : std::min(max_chunk, model_->prefill_chunk);
+    int end = std::min<int>(prefill_pos_ + chunk, int(prompt.size()));
+    forward(std::vector<int>(prompt.begin() + prefill_pos_, prompt.begin() + end));
+    prefill_pos_ = end;
+    if (end == int(prompt.size())) prefilling_ = false;
+  });
+}
+
+int Generation::sample() {
+  pending_token_ = -1;
+  guarded([&] { decode_one(); });
+  return finished_ ? -1 : pending_token_;
+}
+
+bool Generation::feed(int token) {
+  return guarded([&] { forward({token}); });
+}
+
+void Generation::feed_batch(const std::vector<std::pair<Generation*, int>>& batch) {
+  if (batch.empty()) return;
+  if (batch.size() == 1) {
+    batch[0].first->feed(batch[0].second);
+    return;
+  }
+  auto& llm = *batch[0].first->model_->llm;
+  std::vector<int> tokens;
+  std::vector<KVCache*> caches;
+  for (auto& [g, t] : batch) {
+    tokens.push_back(t);
+    caches.push_back(g->cache_.get());
+  }
+  try {
+    auto hidden = llm.forward_batch(tokens, caches);  // [B, 1, D]
+    int B = int(batch.size());
+    auto logits = mx::reshape(llm.logits(hidden), {B, -1});
+    auto hid = mx::reshape(mx::astype(hidden, mx::float32), {B, -1});
+    std::vector<mx::array> outs{logits, hid};
+    for (auto* c : caches)
+      for (auto& a : c->state()) outs.push_back(a);
+    mx::eval(outs);
+    int V = logits.shape(1), D = hid.shape(1);
+    for (int b = 0; b < B; ++b)
+      batch[b].first->accept_row(tokens[b], logits.data<float>() + size_t(b) * V, hid.data<float>() + size_t(b) * D);
+  } catch (const std::exception& e) {
+    for (auto& [g, t] : batch) g->abort(e.what());
+  }
+}
+
+void Generation::accept_row(int token, const float* logits, const float* hidden) {
+  auto& cfg = model_->llm->config();
+  logits_.assign(logits, logits + cfg.vocab_size);
+  hidden_.assign(hidden, hidden + cfg.hidden_size);
+  cache_tokens_.push_back(token);
 }
 
 void Generation::abort(const std::string& message) {
@@ -119,15 +182,6 @@ void Generation::forward(const std::vector<int>& tokens) {
   cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
 }
 
-void Generation::prefill_chunk() {
-  auto& prompt = opts_.prompt;
-  int end = std::min<int>(prefill_pos_ + model_->prefill_chunk, int(prompt.size()));
-  std::vector<int> chunk(prompt.begin() + prefill_pos_, prompt.begin() + end);
-  forward(chunk);
-  prefill_pos_ = end;
-  if (end == int(prompt.size())) prefilling_ = false;
-}
-
 void Generation::decode_one() {
   auto& cfg = model_->llm->config();
   int index = int(completion_.size());
@@ -161,7 +215,7 @@ void Generation::decode_one() {
     finish("contextFull");
     return;
   }
-  forward({r.token});
+  pending_token_ = r.token;
 }
 
 void Generation::finish(const std::string& reason) {

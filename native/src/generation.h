@@ -1,5 +1,5 @@
-// One generation request as a resumable state machine: each step() runs a
-// prefill chunk or decodes one token, so the engine can interleave streams.
+// One generation request as a resumable state machine, so the engine can
+// interleave prefill chunks and batch decode steps across streams.
 #pragma once
 
 #include <atomic>
@@ -53,20 +53,39 @@ class GenerationSink {
 // Top-k (by value) of a hidden vector, ties by index.
 ChunkCommitment top_k_commitment(int index, const float* h, int n, int k);
 
+// The engine drives a generation in phases: prepare() once, prefill_step()
+// until prefilling() is false, then per decode step: sample() picks the next
+// token (or finishes), and the engine feeds it back — alone (verified mode) or
+// batched with other streams of the same model — through feed().
 class Generation {
  public:
   Generation(int id, std::shared_ptr<LoadedModel> model, GenerationOptions opts,
              std::unique_ptr<GenerationSink> sink, std::shared_ptr<std::atomic<bool>> cancel);
   ~Generation();
-  // Returns false once finished (done, error or cancelled).
-  bool step();
+
+  // Each returns false once the generation is finished (done, error, cancel).
+  bool prepare();
+  bool prefill_step(int max_chunk);
+  // Samples and emits the next token; returns the token to feed, or -1 when done.
+  int sample();
+  // Feeds `token` alone (batch 1).
+  bool feed(int token);
+  // Batched feed: one forward for several generations of the same model.
+  static void feed_batch(const std::vector<std::pair<Generation*, int>>& batch);
+
+  bool finished() const { return finished_; }
+  bool prefilling() const { return prefilling_; }
+  bool verified() const { return opts_.verified; }
+  LoadedModel* model() const { return model_.get(); }
   void abort(const std::string& message);
 
  private:
+  template <typename F>
+  bool guarded(F&& f);
   void begin();
-  void prefill_chunk();
   void decode_one();
   void forward(const std::vector<int>& tokens);  // sets logits_/hidden_
+  void accept_row(int token, const float* logits, const float* hidden);
   void finish(const std::string& reason);
   void release_cache();
 
@@ -83,6 +102,7 @@ class Generation {
   GenerationStats stats_;
   int prefill_pos_ = 0;
   bool started_ = false, prefilling_ = true, finished_ = false;
+  int pending_token_ = -1;
   clock::time_point t_start_, t_first_;
 };
 

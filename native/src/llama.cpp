@@ -145,6 +145,46 @@ mx::array LlamaModel::forward(const mx::array& tokens, KVCache& cache) const {
   return mx::fast::rms_norm(h, *final_norm_, cfg_.rms_eps);
 }
 
+mx::array LlamaModel::forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches) const {
+  auto& c = cfg_;
+  int B = int(tokens.size());
+  auto h = embed_(mx::array(tokens.data(), {B, 1}, mx::int32));  // [B, 1, D]
+  std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(c.rope_theta);
+  float scale = 1.0f / std::sqrt(float(c.head_dim));
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    auto& l = layers_[li];
+    auto x = mx::fast::rms_norm(h, l.attn_norm, c.rms_eps);
+    auto q = mx::reshape(l.q(x), {B, 1, c.num_heads, c.head_dim});
+    auto k = mx::reshape(l.k(x), {B, 1, c.num_kv_heads, c.head_dim});
+    auto v = mx::reshape(l.v(x), {B, 1, c.num_kv_heads, c.head_dim});
+    if (l.q_norm) {
+      q = mx::fast::rms_norm(q, *l.q_norm, c.rms_eps);
+      k = mx::fast::rms_norm(k, *l.k_norm, c.rms_eps);
+    }
+    q = mx::transpose(q, {0, 2, 1, 3});
+    k = mx::transpose(k, {0, 2, 1, 3});
+    v = mx::transpose(v, {0, 2, 1, 3});
+    std::vector<mx::array> outs;
+    for (int b = 0; b < B; ++b) {
+      auto sl = [&](const mx::array& a) {
+        return mx::slice(a, {b, 0, 0, 0}, {b + 1, a.shape(1), a.shape(2), a.shape(3)});
+      };
+      int offset = caches[b]->offset();
+      auto qb = mx::fast::rope(sl(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+      auto kb = mx::fast::rope(sl(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+      auto [keys, values] = caches[b]->update(int(li), kb, sl(v));
+      outs.push_back(mx::fast::scaled_dot_product_attention(qb, keys, values, scale, ""));
+    }
+    auto o = mx::reshape(mx::transpose(mx::concatenate(outs, 0), {0, 2, 1, 3}), {B, 1, c.num_heads * c.head_dim});
+    h = mx::add(h, l.o(o));
+    auto y = mx::fast::rms_norm(h, l.ffn_norm, c.rms_eps);
+    auto g = l.gate(y);
+    h = mx::add(h, l.down(mx::multiply(mx::multiply(g, mx::sigmoid(g)), l.up(y))));
+  }
+  for (auto* cache : caches) cache->advance(1);
+  return mx::fast::rms_norm(h, *final_norm_, c.rms_eps);
+}
+
 mx::array LlamaModel::logits(const mx::array& hidden) const {
   return mx::astype(lm_head_(hidden), mx::float32);
 }

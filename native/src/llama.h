@@ -27,6 +27,10 @@ class LlamaModel {
   const DecoderConfig& config() const { return cfg_; }
   // tokens [1, L] int32 -> final-normed hidden states [1, L, hidden].
   mx::array forward(const mx::array& tokens, KVCache& cache) const;
+  // One decode step for B sequences, each with its own cache: the
+  // projections and MLP run batched, attention per sequence.
+  // tokens[b] is fed at caches[b]->offset(); returns hidden [B, 1, hidden].
+  mx::array forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches) const;
   // hidden [..., hidden] -> logits [..., vocab] (float32).
   mx::array logits(const mx::array& hidden) const;
   std::vector<mx::array> parameters() const;

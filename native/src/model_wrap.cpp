@@ -180,7 +180,8 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 }
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
-                          std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk) {
+                          std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
+                          int parallel) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -216,6 +217,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
                                              : std::max(cfg.context_length, 1);
   if (context_length > cfg.context_length && cfg.context_length > 0) model->context_length = context_length;
   if (prefill_chunk > 0) model->prefill_chunk = prefill_chunk;
+  if (parallel > 0) model->max_batch = parallel;
   result.config = cfg;
   result.context_length = model->context_length;
   result.nbytes = model->llm->nbytes();
@@ -504,8 +506,10 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   if (o.Get("config").IsObject()) cfg = config_from_js(o.Get("config").As<Napi::Object>());
   int ctx = get_int(o, "contextLength", 0);
   int chunk = get_int(o, "prefillChunkSize", 0);
+  int parallel = get_int(o, "parallel", 0);
+  if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel); },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);

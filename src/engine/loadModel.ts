@@ -34,6 +34,7 @@ async function loadGguf(path: string, options: LoadModelOptions): Promise<Model>
       format: 'gguf',
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
+      parallel: options.parallel,
     })
   } catch (e) {
     throw toEngineError(e, path)
@@ -96,6 +97,7 @@ async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<
       config: decoder,
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
+      parallel: options.parallel,
     })
   } catch (e) {
     throw toEngineError(e, dir)

@@ -150,6 +150,7 @@ export type NativeLoadOptions = {
   config?: NativeDecoderConfig
   contextLength?: number
   prefillChunkSize?: number
+  parallel?: number
 }
 
 export type NativeBinding = {

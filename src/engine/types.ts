@@ -114,6 +114,8 @@ export type LoadModelOptions = {
   contextLength?: number
   /** Prefill chunk size in tokens (verified mode always uses the default). */
   prefillChunkSize?: number
+  /** Streams that share one batched decode step (continuous batching). */
+  parallel?: number
   /** Identifier under which the model is listed. */
   identifier?: string
 }
