@@ -132,6 +132,7 @@ export class FakeModel implements EngineModel {
       }
       resolveResult({
         promptTokens: prompt.length,
+        commitments: [],
         completionTokens: ids.length,
         cachedTokens: cached,
         timeToFirstTokenMs: 1,
