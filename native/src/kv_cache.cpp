@@ -40,6 +40,26 @@ std::vector<mx::array> KVCache::state() const {
   return out;
 }
 
+std::vector<std::pair<mx::array, mx::array>> KVCache::prefix(int n) const {
+  std::vector<std::pair<mx::array, mx::array>> out;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    auto& K = *keys_[i];
+    auto& V = *values_[i];
+    out.emplace_back(mx::slice(K, {0, 0, 0, 0}, {K.shape(0), K.shape(1), n, K.shape(3)}),
+                     mx::slice(V, {0, 0, 0, 0}, {V.shape(0), V.shape(1), n, V.shape(3)}));
+  }
+  return out;
+}
+
+void KVCache::restore(const std::vector<std::pair<mx::array, mx::array>>& kv) {
+  for (size_t i = 0; i < kv.size() && i < keys_.size(); ++i) {
+    keys_[i] = kv[i].first;
+    values_[i] = kv[i].second;
+    mx::eval({*keys_[i], *values_[i]});
+  }
+  offset_ = kv.empty() ? 0 : kv[0].first.shape(2);
+}
+
 size_t KVCache::nbytes() const {
   size_t n = 0;
   for (auto& a : state()) n += a.nbytes();

@@ -23,6 +23,10 @@ class KVCache {
   void trim_to(int n) { offset_ = std::min(offset_, n); }
   int offset() const { return offset_; }
   std::vector<mx::array> state() const;
+  // Per layer (keys, values) of the first n positions, [1, kv_heads, n, head_dim].
+  std::vector<std::pair<mx::array, mx::array>> prefix(int n) const;
+  // Replaces the contents with saved per-layer (keys, values); offset = their length.
+  void restore(const std::vector<std::pair<mx::array, mx::array>>& kv);
   size_t nbytes() const;
 
  private:

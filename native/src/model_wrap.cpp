@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "evaluate.h"
 #include "file_check.h"
+#include "prompt_cache.h"
 #include "generation.h"
 #include "js_bridge.h"
 
@@ -326,6 +327,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                            InstanceMethod("cancel", &NativeModel::Cancel),
                            InstanceMethod("evaluate", &NativeModel::Evaluate),
                            InstanceMethod("audit", &NativeModel::Audit),
+                           InstanceMethod("savePromptCache", &NativeModel::SavePromptCache),
+                           InstanceMethod("loadPromptCache", &NativeModel::LoadPromptCache),
                            InstanceMethod("unload", &NativeModel::Unload)});
     constructor = new Napi::FunctionReference(Napi::Persistent(fn));
     exports.Set("NativeModel", fn);
@@ -418,6 +421,25 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           return out;
         });
   }
+
+  Napi::Value PromptCacheCall(const Napi::CallbackInfo& info, bool save) {
+    auto env = info.Env();
+    if (handle_ <= 0) throw make_js_error(env, "E_DISPOSED", "model has been unloaded");
+    if (info.Length() < 1 || !info[0].IsString())
+      throw make_js_error(env, "E_INVALID_ARG", "expects a file path");
+    auto file = info[0].As<Napi::String>().Utf8Value();
+    int handle = handle_;
+    return run_on_engine<int>(
+        env,
+        [handle, file, save] {
+          auto model = Engine::instance().model(handle);
+          if (!model) throw engine_error("E_DISPOSED", "model has been unloaded");
+          return save ? save_prompt_cache(*model, file) : load_prompt_cache(*model, file);
+        },
+        [](Napi::Env env, int& n) -> Napi::Value { return Napi::Number::New(env, n); });
+  }
+  Napi::Value SavePromptCache(const Napi::CallbackInfo& info) { return PromptCacheCall(info, true); }
+  Napi::Value LoadPromptCache(const Napi::CallbackInfo& info) { return PromptCacheCall(info, false); }
 
   Napi::Value Audit(const Napi::CallbackInfo& info) {
     auto env = info.Env();

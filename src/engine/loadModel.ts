@@ -1,5 +1,6 @@
 // Loads a model from a path: a .gguf file, or a Hugging Face folder with
 // config.json + *.safetensors (+ tokenizer.json).
+import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ChatTemplate } from './chatTemplate.ts'
@@ -22,8 +23,22 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (!existsSync(path)) throw new ModelLoadError(path, { details: 'no such file or directory' })
   const stat = statSync(path)
   const dir = stat.isDirectory() ? path : dirname(path)
-  if (stat.isFile() && !path.endsWith('.safetensors')) return loadGguf(path, options)
-  return loadSafetensors(dir, options)
+  const model =
+    stat.isFile() && !path.endsWith('.safetensors')
+      ? await loadGguf(path, options)
+      : await loadSafetensors(dir, options)
+  if (options.promptCacheDir) {
+    // One file per model identity (path, size, mtime): a changed file never
+    // gets another model's KV.
+    const id = createHash('sha256')
+      .update(`${path}\0${stat.size}\0${stat.mtimeMs}\0${model.info.contextLength}`)
+      .digest('hex')
+      .slice(0, 32)
+    model.promptCacheFile = join(options.promptCacheDir, `${id}.safetensors`)
+    if (existsSync(model.promptCacheFile))
+      await model.loadPromptCache(model.promptCacheFile).catch(() => 0) // stale or damaged: start cold
+  }
+  return model
 }
 
 async function loadGguf(path: string, options: LoadModelOptions): Promise<Model> {

@@ -124,8 +124,33 @@ export class Model {
     return this.#native
   }
 
+  /** File the prefix cache persists to (set from LoadModelOptions.promptCacheDir). */
+  promptCacheFile: string | undefined
+
+  /** Saves the idle prefix caches; returns how many sequences were written. */
+  async savePromptCache(file: string): Promise<number> {
+    try {
+      return await this.native.savePromptCache(file)
+    } catch (e) {
+      throw toEngineError(e, file)
+    }
+  }
+
+  /** Restores prefix caches saved by savePromptCache for this model. */
+  async loadPromptCache(file: string): Promise<number> {
+    try {
+      return await this.native.loadPromptCache(file)
+    } catch (e) {
+      throw toEngineError(e, file)
+    }
+  }
+
   async dispose(): Promise<void> {
     const native = this.#native
+    if (native && this.promptCacheFile) {
+      // Best effort: a cache that cannot be written must not block unloading.
+      await native.savePromptCache(this.promptCacheFile).catch(() => 0)
+    }
     this.#native = undefined
     if (native) await native.unload()
   }

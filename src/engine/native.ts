@@ -134,6 +134,8 @@ export type NativeAudit = {
 }
 
 export interface NativeModel {
+  savePromptCache(file: string): Promise<number>
+  loadPromptCache(file: string): Promise<number>
   audit(req: NativeAuditRequest): Promise<NativeAudit>
   evaluate(req: NativeEvaluateRequest): Promise<NativeEvaluation>
   readonly info: NativeModelInfo

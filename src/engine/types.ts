@@ -116,6 +116,11 @@ export type LoadModelOptions = {
   prefillChunkSize?: number
   /** Streams that share one batched decode step (continuous batching). */
   parallel?: number
+  /**
+   * Folder where the prefix (prompt) cache is saved on dispose and restored
+   * on load, so multi-turn chats survive a restart.
+   */
+  promptCacheDir?: string
   /** Identifier under which the model is listed. */
   identifier?: string
 }

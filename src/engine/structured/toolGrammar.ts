@@ -16,6 +16,8 @@ export type ToolGrammarParameters = {
   format: ToolCallFormat
   /** Allow several calls in one turn (OpenAI `parallel_tool_calls`, default true). */
   parallelToolCalls?: boolean
+  /** With tool_choice auto: a JSON schema the non-call reply must follow (response_format). */
+  content?: Grammar
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/
@@ -120,7 +122,11 @@ export function toolGrammar(p: ToolGrammarParameters): Grammar | undefined {
   lines.push(`block: ${spec.open ? `${lit(spec.open)} ` : ''}block_body`)
   const more = parallel && !spec.list ? ` (${lit(spec.separator)} block)*` : ''
   lines.push(`calls: block${more}`)
-  if (choice === 'auto') {
+  if (choice === 'auto' && p.content?.kind === 'json_schema') {
+    // response_format + tools: either the structured reply or calls.
+    lines.push(`content_json: %json ${p.content.text}`)
+    lines.push('start: content_json | calls')
+  } else if (choice === 'auto') {
     if (spec.open) {
       // Text may precede the calls; the lazy lead ends at the first marker.
       lines.push(`TEXT: /(.|\\n)+/ & ~/(.|\\n)*${regexEscape(spec.open.trimEnd())}(.|\\n)*/`)
