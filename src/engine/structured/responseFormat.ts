@@ -18,7 +18,8 @@ export function jsonGrammarOptions(strict: boolean): Record<string, unknown> {
 
 /** A JSON schema as grammar text for the engine. */
 export function jsonSchemaGrammar(schema: JsonSchema, strict: boolean): Grammar {
-  const root = typeof schema === 'boolean' ? (schema ? {} : { not: {} }) : schema
+  if (schema === false) throw new InvalidSchemaError('schema', '', 'the schema `false` accepts no output')
+  const root = schema === true ? {} : schema
   return {
     kind: 'json_schema',
     text: JSON.stringify({ ...root, 'x-guidance': jsonGrammarOptions(strict) }),
