@@ -1,0 +1,64 @@
+// Runs a task in verified mode (DESIGN §3): batch 1, fixed chunking, the
+// task's seed, activation commitments on. Returns what goes in the receipt.
+import { arch, platform } from 'node:os'
+import type { Model } from '../src/engine/model.ts'
+import { native } from '../src/engine/native.ts'
+import {
+  type Commitment,
+  decodeInput,
+  decodeSampling,
+  type PostedTask,
+} from '../src/receipts/index.ts'
+
+export type Execution = {
+  tokenIds: number[]
+  commitments: Commitment[]
+  text: string
+}
+
+/** How a daemon turns a task into an execution (tests swap in cheaters). */
+export type Executor = (model: Model, task: PostedTask) => Promise<Execution>
+
+/** Top-k entries per 32-token chunk (node/README.md: sizes). */
+export const COMMIT_TOP_K = 16
+
+/** Engine, backend and device class recorded in every receipt. */
+export function engineIdentity() {
+  let mlx = 'unknown'
+  try {
+    mlx = native().mlxVersion
+  } catch {}
+  return {
+    engine: 'pocket/0.1.0',
+    backend: `mlx-${platform() === 'darwin' ? 'metal' : 'cpu'}/${mlx}`,
+    deviceClass: `${platform()}-${arch()}`,
+  }
+}
+
+/** The honest executor. */
+export const executeTask: Executor = async (model, task) => {
+  const input = decodeInput(task.input)
+  const s = decodeSampling(task.samplingParams)
+  const options = {
+    verified: true,
+    seed: Number(task.seed),
+    temperature: s.temperature,
+    topK: s.topK,
+    topP: s.topP,
+    minP: s.minP,
+    maxTokens: s.maxTokens,
+    commitTopK: COMMIT_TOP_K,
+  }
+  const stream =
+    'prompt' in input
+      ? model.generate(input.prompt, { ...options, raw: input.raw })
+      : model.generate(input.messages, options)
+  let text = ''
+  for await (const chunk of stream) text += chunk.text
+  const stats = await stream.result
+  return {
+    tokenIds: stats.tokenIds,
+    commitments: stats.commitments,
+    text: model.detokenize(stats.tokenIds),
+  }
+}

@@ -1,0 +1,122 @@
+// Juror duty: when drawn for a challenge, re-verify the committed task with
+// the receipts audit, commit a salted vote before the commit deadline and
+// reveal it after. The salt and vote are stored before the commit is sent,
+// so a restart reveals exactly what was committed.
+import { type Address, isAddressEqual, toHex } from 'viem'
+import { randomBytes } from 'node:crypto'
+import { taskMarketAbi } from '../src/chain/abis.ts'
+import { commitVote } from '../src/chain/commitVote.ts'
+import type { Deployment } from '../src/chain/deployment.ts'
+import type { ChainClients } from '../src/chain/getContracts.ts'
+import { revealVote } from '../src/chain/revealVote.ts'
+import { auditReceipt } from '../src/receipts/index.ts'
+import type { ModelShelf } from './modelShelf.ts'
+import { withRetry } from './rpc.ts'
+import type { NodeStore } from './store.ts'
+import {
+  type ChallengedEvent,
+  committedTasks,
+  postedTask,
+} from './taskEvents.ts'
+
+export type JurorContext = {
+  clients: ChainClients
+  deployment: Pick<Deployment, 'addresses' | 'startBlock' | 'chainId'>
+  store: NodeStore
+  models: ModelShelf
+  log: (msg: string) => void
+}
+
+/** Advances one challenge this juror was drawn into; idempotent. */
+export async function serveAsJuror(
+  ctx: JurorContext,
+  ch: ChallengedEvent,
+  now: bigint,
+): Promise<void> {
+  const me = ctx.clients.wallet.account.address
+  if (!ch.jurors.some((j) => isAddressEqual(j, me))) return
+  const { addresses } = ctx.deployment
+  const ballot = await withRetry('ballotOf', () =>
+    ctx.clients.public.readContract({
+      address: addresses.TaskMarket,
+      abi: taskMarketAbi,
+      functionName: 'ballotOf',
+      args: [ch.taskId, me],
+    }),
+  )
+  const b = ballot as unknown as {
+    commitment: `0x${string}`
+    revealed: boolean
+  }
+  const task = await withRetry('taskOf', () =>
+    ctx.clients.public.readContract({
+      address: addresses.TaskMarket,
+      abi: taskMarketAbi,
+      functionName: 'taskOf',
+      args: [ch.taskId],
+    }),
+  )
+  if (task.state !== 4 /* Challenged */) return
+  let vote = ctx.store.vote(ch.taskId)
+  if (!vote) {
+    const guilty = await judge(ctx, ch.taskId, ch.node)
+    ctx.store.saveVote(
+      ch.taskId,
+      guilty.guilty,
+      toHex(randomBytes(32)),
+      guilty.reasons,
+    )
+    vote = ctx.store.vote(ch.taskId)
+    ctx.log(
+      `juror: task ${ch.taskId} node ${guilty.guilty ? 'guilty' : 'innocent'}${guilty.reasons.length ? ` (${guilty.reasons[0]})` : ''}`,
+    )
+  }
+  if (!vote) return
+  const salt = vote.salt as `0x${string}`
+  const hasCommitted = !/^0x0*$/.test(b.commitment)
+  if (!hasCommitted && now < ch.voteCommitDeadline) {
+    const commitment = await ctx.clients.public.readContract({
+      address: addresses.TaskMarket,
+      abi: taskMarketAbi,
+      functionName: 'voteCommitment',
+      args: [ch.taskId, me, vote.guilty === 1, salt],
+    })
+    await commitVote(ctx.clients, { addresses, taskId: ch.taskId, commitment })
+    ctx.store.markVote(ch.taskId, 'committed')
+    return
+  }
+  if (
+    hasCommitted &&
+    !b.revealed &&
+    now > ch.voteCommitDeadline &&
+    now <= ch.voteRevealDeadline
+  ) {
+    await revealVote(ctx.clients, {
+      addresses,
+      taskId: ch.taskId,
+      nodeGuilty: vote.guilty === 1,
+      salt,
+    })
+    ctx.store.markVote(ch.taskId, 'revealed')
+  }
+}
+
+/** Audits the committed task; a node we cannot check is presumed innocent. */
+async function judge(ctx: JurorContext, taskId: bigint, node: Address) {
+  const posted = await postedTask(ctx.clients, ctx.deployment, taskId)
+  const [committed] = await committedTasks(ctx.clients, ctx.deployment, {
+    taskId,
+  })
+  if (!posted || !committed)
+    return { guilty: false, reasons: ['task events not found'] }
+  const model = await ctx.models.get(posted.modelDigest)
+  if (!model) return { guilty: false, reasons: ['model not held'] }
+  const verdict = await auditReceipt({
+    model,
+    task: posted,
+    committed: { ...committed, node },
+    chainId: ctx.deployment.chainId,
+    market: ctx.deployment.addresses.TaskMarket,
+  })
+  return { guilty: verdict.guilty, reasons: verdict.reasons }
+}

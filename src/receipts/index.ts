@@ -1,0 +1,55 @@
+// Public surface of the receipts layer: EIP-712 receipts, hashes of the
+// things they bind, the on-chain output envelope, and the auditor's verdict.
+export { auditReceipt } from './auditReceipt.ts'
+export type {
+  AuditReceiptParameters,
+  AuditReceiptReturnType,
+  CommittedResult,
+} from './auditReceipt.ts'
+export { buildReceipt } from './buildReceipt.ts'
+export type { BuildReceiptParameters } from './buildReceipt.ts'
+export {
+  commitmentHash,
+  decodeCommitments,
+  encodeCommitments,
+} from './commitmentHash.ts'
+export {
+  BaseError,
+  MalformedOutputError,
+  ModelDigestError,
+  SamplingParamsError,
+} from './errors.ts'
+export { hashReceipt } from './hashReceipt.ts'
+export type { HashReceiptParameters } from './hashReceipt.ts'
+export { modelDigest, modelDigestOfPath, weightFiles } from './modelDigest.ts'
+export type {
+  ModelDigestParameters,
+  ModelDigestReturnType,
+} from './modelDigest.ts'
+export { decodeOutput, encodeOutput } from './outputEnvelope.ts'
+export type { OutputEnvelope } from './outputEnvelope.ts'
+export { encodeTokenIds, outputHash } from './outputHash.ts'
+export { signReceipt } from './signReceipt.ts'
+export type {
+  SignReceiptParameters,
+  SignReceiptReturnType,
+} from './signReceipt.ts'
+export {
+  decodeInput,
+  decodeSampling,
+  encodeInput,
+  encodeSampling,
+  hashBytes,
+  normalizeSampling,
+} from './taskEncoding.ts'
+export { receiptDomain, receiptTypes } from './typedData.ts'
+export type { ReceiptDomainParameters } from './typedData.ts'
+export type {
+  Commitment,
+  PostedTask,
+  Receipt,
+  TaskInput,
+  TaskSampling,
+} from './types.ts'
+export { verifyReceiptSignature } from './verifyReceiptSignature.ts'
+export type { VerifyReceiptSignatureParameters } from './verifyReceiptSignature.ts'
