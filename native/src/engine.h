@@ -25,6 +25,11 @@ struct LoadedModel {
   std::unique_ptr<LlamaModel> llm;
   int context_length = 0;
   int prefill_chunk = 256;
+  // KV-cache quantization: 0 (float), 8 or 4 bits.
+  int kv_bits = 0;
+  std::unique_ptr<KVCache> new_cache() const {
+    return std::make_unique<KVCache>(llm->config().num_layers, kv_bits, kv_bits ? 32 : 0);
+  }
   // Continuous batching: up to this many non-verified streams share a decode step.
   int max_batch = 8;
   // Prefill chunk used while other streams of any model are decoding, so

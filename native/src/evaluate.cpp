@@ -19,7 +19,8 @@ void teacher_force(LoadedModel& model, const std::vector<int>& tokens, int from,
   for (int t : tokens)
     if (t < 0 || t >= cfg.vocab_size) throw invalid_arg("tokens: token id " + std::to_string(t) + " out of range");
   if (from < 0 || from >= n) throw invalid_arg("from: must index a token of the sequence");
-  KVCache cache(cfg.num_layers);
+  auto cache_ptr = model.new_cache();
+  auto& cache = *cache_ptr;
   // Same chunking as generation's prefill, so numerics match verified runs.
   for (int start = 0; start < n; start += model.prefill_chunk) {
     int end = std::min(n, start + model.prefill_chunk);

@@ -159,7 +159,7 @@ void Generation::begin() {
     model_->idle.erase(best_it);
   } else {
     reuse = 0;
-    cache_ = std::make_unique<KVCache>(cfg.num_layers);
+    cache_ = model_->new_cache();
   }
   stats_.cached_tokens = int(reuse);
   prefill_pos_ = int(reuse);

@@ -1,63 +1,79 @@
 #include "kv_cache.h"
 
 namespace pocket {
+namespace {
+
+mx::array prefix_of(const mx::array& a, int n) {
+  return mx::slice(a, {0, 0, 0, 0}, {a.shape(0), a.shape(1), n, a.shape(3)});
+}
+
+} // namespace
+
+KVCache::Parts KVCache::encode(const mx::array& x) const {
+  if (!bits_) return {x};
+  return mx::quantize(x, group_, bits_);
+}
+
+mx::array KVCache::decode(const Parts& parts, int n) const {
+  if (!bits_) return prefix_of(parts[0], n);
+  return mx::dequantize(prefix_of(parts[0], n), prefix_of(parts[1], n), prefix_of(parts[2], n), group_, bits_,
+                        "affine", std::nullopt, mx::float32);
+}
+
+void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int needed) {
+  auto parts = encode(x);
+  if (!buf || (*buf)[0].shape(2) < needed) {
+    int have = buf ? (*buf)[0].shape(2) : 0;
+    int grow = ((needed - have + kStep - 1) / kStep) * kStep;
+    Parts grown;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto shape = parts[i].shape();
+      shape[2] = grow;
+      auto zeros = mx::zeros(shape, parts[i].dtype());
+      // Keep only the valid prefix of the old buffer, then extend.
+      grown.push_back(buf ? mx::concatenate({prefix_of((*buf)[i], offset_), zeros}, 2) : zeros);
+    }
+    buf = std::move(grown);
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto& p = parts[i];
+    (*buf)[i] = mx::slice_update((*buf)[i], p, mx::Shape{0, 0, offset_, 0},
+                                 mx::Shape{p.shape(0), p.shape(1), needed, p.shape(3)});
+  }
+}
 
 std::pair<mx::array, mx::array> KVCache::update(int layer, const mx::array& k, const mx::array& v) {
-  int n = k.shape(2);
-  auto& K = keys_[layer];
-  auto& V = values_[layer];
-  int needed = offset_ + n;
-  if (!K || K->shape(2) < needed) {
-    int grow = ((needed - (K ? K->shape(2) : 0) + kStep - 1) / kStep) * kStep;
-    auto kshape = k.shape();
-    auto vshape = v.shape();
-    kshape[2] = grow;
-    vshape[2] = grow;
-    auto kz = mx::zeros(kshape, k.dtype());
-    auto vz = mx::zeros(vshape, v.dtype());
-    if (K) {
-      // Keep only the valid prefix, then extend.
-      K = mx::concatenate({mx::slice(*K, {0, 0, 0, 0}, {K->shape(0), K->shape(1), offset_, K->shape(3)}), kz}, 2);
-      V = mx::concatenate({mx::slice(*V, {0, 0, 0, 0}, {V->shape(0), V->shape(1), offset_, V->shape(3)}), vz}, 2);
-    } else {
-      K = kz;
-      V = vz;
-    }
-  }
-  K = mx::slice_update(*K, k, mx::Shape{0, 0, offset_, 0}, mx::Shape{k.shape(0), k.shape(1), needed, k.shape(3)});
-  V = mx::slice_update(*V, v, mx::Shape{0, 0, offset_, 0}, mx::Shape{v.shape(0), v.shape(1), needed, v.shape(3)});
-  auto keys = mx::slice(*K, {0, 0, 0, 0}, {K->shape(0), K->shape(1), needed, K->shape(3)});
-  auto vals = mx::slice(*V, {0, 0, 0, 0}, {V->shape(0), V->shape(1), needed, V->shape(3)});
-  return {keys, vals};
+  int needed = offset_ + k.shape(2);
+  write(keys_[layer], k, needed);
+  write(values_[layer], v, needed);
+  return {decode(*keys_[layer], needed), decode(*values_[layer], needed)};
 }
 
 std::vector<mx::array> KVCache::state() const {
   std::vector<mx::array> out;
-  for (size_t i = 0; i < keys_.size(); ++i) {
-    if (keys_[i]) out.push_back(*keys_[i]);
-    if (values_[i]) out.push_back(*values_[i]);
-  }
+  for (auto* side : {&keys_, &values_})
+    for (auto& buf : *side)
+      if (buf) out.insert(out.end(), buf->begin(), buf->end());
   return out;
 }
 
 std::vector<std::pair<mx::array, mx::array>> KVCache::prefix(int n) const {
   std::vector<std::pair<mx::array, mx::array>> out;
-  for (size_t i = 0; i < keys_.size(); ++i) {
-    auto& K = *keys_[i];
-    auto& V = *values_[i];
-    out.emplace_back(mx::slice(K, {0, 0, 0, 0}, {K.shape(0), K.shape(1), n, K.shape(3)}),
-                     mx::slice(V, {0, 0, 0, 0}, {V.shape(0), V.shape(1), n, V.shape(3)}));
-  }
+  for (size_t i = 0; i < keys_.size(); ++i) out.emplace_back(decode(*keys_[i], n), decode(*values_[i], n));
   return out;
 }
 
 void KVCache::restore(const std::vector<std::pair<mx::array, mx::array>>& kv) {
+  offset_ = 0;
   for (size_t i = 0; i < kv.size() && i < keys_.size(); ++i) {
-    keys_[i] = kv[i].first;
-    values_[i] = kv[i].second;
-    mx::eval({*keys_[i], *values_[i]});
+    keys_[i].reset();
+    values_[i].reset();
+    int n = kv[i].first.shape(2);
+    write(keys_[i], kv[i].first, n);
+    write(values_[i], kv[i].second, n);
   }
   offset_ = kv.empty() ? 0 : kv[0].first.shape(2);
+  mx::eval(state());
 }
 
 size_t KVCache::nbytes() const {

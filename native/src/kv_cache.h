@@ -1,5 +1,6 @@
 // Per-sequence KV cache: preallocated in steps and filled by slice_update,
-// trimmed by moving the offset (used by the prefix cache).
+// trimmed by moving the offset (used by the prefix cache). Optionally stores
+// keys/values quantized (8 or 4 bit, MLX affine) and dequantizes on read.
 #pragma once
 
 #include <mlx/mlx.h>
@@ -13,15 +14,17 @@ namespace mx = mlx::core;
 
 class KVCache {
  public:
-  explicit KVCache(int num_layers) : keys_(num_layers), values_(num_layers) {}
+  explicit KVCache(int num_layers, int bits = 0, int group = 32)
+      : keys_(num_layers), values_(num_layers), bits_(bits), group_(group) {}
 
   // Appends k/v [1, kv_heads, L, head_dim] for `layer` at the current offset
-  // and returns the full keys/values up to offset + L.
+  // and returns the full keys/values up to offset + L (float).
   std::pair<mx::array, mx::array> update(int layer, const mx::array& k, const mx::array& v);
   // Called once per forward pass after every layer was updated.
   void advance(int n) { offset_ += n; }
   void trim_to(int n) { offset_ = std::min(offset_, n); }
   int offset() const { return offset_; }
+  int bits() const { return bits_; }
   std::vector<mx::array> state() const;
   // Per layer (keys, values) of the first n positions, [1, kv_heads, n, head_dim].
   std::vector<std::pair<mx::array, mx::array>> prefix(int n) const;
@@ -30,9 +33,16 @@ class KVCache {
   size_t nbytes() const;
 
  private:
+  // One growing buffer: a dense array, or (packed, scales, biases).
+  using Parts = std::vector<mx::array>;
+  Parts encode(const mx::array& x) const;
+  mx::array decode(const Parts& parts, int n) const;
+  void write(std::optional<Parts>& buf, const mx::array& x, int needed);
+
   static constexpr int kStep = 256;
-  std::vector<std::optional<mx::array>> keys_, values_;
+  std::vector<std::optional<Parts>> keys_, values_;
   int offset_ = 0;
+  int bits_ = 0, group_ = 32;
 };
 
 } // namespace pocket

@@ -182,7 +182,7 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
-                          int parallel) {
+                          int parallel, int kv_bits) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -219,6 +219,8 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   if (context_length > cfg.context_length && cfg.context_length > 0) model->context_length = context_length;
   if (prefill_chunk > 0) model->prefill_chunk = prefill_chunk;
   if (parallel > 0) model->max_batch = parallel;
+  model->kv_bits = kv_bits;
+  if (kv_bits && cfg.head_dim % 32 != 0) throw unsupported("kvBits: head_dim must be a multiple of 32");
   result.config = cfg;
   result.context_length = model->context_length;
   result.nbytes = model->llm->nbytes();
@@ -529,9 +531,11 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   int ctx = get_int(o, "contextLength", 0);
   int chunk = get_int(o, "prefillChunkSize", 0);
   int parallel = get_int(o, "parallel", 0);
+  int kv_bits = get_int(o, "kvBits", 0);
+  if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits); },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);

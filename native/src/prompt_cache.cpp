@@ -84,7 +84,7 @@ int load_prompt_cache(LoadedModel& model, const std::string& file) {
         throw load_error("prompt cache: arrays do not match the saved tokens");
       kv.emplace_back(mx::astype(k->second, mx::float32), mx::astype(v->second, mx::float32));
     }
-    auto cache = std::make_unique<KVCache>(cfg.num_layers);
+    auto cache = model.new_cache();
     cache->restore(kv);
     model.idle.push_back({std::move(cache), std::move(tokens)});
     ++restored;

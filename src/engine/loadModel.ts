@@ -50,6 +50,7 @@ async function loadGguf(path: string, options: LoadModelOptions): Promise<Model>
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
       parallel: options.parallel,
+      kvBits: options.kvBits,
     })
   } catch (e) {
     throw toEngineError(e, path)
@@ -113,6 +114,7 @@ async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
       parallel: options.parallel,
+      kvBits: options.kvBits,
     })
   } catch (e) {
     throw toEngineError(e, dir)

@@ -153,6 +153,7 @@ export type NativeLoadOptions = {
   contextLength?: number
   prefillChunkSize?: number
   parallel?: number
+  kvBits?: 0 | 4 | 8
 }
 
 export type NativeBinding = {

@@ -114,6 +114,8 @@ export type LoadModelOptions = {
   contextLength?: number
   /** Prefill chunk size in tokens (verified mode always uses the default). */
   prefillChunkSize?: number
+  /** KV-cache quantization: 8 or 4 bits (default: float, no quantization). */
+  kvBits?: 0 | 4 | 8
   /** Streams that share one batched decode step (continuous batching). */
   parallel?: number
   /**
