@@ -113,14 +113,12 @@ const read = <T>(
   abi: unknown = taskMarketAbi,
   address?: Address,
 ) =>
-  chain
-    .clients(0)
-    .public.readContract({
-      address: address ?? chain.deployment.addresses.TaskMarket,
-      abi,
-      functionName,
-      args,
-    } as never) as Promise<T>
+  chain.clients(0).public.readContract({
+    address: address ?? chain.deployment.addresses.TaskMarket,
+    abi,
+    functionName,
+    args,
+  } as never) as Promise<T>
 
 async function until(
   what: string,
@@ -211,15 +209,13 @@ describe('marketplace end to end', () => {
     ).toMatch(/truncated/)
     const votes = async (taskId: bigint) =>
       (
-        await chain
-          .clients(0)
-          .public.getContractEvents({
-            address: chain.deployment.addresses.TaskMarket,
-            abi: taskMarketAbi,
-            eventName: 'VoteCommitted',
-            args: { taskId },
-            fromBlock: 0n,
-          })
+        await chain.clients(0).public.getContractEvents({
+          address: chain.deployment.addresses.TaskMarket,
+          abi: taskMarketAbi,
+          eventName: 'VoteCommitted',
+          args: { taskId },
+          fromBlock: 0n,
+        })
       ).length
     for (const taskId of Object.values(tasks))
       await until('votes', async () => (await votes(taskId)) === 3)
@@ -311,4 +307,82 @@ describe('marketplace end to end', () => {
     expect(r.receiptValid).toBe(true)
     expect(r.text?.length).toBeGreaterThan(0)
   }, 600_000)
+
+  it('completes a task once and claims once across crashes mid-task, after commit and after withdraw', async () => {
+    const honest = chain.account(2).address
+    const first = running[0] as NodeDaemon
+    await first.stop()
+    const db = join(dir, 'crash.db')
+    const events = async (
+      eventName: 'TaskCommitted' | 'Withdrawn',
+      args: object,
+    ) =>
+      (
+        await chain
+          .clients(0)
+          .public.getContractEvents({
+            address: chain.deployment.addresses.TaskMarket,
+            abi: taskMarketAbi,
+            eventName,
+            args,
+            fromBlock: 0n,
+          } as never)
+      ).length
+    // 1) killed mid-generation: the executor dies before any result is stored
+    let release: (e: Error) => void = () => {}
+    const dying: Executor = () =>
+      new Promise<Execution>((_, reject) => {
+        release = reject
+      })
+    const a = daemon(2, { executor: dying }, db)
+    const taskId = await post(
+      'Count to five.',
+      { temperature: 0, maxTokens: 12 },
+      honest,
+    )
+    await until(
+      'running',
+      async () => a.store.task(taskId)?.status === 'running',
+    )
+    release(new Error('killed'))
+    await a.d.stop()
+    // 2) restarted, then "killed" right after the commit tx is sent
+    const crash = (point: string) => (p: string) => {
+      if (p === point) throw new Error(`crash at ${p}`)
+    }
+    const b = daemon(2, { onFault: crash('commit-sent') }, db)
+    await until(
+      'commit sent',
+      async () =>
+        b.store.commit(taskId)?.status === 'sent' &&
+        (await events('TaskCommitted', { taskId })) === 1,
+    )
+    await b.d.stop()
+    const withdrawsBefore = await events('Withdrawn', { account: honest })
+    await chain.increaseTime(601)
+    // 3) restarted: reconciles the commit, finalizes, crashes after withdraw
+    const c = daemon(2, { onFault: crash('withdraw-sent') }, db)
+    await until(
+      'withdraw sent',
+      async () =>
+        (await events('Withdrawn', { account: honest })) ===
+        withdrawsBefore + 1,
+    )
+    await c.d.stop()
+    // 4) restarted: sees nothing owed, records the claim, never withdraws again
+    const d = daemon(2, {}, db)
+    await until(
+      'claimed',
+      async () => d.store.task(taskId)?.status === 'claimed',
+    )
+    expect(await events('TaskCommitted', { taskId })).toBe(1)
+    expect(await events('Withdrawn', { account: honest })).toBe(
+      withdrawsBefore + 1,
+    )
+    expect(d.store.commit(taskId)?.status).toBe('confirmed')
+    expect(
+      (await getTaskResult(chain.clients(1), chain.deployment, taskId)).state,
+    ).toBe('Finalized')
+    expect(await read<bigint>('owedOf', [honest])).toBe(0n)
+  }, 300_000)
 })

@@ -22,7 +22,10 @@ describe('node', () => {
     expect(() => decryptKey(file, 'nope')).toThrow(/Wrong keystore password/)
     expect(() =>
       decryptKey(
-        { ...file, ciphertext: `${file.ciphertext.slice(0, -2)}00` },
+        {
+          ...file,
+          ciphertext: `${file.ciphertext.slice(0, -2)}00` as `0x${string}`,
+        },
         'pw',
       ),
     ).toThrow()
