@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { BaseError } from '../engine/errors.ts'
+import { registerAudit } from './commands/audit.ts'
 import { registerBench } from './commands/bench.ts'
 import { registerChat } from './commands/chat.ts'
 import { registerGenerate } from './commands/generate.ts'
@@ -10,9 +11,11 @@ import { registerGet } from './commands/get.ts'
 import { registerImport } from './commands/import.ts'
 import { registerLoad } from './commands/load.ts'
 import { registerLs } from './commands/ls.ts'
+import { registerNode } from './commands/node.ts'
 import { registerPs } from './commands/ps.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
+import { registerTask } from './commands/task.ts'
 import { registerUnload } from './commands/unload.ts'
 
 // Every command, in help order: one file per command under commands/,
@@ -29,6 +32,9 @@ const commands: ((program: Command) => void)[] = [
   registerUnload,
   registerImport,
   registerBench,
+  registerNode,
+  registerTask,
+  registerAudit,
 ]
 
 const pkg = JSON.parse(
