@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildGrammar } from './build-grammar.mjs'
 import { mlxDir } from './paths.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -22,7 +23,9 @@ function newestSource() {
 }
 
 export function buildNative({ force = false } = {}) {
-  if (!force && existsSync(output) && statSync(output).mtimeMs > newestSource()) {
+  const grammar = buildGrammar()
+  const newest = Math.max(newestSource(), statSync(grammar.lib).mtimeMs)
+  if (!force && existsSync(output) && statSync(output).mtimeMs > newest) {
     console.log('[native] addon is up to date')
     return output
   }
@@ -36,7 +39,9 @@ export function buildNative({ force = false } = {}) {
     [
       '-S', nativeDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release',
       `-DMLX_DIR=${mlx}`, `-DNODE_API_HEADERS_DIR=${napiHeaders}`,
-      `-DNODE_ADDON_API_DIR=${addonApi}`, ...extra,
+      `-DNODE_ADDON_API_DIR=${addonApi}`,
+      `-DPOCKET_GRAMMAR_LIB=${grammar.lib}`, `-DPOCKET_GRAMMAR_INCLUDE=${grammar.includeDir}`,
+      ...extra,
     ],
     { stdio: 'inherit' },
   )

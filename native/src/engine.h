@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "grammar.h"
 #include "kv_cache.h"
 #include "llama.h"
 
@@ -27,6 +28,13 @@ struct LoadedModel {
   int prefill_chunk = 256;
   // KV-cache quantization: 0 (float), 8 or 4 bits.
   int kv_bits = 0;
+  // Vocabulary for the grammar engine: GGUF byte-level tokens + types, or a
+  // tokenizer.json path; the GrammarTokenizer is built on first use.
+  std::vector<std::string> vocab;
+  std::vector<int> vocab_types;
+  std::string tokenizer_json_path;
+  std::shared_ptr<GrammarTokenizer> grammar_tokenizer;
+  std::shared_ptr<GrammarTokenizer> grammar();  // throws when unavailable
   std::unique_ptr<KVCache> new_cache() const {
     return std::make_unique<KVCache>(llm->config().num_layers, kv_bits, kv_bits ? 32 : 0);
   }

@@ -4,9 +4,32 @@
 #include <numeric>
 #include <random>
 
+#include <fstream>
+#include <sstream>
+
 #include "errors.h"
 
 namespace pocket {
+
+std::shared_ptr<GrammarTokenizer> LoadedModel::grammar() {
+#ifdef POCKET_HAVE_GRAMMAR
+  if (grammar_tokenizer) return grammar_tokenizer;
+  auto& cfg = llm->config();
+  if (!vocab.empty()) {
+    grammar_tokenizer = GrammarTokenizer::from_byte_level(vocab, vocab_types, cfg.vocab_size, cfg.eos_ids);
+  } else if (!tokenizer_json_path.empty()) {
+    std::ifstream in(tokenizer_json_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    grammar_tokenizer = GrammarTokenizer::from_tokenizer_json(text.str(), cfg.vocab_size, cfg.eos_ids);
+  } else {
+    throw unsupported("response_format: this model's vocabulary is not available to the grammar engine");
+  }
+  return grammar_tokenizer;
+#else
+  throw unsupported("response_format: the addon was built without the grammar engine");
+#endif
+}
 
 ChunkCommitment top_k_commitment(int index, const float* h, int n, int k) {
   std::vector<int> idx(n);
@@ -162,6 +185,12 @@ void Generation::begin() {
     cache_ = model_->new_cache();
   }
   stats_.cached_tokens = int(reuse);
+#ifdef POCKET_HAVE_GRAMMAR
+  if (!opts_.grammar_kind.empty())
+    grammar_ = std::make_unique<GrammarMatcher>(model_->grammar(), opts_.grammar_kind, opts_.grammar_text);
+#else
+  if (!opts_.grammar_kind.empty()) model_->grammar();  // throws: not built
+#endif
   prefill_pos_ = int(reuse);
 }
 
@@ -188,6 +217,9 @@ void Generation::decode_one() {
   std::vector<float> processed = logits_;
   std::vector<int> context = cache_tokens_;
   apply_penalties(processed, opts_.sampling, context, completion_);
+#ifdef POCKET_HAVE_GRAMMAR
+  if (grammar_) grammar_->mask_logits(processed);  // EOS stays allowed only where the grammar accepts
+#endif
   auto r = sample_token(processed, opts_.sampling, uint64_t(index));
   if (index == 0) t_first_ = clock::now();
   bool is_stop = std::find(cfg.eos_ids.begin(), cfg.eos_ids.end(), r.token) != cfg.eos_ids.end() ||
@@ -206,7 +238,16 @@ void Generation::decode_one() {
       stats_.commitments.push_back(std::move(c));
   }
   completion_.push_back(r.token);
+#ifdef POCKET_HAVE_GRAMMAR
+  if (grammar_) grammar_->consume(r.token);
+#endif
   sink_->on_token(r);
+#ifdef POCKET_HAVE_GRAMMAR
+  if (grammar_ && grammar_->stopped()) {  // the grammar is complete: nothing may follow
+    finish("eos");
+    return;
+  }
+#endif
   if (opts_.max_tokens > 0 && int(completion_.size()) >= opts_.max_tokens) {
     finish("maxTokens");
     return;
@@ -223,6 +264,12 @@ void Generation::finish(const std::string& reason) {
   auto now = clock::now();
   auto ms = [](clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
   stats_.stop_reason = reason;
+#ifdef POCKET_HAVE_GRAMMAR
+  if (grammar_) {
+    stats_.grammar_masks = grammar_->stats().masks;
+    stats_.grammar_mask_ms = grammar_->stats().mask_ms;
+  }
+#endif
   stats_.completion_tokens = int(completion_.size());
   stats_.total_ms = ms(now - t_start_);
   if (!completion_.empty()) {

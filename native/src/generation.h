@@ -22,6 +22,8 @@ struct GenerationOptions {
   bool prompt_cache = true;
   bool logprobs = false;
   int commit_top_k = 0;  // > 0: activation commitment, top-k per 32 tokens
+  std::string grammar_kind;  // "" = unconstrained; json_schema | regex | lark | llguidance
+  std::string grammar_text;
 };
 
 // Top-k of the final hidden state that produced completion token `index`.
@@ -40,6 +42,8 @@ struct GenerationStats {
   int stop_token = -1;
   uint64_t seed = 0;
   std::vector<ChunkCommitment> commitments;
+  int grammar_masks = 0;
+  double grammar_mask_ms = 0;
 };
 
 class GenerationSink {
@@ -96,6 +100,7 @@ class Generation {
   std::unique_ptr<GenerationSink> sink_;
   std::shared_ptr<std::atomic<bool>> cancel_;
   std::unique_ptr<KVCache> cache_;
+  std::unique_ptr<GrammarMatcher> grammar_;
   std::vector<int> cache_tokens_;  // tokens whose KV is in cache_
   std::vector<int> completion_;
   std::vector<float> logits_, hidden_;

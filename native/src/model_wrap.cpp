@@ -123,6 +123,15 @@ GenerationOptions generation_from_js(const Napi::Object& o) {
   g.prompt_cache = get_bool(o, "promptCache", true);
   g.logprobs = get_bool(o, "logprobs", false);
   g.commit_top_k = get_int(o, "commitTopK", 0);
+  auto grammar = o.Get("grammar");
+  if (grammar.IsObject()) {
+    auto go = grammar.As<Napi::Object>();
+    g.grammar_kind = get_string(go, "kind");
+    g.grammar_text = get_string(go, "text");
+    if (g.grammar_kind != "json_schema" && g.grammar_kind != "regex" && g.grammar_kind != "lark" &&
+        g.grammar_kind != "llguidance")
+      throw invalid_arg("response_format: grammar kind must be json_schema, regex, lark or llguidance");
+  }
   return g;
 }
 
@@ -182,7 +191,7 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
-                          int parallel, int kv_bits) {
+                          int parallel, int kv_bits, std::string tokenizer_json) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -192,6 +201,19 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       auto [weights, meta] = mx::load_gguf(path);
       auto cfg = config_from_gguf(meta);
       model->llm = std::make_unique<LlamaModel>(cfg, weights, LlamaModel::Naming::gguf);
+      auto tokens = meta.find("tokenizer.ggml.tokens");
+      auto model_kind = meta.find("tokenizer.ggml.model");
+      if (tokens != meta.end() && model_kind != meta.end() && std::get_if<std::string>(&model_kind->second) &&
+          std::get<std::string>(model_kind->second) == "gpt2") {
+        if (auto vs = std::get_if<std::vector<std::string>>(&tokens->second)) model->vocab = *vs;
+        auto types = meta.find("tokenizer.ggml.token_type");
+        if (types != meta.end())
+          if (auto a = std::get_if<mx::array>(&types->second)) {
+            auto t = mx::astype(*a, mx::int32);
+            mx::eval(t);
+            model->vocab_types.assign(t.data<int32_t>(), t.data<int32_t>() + t.size());
+          }
+      }
       result.metadata = convert_metadata(meta);
     } else if (format == "safetensors") {
       if (!js_config) throw invalid_arg("config: required for safetensors models");
@@ -205,6 +227,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       if (a != "llama" && a != "mistral" && a != "qwen2" && a != "qwen3")
         throw unsupported("architecture '" + a + "' is not supported (llama, mistral, qwen2, qwen3 are)");
       model->llm = std::make_unique<LlamaModel>(*js_config, weights, LlamaModel::Naming::hf);
+      model->tokenizer_json_path = tokenizer_json;
     } else {
       throw invalid_arg("format: must be 'gguf' or 'safetensors'");
     }
@@ -286,6 +309,8 @@ class JsSink : public GenerationSink {
       o.Set("totalTimeMs", s->total_ms);
       o.Set("stopReason", s->stop_reason);
       o.Set("stopToken", s->stop_token);
+      o.Set("grammarMasks", s->grammar_masks);
+      o.Set("grammarMaskMs", s->grammar_mask_ms);
       o.Set("seed", double(s->seed));
       o.Set("commitments", commitments_to_js(env, s->commitments));
       auto ev = Napi::Object::New(env);
@@ -532,10 +557,11 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   int chunk = get_int(o, "prefillChunkSize", 0);
   int parallel = get_int(o, "parallel", 0);
   int kv_bits = get_int(o, "kvBits", 0);
+  auto tokenizer_json = get_string(o, "tokenizerJson");
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json); },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);

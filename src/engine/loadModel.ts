@@ -110,6 +110,7 @@ async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<
       path: dir,
       format: 'safetensors',
       files,
+      tokenizerJson: join(dir, 'tokenizer.json'),
       config: decoder,
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,

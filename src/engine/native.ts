@@ -60,6 +60,7 @@ export type NativeGenerateRequest = {
   logprobs?: boolean
   topLogprobs?: number
   commitTopK?: number
+  grammar?: { kind: string; text: string }
 }
 
 export type NativeCommitment = {
@@ -79,6 +80,8 @@ export type NativeStats = {
   stopReason: 'eos' | 'maxTokens' | 'contextFull' | 'cancelled'
   stopToken: number
   seed: number
+  grammarMasks: number
+  grammarMaskMs: number
   commitments: NativeCommitment[]
 }
 
@@ -154,6 +157,8 @@ export type NativeLoadOptions = {
   prefillChunkSize?: number
   parallel?: number
   kvBits?: 0 | 4 | 8
+  /** tokenizer.json of a safetensors model (for the grammar engine). */
+  tokenizerJson?: string
 }
 
 export type NativeBinding = {

@@ -60,6 +60,7 @@ export function toNativeRequest(
     promptCache: o.promptCache ?? true,
     logprobs: o.logprobs ?? false,
     commitTopK: int('commit_top_k', o.commitTopK, 0, 4096) ?? 0,
+    ...(o.grammar ? { grammar: { kind: o.grammar.kind, text: o.grammar.text } } : {}),
     topLogprobs: o.logprobs ? (int('top_logprobs', o.topLogprobs, 0, 20) ?? 0) : 0,
   }
 }

@@ -50,6 +50,11 @@ export type GenerateOptions = SamplingOptions & {
   raw?: boolean
   /** Verified mode (DESIGN §3): batch 1, fixed chunking, seed required. */
   verified?: boolean
+  /**
+   * Constrains decoding with the grammar engine (llguidance): a JSON schema,
+   * a regex, a Lark grammar or llguidance's own format. Output always matches.
+   */
+  grammar?: { kind: 'json_schema' | 'regex' | 'lark' | 'llguidance'; text: string }
   /** Activation commitment: top-k of the final hidden state per 32 tokens. */
   commitTopK?: number
   /** Reuse the KV of the longest common prefix (default true). */
