@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "dense.h"
 #include "errors.h"
 
 namespace pocket {
@@ -35,9 +36,9 @@ mx::array attend(const Linear& q, const Linear& k, const Linear& v, const Linear
                  const mx::array& xkv, int heads, const std::optional<mx::array>& bias) {
   int B = xq.shape(0), Lq = xq.shape(1), Lk = xkv.shape(1), D = xq.shape(2) / heads;
   auto split = [&](const mx::array& t, int L) { return mx::transpose(mx::reshape(t, {B, L, heads, D}), {0, 2, 1, 3}); };
-  auto out = mx::fast::scaled_dot_product_attention(split(q(xq), Lq), split(k(xkv), Lk), split(v(xkv), Lk),
-                                                    1.0f / std::sqrt(float(D)), bias ? "array" : "", bias);
-  return o(mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {B, Lq, heads * D}));
+  auto out = encoder_attention(split(dense(q, xq), Lq), split(dense(k, xkv), Lk), split(dense(v, xkv), Lk),
+                               1.0f / std::sqrt(float(D)), bias);
+  return dense(o, mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {B, Lq, heads * D}));
 }
 
 // Picks the first prefix under which `probe` exists.
@@ -55,7 +56,7 @@ mx::array Transformer::operator()(mx::array h, const std::optional<mx::array>& b
     auto& l = layers[i];
     auto x = l.norm1(h);
     h = mx::add(h, attend(l.q, l.k, l.v, l.o, x, x, cfg.num_heads, bias));
-    h = mx::add(h, l.fc2(activation(l.fc1(l.norm2(h)), cfg.hidden_act)));
+    h = mx::add(h, dense(l.fc2, activation(dense(l.fc1, l.norm2(h)), cfg.hidden_act)));
   }
   return h;
 }
@@ -73,7 +74,7 @@ VisionModel::VisionModel(VisionModelConfig cfg, WeightMap& w)
   auto pw = take_weight(w, vp + "embeddings.patch_embedding.weight");  // [D, 3, P, P] (OIHW)
   if (pw.ndim() != 4 || pw.shape(0) != vc.hidden_size || pw.shape(1) != 3 || pw.shape(2) != vc.patch_size)
     throw load_error("patch embedding shape does not match vision_config");
-  patch_w_ = mx::transpose(mx::reshape(pw, {vc.hidden_size, -1}));  // [3*P*P, D]
+  patch_w_ = mx::reshape(pw, {vc.hidden_size, -1});  // [D, 3*P*P]
   patch_b_ = take_optional(w, vp + "embeddings.patch_embedding.bias");
   class_emb_ = take_optional(w, vp + "embeddings.class_embedding");
   vision_pos_ = take_weight(w, vp + "embeddings.position_embedding.weight");
@@ -162,7 +163,7 @@ mx::array VisionModel::vision_states(const mx::array& pixels, int layers) const 
   // Conv with stride = kernel = P is a matmul over flattened (c, y, x) patches.
   auto x = mx::reshape(pixels, {B, H / P, P, W / P, P, 3});
   x = mx::transpose(x, {0, 1, 3, 5, 2, 4});  // [B, gh, gw, 3, P, P]
-  x = mx::matmul(mx::reshape(x, {B, (H / P) * (W / P), 3 * P * P}), patch_w_);
+  x = pocket_matmul_nt(mx::reshape(x, {B, (H / P) * (W / P), 3 * P * P}), patch_w_);
   if (patch_b_) x = mx::add(x, *patch_b_);
   if (class_emb_) {
     auto cls = mx::broadcast_to(mx::reshape(*class_emb_, {1, 1, vc.hidden_size}), {B, 1, vc.hidden_size});
@@ -182,13 +183,13 @@ mx::array VisionModel::embed_image(const mx::array& pixels, bool normalize) cons
     if (post_norm_) h = (*post_norm_)(h);
     auto probe = mx::broadcast_to(*probe_, {B, 1, D});
     auto a = attend(head_in_q_, head_in_k_, head_in_v_, head_out_, probe, h, cfg_.vision.num_heads, std::nullopt);
-    a = mx::add(a, head_fc2_(activation(head_fc1_((*head_norm_)(a)), cfg_.vision.hidden_act)));
+    a = mx::add(a, dense(head_fc2_, activation(dense(head_fc1_, (*head_norm_)(a)), cfg_.vision.hidden_act)));
     pooled = mx::squeeze(a, 1);
   } else {
     pooled = mx::squeeze(mx::slice(h, {0, 0, 0}, {h.shape(0), 1, h.shape(2)}), 1);  // CLS
     if (post_norm_) pooled = (*post_norm_)(pooled);
   }
-  if (visual_proj_.weight) pooled = visual_proj_(pooled);
+  if (visual_proj_.weight) pooled = dense(visual_proj_, pooled);
   if (!normalize) return pooled;
   return mx::divide(pooled, mx::maximum(mx::sqrt(mx::sum(mx::square(pooled), -1, true)), mx::array(1e-12f)));
 }
@@ -212,12 +213,12 @@ mx::array VisionModel::embed_text(const mx::array& ids, const mx::array& mask, b
                    ? mx::argmax(ids, 1)
                    : mx::argmax(mx::equal(ids, mx::array(tc.eos_token_id)), 1);
     pooled = mx::take_along_axis(h, mx::reshape(eos, {B, 1, 1}), 1);
-    pooled = text_proj_(mx::squeeze(pooled, 1));
+    pooled = dense(text_proj_, mx::squeeze(pooled, 1));
   } else {
     // SigLIP pools the last position (inputs are padded to a fixed length).
     h = text_->final_norm(text_->layers(h, bias));
     pooled = mx::squeeze(mx::slice(h, {0, L - 1, 0}, {B, L, tc.hidden_size}), 1);
-    if (text_->head.weight) pooled = text_->head(pooled);
+    if (text_->head.weight) pooled = dense(text_->head, pooled);
   }
   if (!normalize) return pooled;
   return mx::divide(pooled, mx::maximum(mx::sqrt(mx::sum(mx::square(pooled), -1, true)), mx::array(1e-12f)));
@@ -237,13 +238,13 @@ mx::array VisionModel::image_features(const mx::array& pixels) const {
     x = mx::reshape(x, {B, side / s, side / s, D * s * s});
     x = mx::transpose(x, {0, 2, 1, 3});
     x = mx::reshape(x, {B, N / (s * s), D * s * s});
-    return connector_(x);
+    return dense(connector_, x);
   }
   if (c.family == "llava") {
     int n = c.feature_layer >= 0 ? c.feature_layer : c.vision.num_layers + 1 + c.feature_layer;
     auto h = vision_states(pixels, n);
     if (c.drop_cls && class_emb_) h = mx::slice(h, {0, 1, 0}, {h.shape(0), h.shape(1), h.shape(2)});
-    return mlp2_(activation(mlp1_(h), "gelu"));
+    return dense(mlp2_, activation(dense(mlp1_, h), "gelu"));
   }
   throw invalid_arg("output: image features for a decoder need a VLM checkpoint (idefics3 or llava)");
 }

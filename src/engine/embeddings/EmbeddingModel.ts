@@ -88,8 +88,7 @@ export class EmbeddingModel {
     const batchSize = Math.max(1, options.batchSize ?? 32)
     const vectors: Float32Array[] = new Array(texts.length)
     const hidden = this.dimensions
-    for (let start = 0; start < order.length; start += batchSize) {
-      const rows = order.slice(start, start + batchSize)
+    for (const rows of lengthBatches(order, (i) => encoded[i]!.ids.length, batchSize)) {
       const seqLen = Math.max(...rows.map((i) => encoded[i]!.ids.length))
       const inputIds = new Int32Array(rows.length * seqLen)
       const attentionMask = new Int32Array(rows.length * seqLen)
@@ -142,4 +141,20 @@ export class EmbeddingModel {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose()
   }
+}
+
+/** Consecutive runs of the length-sorted order; a run ends when full or when
+ * the next input is over twice the run's shortest (padding would dominate). */
+function lengthBatches(order: number[], length: (i: number) => number, size: number): number[][] {
+  const batches: number[][] = []
+  let run: number[] = []
+  for (const i of order) {
+    if (run.length === size || (run.length && length(i) > 2 * length(run[0]!) + 8)) {
+      batches.push(run)
+      run = []
+    }
+    run.push(i)
+  }
+  if (run.length) batches.push(run)
+  return batches
 }
