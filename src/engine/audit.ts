@@ -33,7 +33,7 @@ export type AuditParameters = {
   promptTokens: number[]
   completionTokens: number[]
   sampling: SamplingOptions
-  commitments?: Commitment[]
+  commitments?: { index: number; indices: ArrayLike<number>; values: ArrayLike<number> }[]
   tolerances?: Partial<AuditTolerances>
 }
 
@@ -49,7 +49,11 @@ export type AuditReport = {
 
 export async function auditCompletion(model: Model, p: AuditParameters): Promise<AuditReport> {
   const tol = { ...defaultAuditTolerances, ...p.tolerances }
-  const claimed = p.commitments ?? []
+  const claimed: Commitment[] = (p.commitments ?? []).map((c) => ({
+    index: c.index,
+    indices: Array.from(c.indices),
+    values: Array.from(c.values),
+  }))
   const k = claimed[0]?.indices.length ?? 0
   const { tokens: _, ...sampling } = toNativeRequest([], { ...p.sampling, maxTokens: 1 }, [])
   let native
