@@ -23,7 +23,7 @@ const prompts = [
   'Explain in detail how a compiler works.',
   'Tell a long story about a fox in a forest.',
 ]
-const rows = []
+const rows: Record<string, unknown>[] = []
 for (const [i, prompt] of prompts.entries()) {
   const input = encodeInput({
     prompt: `<|im_start|>user\n${prompt}<|im_end|>\n<|im_start|>assistant\n`,
