@@ -88,7 +88,7 @@ for (const [i, prompt] of prompts.entries()) {
   console.table([rows.at(-1)])
 }
 const mean = (k: 'ratio') =>
-  +(rows.reduce((a, r) => a + r[k], 0) / rows.length).toFixed(3)
+  +(rows.reduce((a, r) => a + Number(r[k]), 0) / rows.length).toFixed(3)
 const result = {
   model: 'SmolLM2-135M-Instruct Q4_1',
   commitTopK: 16,
