@@ -8,6 +8,8 @@ import type { Embedder } from './types.ts'
 import type { VectorStore } from './VectorStore.ts'
 
 export type IndexFilesOptions = {
+  /** Model id recorded in the index (default: the embedder's path). */
+  model?: string
   /** Largest file indexed, in bytes (default 2 MiB). */
   maxFileBytes?: number
   maxChars?: number
@@ -24,7 +26,7 @@ export async function indexFiles(
   paths: string[],
   options: IndexFilesOptions = {},
 ): Promise<IndexFilesReturnType> {
-  store.ensureModel(embedder.info.path, embedder.dimensions)
+  store.ensureModel(options.model ?? embedder.info.path, embedder.dimensions)
   const result = { indexed: 0, unchanged: 0, skipped: 0, chunks: 0 }
   const maxBytes = options.maxFileBytes ?? 2 * 1024 * 1024
   for await (const file of walk(paths.map((p) => resolve(p)))) {

@@ -1,6 +1,8 @@
-// POST /v1/embeddings. The model type is checked from the catalogue before
-// anything loads, so asking a chat model for embeddings is a clear 400.
-// Embedding models run once the engine exposes `embed`; until then a 501.
+// POST /v1/embeddings (and /api/v0/embeddings). The model type is checked
+// from the catalogue before anything loads, so asking a chat model for
+// embeddings is a clear 400. `dimensions` truncates and renormalizes;
+// `encoding_format: base64` sends little-endian float32 bytes; usage counts
+// the real tokens (specials included, after truncation).
 import type { RequestHandler } from 'express'
 import { z } from 'zod'
 import { WrongModelTypeError } from '../../../models/errors.ts'
@@ -14,6 +16,7 @@ const schema = z.object({
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().optional(),
   ttl: z.number().int().positive().optional(),
+  user: z.string().optional(),
 })
 
 export function embeddings(ctx: ServerContext): RequestHandler {
@@ -29,47 +32,43 @@ export function embeddings(ctx: ServerContext): RequestHandler {
     }
     const lease = await ctx.residency.acquire(b.model, { ttlSeconds: b.ttl })
     try {
-      if (!lease.model.embed)
+      const model = lease.model
+      if (!model.embed)
         throw new NotImplementedError(
-          'Embeddings are not available in this engine build yet.',
+          'Embeddings are not available in this engine build.',
         )
-      const inputs = typeof b.input === 'string' ? [b.input] : b.input
-      const vectors = await lease.model.embed(inputs)
-      if (b.dimensions && b.dimensions > (vectors[0]?.length ?? 0)) {
+      const width = model.info.hiddenSize
+      if (b.dimensions && b.dimensions > width) {
         throw new InvalidRequestError(
-          `'dimensions' exceeds the model's ${vectors[0]?.length}.`,
+          `'dimensions' (${b.dimensions}) exceeds the model's ${width}.`,
           'dimensions',
+          'invalid_value',
         )
       }
-      const tokens = inputs.reduce(
-        (n, s) => n + lease.model.tokenize(s).length,
-        0,
-      )
+      const inputs = typeof b.input === 'string' ? [b.input] : b.input
+      const { vectors, usage } = await model.embed(inputs, {
+        dimensions: b.dimensions,
+      })
       res.json({
         object: 'list',
         data: vectors.map((v, index) => ({
           object: 'embedding',
           index,
-          embedding: encode(shorten(v, b.dimensions), b.encoding_format),
+          embedding:
+            b.encoding_format === 'base64'
+              ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString(
+                  'base64',
+                )
+              : Array.from(v),
         })),
         model: lease.identifier,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
+        usage: {
+          prompt_tokens: usage.promptTokens,
+          total_tokens: usage.totalTokens,
+        },
       })
     } finally {
       lease.release()
     }
   }
 }
-
-/** Matryoshka-style truncation, re-normalised to unit length. */
-function shorten(v: number[], dims?: number): number[] {
-  if (!dims || dims >= v.length) return v
-  const cut = v.slice(0, dims)
-  const norm = Math.hypot(...cut) || 1
-  return cut.map((x) => x / norm)
-}
-
-const encode = (v: number[], format?: 'float' | 'base64') =>
-  format === 'base64'
-    ? Buffer.from(new Float32Array(v).buffer).toString('base64')
-    : v
