@@ -9,10 +9,12 @@ import { registerChat } from './commands/chat.ts'
 import { registerGenerate } from './commands/generate.ts'
 import { registerGet } from './commands/get.ts'
 import { registerImport } from './commands/import.ts'
+import { registerIndex } from './commands/index.ts'
 import { registerLoad } from './commands/load.ts'
 import { registerLs } from './commands/ls.ts'
 import { registerNode } from './commands/node.ts'
 import { registerPs } from './commands/ps.ts'
+import { registerSearch } from './commands/search.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerStart } from './commands/start.ts'
 import { registerTask } from './commands/task.ts'
@@ -32,6 +34,8 @@ const commands: ((program: Command) => void)[] = [
   registerUnload,
   registerImport,
   registerBench,
+  registerIndex,
+  registerSearch,
   registerNode,
   registerTask,
   registerAudit,

@@ -53,8 +53,14 @@ export interface EngineModel {
     messages: ChatMessage[],
     opts?: { addGenerationPrompt?: boolean; tools?: unknown[] },
   ): string
-  /** Present once the engine implements embeddings. */
-  embed?(inputs: string[]): Promise<number[][]>
+  /** Embedding models: vectors (optionally truncated) and real token usage. */
+  embed?(
+    inputs: string[],
+    options?: { dimensions?: number },
+  ): Promise<{
+    vectors: Float32Array[]
+    usage: { promptTokens: number; totalTokens: number }
+  }>
   dispose(): Promise<void>
 }
 

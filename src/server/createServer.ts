@@ -27,6 +27,7 @@ import { chatCompletions } from './routes/openai/chatCompletions.ts'
 import { completions } from './routes/openai/completions.ts'
 import { embeddings } from './routes/openai/embeddings.ts'
 import { listModels } from './routes/openai/models.ts'
+import { search } from './routes/pocket/search.ts'
 
 export type CreateServerOptions = {
   host?: string
@@ -95,6 +96,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.post('/api/v1/models/download', startDownload(context))
   app.get('/api/v1/models/download/status/:job_id', downloadStatus(context))
   app.post('/api/v1/chat', chatV1(context))
+  app.post('/api/v1/search', search(context))
 
   app.use((req) => {
     throw new RouteNotFoundError(req.method, req.path)
