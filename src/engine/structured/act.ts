@@ -6,19 +6,28 @@
 import type { Model } from '../model.ts'
 import type { ChatMessage, GenerateOptions, GenerationStats } from '../types.ts'
 import { StructuredOutputError } from './errors.ts'
+import { type StructuredSpec, toStructured } from './toJsonSchema.ts'
 import { ToolCallParser } from './toolCallParser.ts'
 import { detectToolCallFormat } from './toolFormats.ts'
 import { toolGrammar } from './toolGrammar.ts'
 import { prepareToolChat } from './toolPrompt.ts'
-import { type StructuredSpec, toStructured } from './toJsonSchema.ts'
-import type { Grammar, ParsedToolCall, ToolChoice, ToolDefinition } from './types.ts'
+import type {
+  Grammar,
+  ParsedToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from './types.ts'
 
 export type ActTool = {
   name: string
   description?: string
   /** zod 4 schema or JSON schema of the arguments object. */
   parameters: StructuredSpec
-  implementation: (args: any, ctx: { signal?: AbortSignal; call: ParsedToolCall }) => unknown
+  implementation: (
+    // biome-ignore lint/suspicious/noExplicitAny: typed by the caller's schema
+    args: any,
+    ctx: { signal?: AbortSignal; call: ParsedToolCall },
+  ) => unknown
 }
 
 export type ActRound = {
@@ -55,14 +64,34 @@ export async function act(
   tools: ActTool[],
   options: ActOptions = {},
 ): Promise<ActReturnType> {
-  const { maxRounds = 8, signal, guard, onRoundStart, onRoundEnd, onMessage, toolChoice, ...generate } = options
-  const prepared = tools.map((t) => ({ tool: t, ...toStructured(t.parameters) }))
+  const {
+    maxRounds = 8,
+    signal,
+    guard,
+    onRoundStart,
+    onRoundEnd,
+    onMessage,
+    toolChoice,
+    ...generate
+  } = options
+  const prepared = tools.map((t) => ({
+    tool: t,
+    ...toStructured(t.parameters),
+  }))
   const definitions: ToolDefinition[] = prepared.map(({ tool, schema }) => ({
     type: 'function',
-    function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: schema },
+    function: {
+      name: tool.name,
+      ...(tool.description ? { description: tool.description } : {}),
+      parameters: schema,
+    },
   }))
-  const format = detectToolCallFormat(model.template.source, model.info.architecture)
-  const messages: ChatMessage[] = typeof chat === 'string' ? [{ role: 'user', content: chat }] : [...chat]
+  const format = detectToolCallFormat(
+    model.template.source,
+    model.info.architecture,
+  )
+  const messages: ChatMessage[] =
+    typeof chat === 'string' ? [{ role: 'user', content: chat }] : [...chat]
   const rounds: ActRound[] = []
   let callCount = 0
   const newId = () => `call_${Date.now().toString(36)}_${callCount++}`
@@ -70,29 +99,56 @@ export async function act(
     if (signal?.aborted) return done('aborted')
     onRoundStart?.(index)
     const choice = index === 0 ? (toolChoice ?? 'auto') : 'auto'
-    const chatForModel = prepareToolChat({ messages, tools: definitions, format, templateSource: model.template.source })
-    const grammar = toolGrammar({ tools: definitions, toolChoice: choice, format })
+    const chatForModel = prepareToolChat({
+      messages,
+      tools: definitions,
+      format,
+      templateSource: model.template.source,
+    })
+    const grammar = toolGrammar({
+      tools: definitions,
+      toolChoice: choice,
+      format,
+    })
     const stream = model.generate(chatForModel.messages, {
       ...generate,
       signal,
-      templateContext: { ...generate.templateContext, ...chatForModel.templateContext },
+      templateContext: {
+        ...generate.templateContext,
+        ...chatForModel.templateContext,
+      },
       ...(grammar ? { grammar } : {}),
     } as GenerateOptions & { grammar?: Grammar })
     const parser = new ToolCallParser(format, { newId })
     let content = ''
     for await (const chunk of stream)
-      for (const e of parser.push(chunk.text)) if (e.type === 'content') content += e.text
+      for (const e of parser.push(chunk.text))
+        if (e.type === 'content') content += e.text
     for (const e of parser.flush()) if (e.type === 'content') content += e.text
     const stats = await stream.result
     const calls = parser.calls
     const assistant: ChatMessage = {
       role: 'assistant',
       content: content || null,
-      ...(calls.length ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) } : {}),
+      ...(calls.length
+        ? {
+            tool_calls: calls.map((c) => ({
+              id: c.id,
+              type: 'function' as const,
+              function: { name: c.name, arguments: c.arguments },
+            })),
+          }
+        : {}),
     }
     messages.push(assistant)
     onMessage?.(assistant)
-    const round: ActRound = { index, content, toolCalls: calls, results: [], stats }
+    const round: ActRound = {
+      index,
+      content,
+      toolCalls: calls,
+      results: [],
+      stats,
+    }
     rounds.push(round)
     if (stats.stopReason === 'cancelled' || signal?.aborted) {
       onRoundEnd?.(round)
@@ -104,7 +160,12 @@ export async function act(
     }
     for (const call of calls) {
       const result = await runCall(call)
-      const message: ChatMessage = { role: 'tool', tool_call_id: call.id, name: call.name, content: result }
+      const message: ChatMessage = {
+        role: 'tool',
+        tool_call_id: call.id,
+        name: call.name,
+        content: result,
+      }
       messages.push(message)
       round.results.push(message)
       onMessage?.(message)
@@ -114,7 +175,12 @@ export async function act(
   return done('maxRounds')
 
   function done(stopReason: ActReturnType['stopReason']): ActReturnType {
-    return { rounds, messages, content: rounds.at(-1)?.content ?? '', stopReason }
+    return {
+      rounds,
+      messages,
+      content: rounds.at(-1)?.content ?? '',
+      stopReason,
+    }
   }
 
   async function runCall(call: ParsedToolCall): Promise<string> {
@@ -124,15 +190,25 @@ export async function act(
     try {
       args = entry.parse(JSON.parse(call.arguments))
     } catch (e) {
-      const why = e instanceof StructuredOutputError ? (e.details ?? e.shortMessage) : 'arguments are not valid JSON'
-      return JSON.stringify({ error: `Invalid arguments for "${call.name}": ${why}` })
+      const why =
+        e instanceof StructuredOutputError
+          ? (e.details ?? e.shortMessage)
+          : 'arguments are not valid JSON'
+      return JSON.stringify({
+        error: `Invalid arguments for "${call.name}": ${why}`,
+      })
     }
-    if (guard && !(await guard(call))) return JSON.stringify({ error: `The call to "${call.name}" was not allowed.` })
+    if (guard && !(await guard(call)))
+      return JSON.stringify({
+        error: `The call to "${call.name}" was not allowed.`,
+      })
     try {
       const value = await entry.tool.implementation(args, { signal, call })
       return typeof value === 'string' ? value : JSON.stringify(value ?? null)
     } catch (e) {
-      return JSON.stringify({ error: `"${call.name}" failed: ${(e as Error)?.message ?? String(e)}` })
+      return JSON.stringify({
+        error: `"${call.name}" failed: ${(e as Error)?.message ?? String(e)}`,
+      })
     }
   }
 }

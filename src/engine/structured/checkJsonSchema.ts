@@ -9,18 +9,51 @@ import type { JsonSchema } from './types.ts'
 // JSON Schema keywords that constrain values but that llguidance cannot
 // enforce. `oneOf` is approximated by anyOf only in non-strict mode.
 const UNSUPPORTED = new Set([
-  'not', 'if', 'then', 'else', 'dependentSchemas', 'dependentRequired', 'dependencies',
-  'contains', 'minContains', 'maxContains', 'uniqueItems', 'propertyNames',
-  'unevaluatedProperties', 'unevaluatedItems', '$dynamicRef', '$dynamicAnchor',
-  '$recursiveRef', '$recursiveAnchor', 'contentSchema', 'deprecated',
+  'not',
+  'if',
+  'then',
+  'else',
+  'dependentSchemas',
+  'dependentRequired',
+  'dependencies',
+  'contains',
+  'minContains',
+  'maxContains',
+  'uniqueItems',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  '$dynamicRef',
+  '$dynamicAnchor',
+  '$recursiveRef',
+  '$recursiveAnchor',
+  'contentSchema',
+  'deprecated',
 ])
 
 // Keywords whose value is a schema, a list of schemas or a map of schemas.
-const SCHEMA = ['items', 'additionalItems', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames']
+const SCHEMA = [
+  'items',
+  'additionalItems',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+]
 const SCHEMA_LIST = ['anyOf', 'oneOf', 'allOf', 'prefixItems']
-const SCHEMA_MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
+const SCHEMA_MAP = [
+  'properties',
+  'patternProperties',
+  '$defs',
+  'definitions',
+  'dependentSchemas',
+]
 
-const escape = (k: string) => k.replaceAll('~', '~0').replaceAll('/', '~1')
+const escapePointer = (k: string) =>
+  k.replaceAll('~', '~0').replaceAll('/', '~1')
 
 export type CheckJsonSchemaOptions = {
   /** Request parameter named in errors. */
@@ -32,50 +65,110 @@ export type CheckJsonSchemaOptions = {
 let metaValidator: Ajv2020 | undefined
 
 /** Throws InvalidSchemaError (param, pointer, reason) for unusable schemas. */
-export function checkJsonSchema(schema: unknown, { param, strict }: CheckJsonSchemaOptions): asserts schema is JsonSchema {
+export function checkJsonSchema(
+  schema: unknown,
+  { param, strict }: CheckJsonSchemaOptions,
+): asserts schema is JsonSchema {
   if (typeof schema === 'boolean') return
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema))
-    throw new InvalidSchemaError(param, '', 'a JSON schema must be an object or a boolean')
-  metaValidator ??= new Ajv2020({ strict: false, allErrors: false, validateFormats: false })
+    throw new InvalidSchemaError(
+      param,
+      '',
+      'a JSON schema must be an object or a boolean',
+    )
+  metaValidator ??= new Ajv2020({
+    strict: false,
+    allErrors: false,
+    validateFormats: false,
+  })
   const copy = { ...(schema as Record<string, unknown>) }
   delete copy.$schema // drafts differ only in keywords we check ourselves
   if (!metaValidator.validateSchema(copy)) {
     const e = metaValidator.errors?.[0]
-    throw new InvalidSchemaError(param, e?.instancePath ?? '', e?.message ?? 'not a valid JSON schema')
+    throw new InvalidSchemaError(
+      param,
+      e?.instancePath ?? '',
+      e?.message ?? 'not a valid JSON schema',
+    )
   }
   walk(schema, '', param, strict)
 }
 
-function walk(node: unknown, pointer: string, param: string, strict: boolean): void {
+function walk(
+  node: unknown,
+  pointer: string,
+  param: string,
+  strict: boolean,
+): void {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return
   const obj = node as Record<string, unknown>
   if (strict) {
-    const bad = Object.keys(obj).filter((k) => UNSUPPORTED.has(k) || k === 'oneOf').sort()
+    const bad = Object.keys(obj)
+      .filter((k) => UNSUPPORTED.has(k) || k === 'oneOf')
+      .sort()
     if (bad.length > 0) {
-      const hint = bad.includes('oneOf') ? ' (use anyOf, or strict: false to treat oneOf as anyOf)' : ''
-      throw new InvalidSchemaError(param, pointer, `unsupported keyword${bad.length > 1 ? 's' : ''} ${bad.map((k) => `"${k}"`).join(', ')}${hint}`)
+      const hint = bad.includes('oneOf')
+        ? ' (use anyOf, or strict: false to treat oneOf as anyOf)'
+        : ''
+      throw new InvalidSchemaError(
+        param,
+        pointer,
+        `unsupported keyword${bad.length > 1 ? 's' : ''} ${bad.map((k) => `"${k}"`).join(', ')}${hint}`,
+      )
     }
   }
   if (typeof obj.$ref === 'string' && !obj.$ref.startsWith('#'))
-    throw new InvalidSchemaError(param, `${pointer}/$ref`, `only local references ("#/...") are supported, got "${obj.$ref}"`)
+    throw new InvalidSchemaError(
+      param,
+      `${pointer}/$ref`,
+      `only local references ("#/...") are supported, got "${obj.$ref}"`,
+    )
   if (typeof obj.pattern === 'string') {
     try {
       new RegExp(obj.pattern, 'u')
     } catch (e) {
-      throw new InvalidSchemaError(param, `${pointer}/pattern`, `invalid regular expression: ${(e as Error).message}`)
+      throw new InvalidSchemaError(
+        param,
+        `${pointer}/pattern`,
+        `invalid regular expression: ${(e as Error).message}`,
+      )
     }
   }
-  if (typeof obj.minimum === 'number' && typeof obj.maximum === 'number' && obj.minimum > obj.maximum)
-    throw new InvalidSchemaError(param, pointer, `minimum (${obj.minimum}) is greater than maximum (${obj.maximum})`)
-  for (const [lo, hi] of [['minItems', 'maxItems'], ['minLength', 'maxLength'], ['minProperties', 'maxProperties']] as const)
-    if (typeof obj[lo] === 'number' && typeof obj[hi] === 'number' && (obj[lo] as number) > (obj[hi] as number))
-      throw new InvalidSchemaError(param, pointer, `${lo} (${obj[lo]}) is greater than ${hi} (${obj[hi]})`)
-  for (const k of SCHEMA) if (k in obj) walk(obj[k], `${pointer}/${k}`, param, strict)
+  if (
+    typeof obj.minimum === 'number' &&
+    typeof obj.maximum === 'number' &&
+    obj.minimum > obj.maximum
+  )
+    throw new InvalidSchemaError(
+      param,
+      pointer,
+      `minimum (${obj.minimum}) is greater than maximum (${obj.maximum})`,
+    )
+  for (const [lo, hi] of [
+    ['minItems', 'maxItems'],
+    ['minLength', 'maxLength'],
+    ['minProperties', 'maxProperties'],
+  ] as const)
+    if (
+      typeof obj[lo] === 'number' &&
+      typeof obj[hi] === 'number' &&
+      (obj[lo] as number) > (obj[hi] as number)
+    )
+      throw new InvalidSchemaError(
+        param,
+        pointer,
+        `${lo} (${obj[lo]}) is greater than ${hi} (${obj[hi]})`,
+      )
+  for (const k of SCHEMA)
+    if (k in obj) walk(obj[k], `${pointer}/${k}`, param, strict)
   for (const k of SCHEMA_LIST)
-    if (Array.isArray(obj[k])) (obj[k] as unknown[]).forEach((s, i) => walk(s, `${pointer}/${k}/${i}`, param, strict))
+    if (Array.isArray(obj[k]))
+      for (const [i, s] of (obj[k] as unknown[]).entries())
+        walk(s, `${pointer}/${k}/${i}`, param, strict)
   for (const k of SCHEMA_MAP) {
     const m = obj[k]
     if (m && typeof m === 'object' && !Array.isArray(m))
-      for (const [name, s] of Object.entries(m)) walk(s, `${pointer}/${k}/${escape(name)}`, param, strict)
+      for (const [name, s] of Object.entries(m))
+        walk(s, `${pointer}/${k}/${escapePointer(name)}`, param, strict)
   }
 }

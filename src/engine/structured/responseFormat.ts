@@ -17,8 +17,16 @@ export function jsonGrammarOptions(strict: boolean): Record<string, unknown> {
 }
 
 /** A JSON schema as grammar text for the engine. */
-export function jsonSchemaGrammar(schema: JsonSchema, strict: boolean): Grammar {
-  if (schema === false) throw new InvalidSchemaError('schema', '', 'the schema `false` accepts no output')
+export function jsonSchemaGrammar(
+  schema: JsonSchema,
+  strict: boolean,
+): Grammar {
+  if (schema === false)
+    throw new InvalidSchemaError(
+      'schema',
+      '',
+      'the schema `false` accepts no output',
+    )
   const root = schema === true ? {} : schema
   return {
     kind: 'json_schema',
@@ -30,9 +38,13 @@ export function jsonSchemaGrammar(schema: JsonSchema, strict: boolean): Grammar 
  * `response_format` -> grammar (undefined for plain text). Throws
  * InvalidSchemaError naming the parameter, the place and the reason.
  */
-export function responseFormatToGrammar(format: ResponseFormat | undefined, param = 'response_format'): Grammar | undefined {
+export function responseFormatToGrammar(
+  format: ResponseFormat | undefined,
+  param = 'response_format',
+): Grammar | undefined {
   if (format === undefined || format === null) return undefined
-  if (typeof format !== 'object') throw new InvalidSchemaError(param, '', 'must be an object with a "type"')
+  if (typeof format !== 'object')
+    throw new InvalidSchemaError(param, '', 'must be an object with a "type"')
   switch (format.type) {
     case 'text':
       return undefined
@@ -41,9 +53,17 @@ export function responseFormatToGrammar(format: ResponseFormat | undefined, para
     case 'json_schema': {
       const spec = format.json_schema
       if (!spec || typeof spec !== 'object')
-        throw new InvalidSchemaError(`${param}.json_schema`, '', 'is required when type is "json_schema"')
+        throw new InvalidSchemaError(
+          `${param}.json_schema`,
+          '',
+          'is required when type is "json_schema"',
+        )
       if (spec.name !== undefined && !/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name))
-        throw new InvalidSchemaError(`${param}.json_schema.name`, '', 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -')
+        throw new InvalidSchemaError(
+          `${param}.json_schema.name`,
+          '',
+          'must be 1-64 characters of a-z, A-Z, 0-9, _ or -',
+        )
       const schema = spec.schema ?? {}
       const strict = spec.strict === true
       checkJsonSchema(schema, { param: `${param}.json_schema.schema`, strict })
@@ -51,11 +71,19 @@ export function responseFormatToGrammar(format: ResponseFormat | undefined, para
     }
     case 'lark':
       if (typeof format.lark !== 'string' || format.lark.trim() === '')
-        throw new InvalidSchemaError(`${param}.lark`, '', 'must be a non-empty Lark grammar')
+        throw new InvalidSchemaError(
+          `${param}.lark`,
+          '',
+          'must be a non-empty Lark grammar',
+        )
       return { kind: 'lark', text: format.lark }
     case 'regex':
       if (typeof format.regex !== 'string' || format.regex === '')
-        throw new InvalidSchemaError(`${param}.regex`, '', 'must be a non-empty regular expression')
+        throw new InvalidSchemaError(
+          `${param}.regex`,
+          '',
+          'must be a non-empty regular expression',
+        )
       return { kind: 'regex', text: format.regex }
     default:
       throw new InvalidSchemaError(

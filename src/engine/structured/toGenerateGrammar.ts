@@ -5,9 +5,15 @@
 import type { ChatMessage } from '../types.ts'
 import { responseFormatToGrammar } from './responseFormat.ts'
 import { detectToolCallFormat } from './toolFormats.ts'
-import { toolGrammar, selectTools } from './toolGrammar.ts'
+import { selectTools, toolGrammar } from './toolGrammar.ts'
 import { prepareToolChat } from './toolPrompt.ts'
-import type { Grammar, ResponseFormat, ToolCallFormat, ToolChoice, ToolDefinition } from './types.ts'
+import type {
+  Grammar,
+  ResponseFormat,
+  ToolCallFormat,
+  ToolChoice,
+  ToolDefinition,
+} from './types.ts'
 
 export type GenerateGrammarBody = {
   messages: ChatMessage[]
@@ -17,7 +23,10 @@ export type GenerateGrammarBody = {
   parallel_tool_calls?: boolean
 }
 
-export type GenerateGrammarModel = { templateSource: string; architecture?: string }
+export type GenerateGrammarModel = {
+  templateSource: string
+  architecture?: string
+}
 
 export type GenerateGrammarReturnType = {
   /** For GenerateOptions.grammar (undefined = unconstrained). */
@@ -30,18 +39,48 @@ export type GenerateGrammarReturnType = {
   toolCallFormat: ToolCallFormat | undefined
 }
 
-export function toGenerateGrammar(body: GenerateGrammarBody, model: GenerateGrammarModel): GenerateGrammarReturnType {
+export function toGenerateGrammar(
+  body: GenerateGrammarBody,
+  model: GenerateGrammarModel,
+): GenerateGrammarReturnType {
   const content = responseFormatToGrammar(body.response_format)
   const tools = body.tools ?? []
   const choice = body.tool_choice ?? 'auto'
   if (tools.length === 0) {
     if (choice !== 'none' && choice !== 'auto') selectTools([], choice) // names the bad tool_choice
-    return { grammar: content, messages: body.messages, templateContext: {}, toolCallFormat: undefined }
+    return {
+      grammar: content,
+      messages: body.messages,
+      templateContext: {},
+      toolCallFormat: undefined,
+    }
   }
   const format = detectToolCallFormat(model.templateSource, model.architecture)
   selectTools(tools, choice)
-  if (choice === 'none') return { grammar: content, messages: body.messages, templateContext: {}, toolCallFormat: undefined }
-  const prepared = prepareToolChat({ messages: body.messages, tools, format, templateSource: model.templateSource })
-  const grammar = toolGrammar({ tools, toolChoice: choice, format, parallelToolCalls: body.parallel_tool_calls, content })
-  return { grammar, messages: prepared.messages, templateContext: prepared.templateContext, toolCallFormat: format }
+  if (choice === 'none')
+    return {
+      grammar: content,
+      messages: body.messages,
+      templateContext: {},
+      toolCallFormat: undefined,
+    }
+  const prepared = prepareToolChat({
+    messages: body.messages,
+    tools,
+    format,
+    templateSource: model.templateSource,
+  })
+  const grammar = toolGrammar({
+    tools,
+    toolChoice: choice,
+    format,
+    parallelToolCalls: body.parallel_tool_calls,
+    content,
+  })
+  return {
+    grammar,
+    messages: prepared.messages,
+    templateContext: prepared.templateContext,
+    toolCallFormat: format,
+  }
 }

@@ -13,7 +13,13 @@ export type ToolCallDelta = {
 /** The delta for one parser event, or undefined for content / end events. */
 export function toolCallDelta(e: ToolCallEvent): ToolCallDelta | undefined {
   if (e.type === 'toolCallStart')
-    return { index: e.index, id: e.id, type: 'function', function: { name: e.name, arguments: '' } }
-  if (e.type === 'toolCallArguments') return { index: e.index, function: { arguments: e.fragment } }
+    return {
+      index: e.index,
+      id: e.id,
+      type: 'function',
+      function: { name: e.name, arguments: '' },
+    }
+  if (e.type === 'toolCallArguments')
+    return { index: e.index, function: { arguments: e.fragment } }
   return undefined
 }

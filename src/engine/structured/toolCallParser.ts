@@ -75,7 +75,8 @@ export class ToolCallParser {
     const events: ToolCallEvent[] = []
     this.#run(events, true)
     if (this.#scan) this.#endCall(events)
-    if (this.#mode === 'text' && this.#pending) events.push({ type: 'content', text: this.#pending })
+    if (this.#mode === 'text' && this.#pending)
+      events.push({ type: 'content', text: this.#pending })
     this.#pending = ''
     return events
   }
@@ -95,7 +96,10 @@ export class ToolCallParser {
     const open = this.#spec.open
     if (open === '') {
       // Bare JSON (Llama 3): a reply whose first non-blank char is "{" is calls.
-      if (this.#sawText) return this.#emitContent(events, this.#pending.length)
+      if (this.#sawText) {
+        this.#emitContent(events, this.#pending.length)
+        return
+      }
       const t = this.#pending.replace(/^<\|python_tag\|>/, '').trimStart()
       if (t === '') return
       if (t.startsWith('{')) {
@@ -104,14 +108,18 @@ export class ToolCallParser {
         return
       }
       this.#sawText = true
-      return this.#emitContent(events, this.#pending.length)
+      this.#emitContent(events, this.#pending.length)
+      return
     }
     const at = this.#pending.indexOf(open.trimEnd())
     if (at >= 0) {
       // Whitespace between a text and the marker is not worth a content delta.
-      if (this.#pending.slice(0, at).trim() !== '') this.#emitContent(events, at)
+      if (this.#pending.slice(0, at).trim() !== '')
+        this.#emitContent(events, at)
       else this.#pending = this.#pending.slice(at)
-      this.#pending = this.#pending.slice(this.#pending.indexOf(open.trimEnd()) + open.trimEnd().length)
+      this.#pending = this.#pending.slice(
+        this.#pending.indexOf(open.trimEnd()) + open.trimEnd().length,
+      )
       this.#mode = 'calls'
       this.#listDepth = 0
       return
@@ -127,7 +135,12 @@ export class ToolCallParser {
       }
     if (final) hold = 0
     let upto = this.#pending.length - hold
-    if (this.#calls.length > 0 && this.#pending.slice(0, upto).trim() === '' && !final) upto = 0
+    if (
+      this.#calls.length > 0 &&
+      this.#pending.slice(0, upto).trim() === '' &&
+      !final
+    )
+      upto = 0
     if (upto > 0) this.#emitContent(events, upto)
   }
 
@@ -162,9 +175,20 @@ export class ToolCallParser {
         return
       } else if (ch === '{') {
         this.#scan = {
-          buf: '', depth: 0, inString: false, escape: false, key: undefined, keyStart: -1,
-          expectKey: true, valueKey: undefined, valueStart: -1, name: undefined, argsText: undefined,
-          argsEmitted: 0, index: this.#calls.length, started: false,
+          buf: '',
+          depth: 0,
+          inString: false,
+          escape: false,
+          key: undefined,
+          keyStart: -1,
+          expectKey: true,
+          valueKey: undefined,
+          valueStart: -1,
+          name: undefined,
+          argsText: undefined,
+          argsEmitted: 0,
+          index: this.#calls.length,
+          started: false,
         }
       } else {
         // Not JSON: the block ends here (block formats) or the text resumes.
@@ -197,14 +221,16 @@ export class ToolCallParser {
         else if (ch === '\\') s.escape = true
         else if (ch === '"') {
           s.inString = false
-          if (s.depth === 1 && s.expectKey) s.key = JSON.parse(s.buf.slice(s.keyStart, pos + 1)) as string
+          if (s.depth === 1 && s.expectKey)
+            s.key = JSON.parse(s.buf.slice(s.keyStart, pos + 1)) as string
         }
         continue
       }
       if (ch === '"') {
         s.inString = true
         if (s.depth === 1 && s.expectKey) s.keyStart = pos
-        if (s.depth === 1 && s.valueKey !== undefined && s.valueStart < 0) s.valueStart = pos
+        if (s.depth === 1 && s.valueKey !== undefined && s.valueStart < 0)
+          s.valueStart = pos
         continue
       }
       if (/\s/.test(ch)) continue
@@ -214,12 +240,19 @@ export class ToolCallParser {
         s.valueStart = -1
         continue
       }
-      if (s.depth === 1 && s.valueKey !== undefined && s.valueStart < 0 && ch !== ',' && ch !== '}')
+      if (
+        s.depth === 1 &&
+        s.valueKey !== undefined &&
+        s.valueStart < 0 &&
+        ch !== ',' &&
+        ch !== '}'
+      )
         s.valueStart = pos
       if (ch === '{' || ch === '[') s.depth++
       else if (ch === '}' || ch === ']') s.depth--
       if ((ch === ',' && s.depth === 1) || s.depth === 0) {
-        if (s.valueKey !== undefined && s.valueStart >= 0) this.#valueDone(events, s, s.buf.slice(s.valueStart, pos).trim())
+        if (s.valueKey !== undefined && s.valueStart >= 0)
+          this.#valueDone(events, s, s.buf.slice(s.valueStart, pos).trim())
         s.valueKey = undefined
         s.expectKey = true
       }
@@ -262,7 +295,11 @@ export class ToolCallParser {
     if (s.argsText !== undefined) text = s.argsText
     else if (active && s.valueStart >= 0) text = s.buf.slice(s.valueStart)
     if (text === undefined || text.length <= s.argsEmitted) return
-    events.push({ type: 'toolCallArguments', index: s.index, fragment: text.slice(s.argsEmitted) })
+    events.push({
+      type: 'toolCallArguments',
+      index: s.index,
+      fragment: text.slice(s.argsEmitted),
+    })
     s.argsEmitted = text.length
   }
 
@@ -278,7 +315,12 @@ export class ToolCallParser {
       if (s.name === undefined) return
     }
     if (!s.started) this.#start(events, s)
-    if (s.argsText === undefined && s.valueKey !== undefined && s.valueStart >= 0) s.argsText = s.buf.slice(s.valueStart)
+    if (
+      s.argsText === undefined &&
+      s.valueKey !== undefined &&
+      s.valueStart >= 0
+    )
+      s.argsText = s.buf.slice(s.valueStart)
     this.#streamArgs(events, s)
     const id = this.#ids[s.index] ?? this.#newId()
     let args = s.argsText ?? '{}'
@@ -292,5 +334,4 @@ export class ToolCallParser {
     events.push({ type: 'toolCallEnd', index: s.index })
     if (!this.#spec.list && this.#spec.close) this.#mode = 'close'
   }
-
 }

@@ -18,22 +18,59 @@ export type ToolFormatSpec = {
 
 export const TOOL_FORMATS: Record<ToolCallFormat, ToolFormatSpec> = {
   // Hermes / Qwen 2.5+ : <tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>
-  hermes: { open: '<tool_call>\n', close: '\n</tool_call>', separator: '\n', list: false, argumentsKey: 'arguments' },
+  hermes: {
+    open: '<tool_call>\n',
+    close: '\n</tool_call>',
+    separator: '\n',
+    list: false,
+    argumentsKey: 'arguments',
+  },
   // SmolLM2-Instruct: <tool_call>[{"name": ..., "arguments": {...}}]</tool_call>
-  smollm2: { open: '<tool_call>', close: '</tool_call>', separator: '\n', list: true, argumentsKey: 'arguments' },
+  smollm2: {
+    open: '<tool_call>',
+    close: '</tool_call>',
+    separator: '\n',
+    list: true,
+    argumentsKey: 'arguments',
+  },
   // Mistral v3+: [TOOL_CALLS][{"name": ..., "arguments": {...}}]
-  mistral: { open: '[TOOL_CALLS]', close: '', separator: '', list: true, argumentsKey: 'arguments' },
+  mistral: {
+    open: '[TOOL_CALLS]',
+    close: '',
+    separator: '',
+    list: true,
+    argumentsKey: 'arguments',
+  },
   // Llama 3.1-3.3 JSON tool calling: the whole reply is {"name": ..., "parameters": {...}}
-  llama3: { open: '', close: '', separator: '; ', list: false, argumentsKey: 'parameters' },
+  llama3: {
+    open: '',
+    close: '',
+    separator: '; ',
+    list: false,
+    argumentsKey: 'parameters',
+  },
   // Any other model: explicit markers the system prompt teaches.
-  generic: { open: '[TOOL_REQUEST]', close: '[END_TOOL_REQUEST]', separator: '\n', list: false, argumentsKey: 'arguments' },
+  generic: {
+    open: '[TOOL_REQUEST]',
+    close: '[END_TOOL_REQUEST]',
+    separator: '\n',
+    list: false,
+    argumentsKey: 'arguments',
+  },
 }
 
 /** Picks the tool-call format from a chat template's source (and architecture). */
-export function detectToolCallFormat(templateSource: string, architecture = ''): ToolCallFormat {
+export function detectToolCallFormat(
+  templateSource: string,
+  architecture = '',
+): ToolCallFormat {
   if (templateSource.includes('[TOOL_CALLS]')) return 'mistral'
   if (templateSource.includes('<tool_call>')) return 'hermes'
-  if (templateSource.includes('<|python_tag|>') || templateSource.includes('<|eom_id|>')) return 'llama3'
+  if (
+    templateSource.includes('<|python_tag|>') ||
+    templateSource.includes('<|eom_id|>')
+  )
+    return 'llama3'
   if (/SmolLM/i.test(templateSource)) return 'smollm2'
   if (architecture === 'mistral') return 'mistral'
   return 'generic'

@@ -8,7 +8,13 @@ import { checkJsonSchema } from './checkJsonSchema.ts'
 import { InvalidSchemaError } from './errors.ts'
 import { jsonGrammarOptions } from './responseFormat.ts'
 import { TOOL_FORMATS } from './toolFormats.ts'
-import type { Grammar, JsonSchema, ToolCallFormat, ToolChoice, ToolDefinition } from './types.ts'
+import type {
+  Grammar,
+  JsonSchema,
+  ToolCallFormat,
+  ToolChoice,
+  ToolDefinition,
+} from './types.ts'
 
 export type ToolGrammarParameters = {
   tools: ToolDefinition[]
@@ -23,30 +29,55 @@ export type ToolGrammarParameters = {
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/
 
 /** Validates tools / tool_choice; returns the tools the model may call. */
-export function selectTools(tools: ToolDefinition[], choice: ToolChoice = 'auto'): ToolDefinition[] {
-  if (!Array.isArray(tools)) throw new InvalidSchemaError('tools', '', 'must be an array')
+export function selectTools(
+  tools: ToolDefinition[],
+  choice: ToolChoice = 'auto',
+): ToolDefinition[] {
+  if (!Array.isArray(tools))
+    throw new InvalidSchemaError('tools', '', 'must be an array')
   const names = new Set<string>()
   tools.forEach((t, i) => {
     if (t?.type !== 'function' || !t.function || typeof t.function !== 'object')
-      throw new InvalidSchemaError(`tools[${i}]`, '', 'must be {"type": "function", "function": {...}}')
+      throw new InvalidSchemaError(
+        `tools[${i}]`,
+        '',
+        'must be {"type": "function", "function": {...}}',
+      )
     if (typeof t.function.name !== 'string' || !NAME.test(t.function.name))
-      throw new InvalidSchemaError(`tools[${i}].function.name`, '', 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -')
+      throw new InvalidSchemaError(
+        `tools[${i}].function.name`,
+        '',
+        'must be 1-64 characters of a-z, A-Z, 0-9, _ or -',
+      )
     if (names.has(t.function.name))
-      throw new InvalidSchemaError(`tools[${i}].function.name`, '', `"${t.function.name}" is declared twice`)
+      throw new InvalidSchemaError(
+        `tools[${i}].function.name`,
+        '',
+        `"${t.function.name}" is declared twice`,
+      )
     names.add(t.function.name)
     checkJsonSchema(t.function.parameters ?? { type: 'object' }, {
       param: `tools[${i}].function.parameters`,
       strict: t.function.strict === true,
     })
   })
-  if (choice === 'none' || choice === 'auto' || choice === 'required') return tools
+  if (choice === 'none' || choice === 'auto' || choice === 'required')
+    return tools
   if (choice && typeof choice === 'object' && choice.type === 'function') {
     const tool = tools.find((t) => t.function.name === choice.function?.name)
     if (!tool)
-      throw new InvalidSchemaError('tool_choice.function.name', '', `"${choice.function?.name}" is not one of the declared tools`)
+      throw new InvalidSchemaError(
+        'tool_choice.function.name',
+        '',
+        `"${choice.function?.name}" is not one of the declared tools`,
+      )
     return [tool]
   }
-  throw new InvalidSchemaError('tool_choice', '', 'must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}')
+  throw new InvalidSchemaError(
+    'tool_choice',
+    '',
+    'must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}',
+  )
 }
 
 // Rewrites local $refs of a tool's schema once it lives at #/$defs/<prefix>.
@@ -57,9 +88,10 @@ function relocate(node: unknown, prefix: string): unknown {
   for (const [k, v] of Object.entries(node)) {
     if (k === '$ref' && typeof v === 'string' && v.startsWith('#')) {
       const m = /^#\/(\$defs|definitions)\/([^/]+)(.*)$/.exec(v)
-      out[k] = m ? `#/$defs/${prefix}__${m[2]}${m[3]}` : `#/$defs/${prefix}${v.slice(1)}`
+      out[k] = m
+        ? `#/$defs/${prefix}__${m[2]}${m[3]}`
+        : `#/$defs/${prefix}${v.slice(1)}`
     } else if (k === '$defs' || k === 'definitions') {
-      continue // hoisted by callSchema
     } else {
       out[k] = relocate(v, prefix)
     }
@@ -74,7 +106,11 @@ function relocate(node: unknown, prefix: string): unknown {
 export function callSchema(
   tools: ToolDefinition[],
   argumentsKey: string,
-  { strict, list = false, parallel = true }: { strict: boolean; list?: boolean; parallel?: boolean },
+  {
+    strict,
+    list = false,
+    parallel = true,
+  }: { strict: boolean; list?: boolean; parallel?: boolean },
 ): Record<string, unknown> {
   const defs: Record<string, unknown> = {}
   const alternatives = tools.map((t, i) => {
@@ -84,7 +120,8 @@ export function callSchema(
       for (const key of ['$defs', 'definitions'] as const) {
         const d = params[key]
         if (d && typeof d === 'object')
-          for (const [name, s] of Object.entries(d)) defs[`${prefix}__${name}`] = relocate(s, prefix)
+          for (const [name, s] of Object.entries(d))
+            defs[`${prefix}__${name}`] = relocate(s, prefix)
       }
       defs[prefix] = relocate(params, prefix)
     } else {
@@ -92,18 +129,30 @@ export function callSchema(
     }
     return {
       type: 'object',
-      properties: { name: { const: t.function.name }, [argumentsKey]: { $ref: `#/$defs/${prefix}` } },
+      properties: {
+        name: { const: t.function.name },
+        [argumentsKey]: { $ref: `#/$defs/${prefix}` },
+      },
       required: ['name', argumentsKey],
       additionalProperties: false,
     }
   })
-  const one: Record<string, unknown> = alternatives.length === 1 ? { ...alternatives[0] } : { anyOf: alternatives }
-  const root = list ? { type: 'array', items: one, minItems: 1, ...(parallel ? {} : { maxItems: 1 }) } : one
+  const one: Record<string, unknown> =
+    alternatives.length === 1 ? { ...alternatives[0] } : { anyOf: alternatives }
+  const root = list
+    ? {
+        type: 'array',
+        items: one,
+        minItems: 1,
+        ...(parallel ? {} : { maxItems: 1 }),
+      }
+    : one
   return { ...root, $defs: defs, 'x-guidance': jsonGrammarOptions(strict) }
 }
 
 const lit = (s: string) => JSON.stringify(s)
-const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replaceAll('\n', '\\n')
+const regexEscape = (s: string) =>
+  s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replaceAll('\n', '\\n')
 
 /** The grammar for a tool-enabled turn, or undefined when unconstrained (`none`). */
 export function toolGrammar(p: ToolGrammarParameters): Grammar | undefined {
@@ -113,7 +162,9 @@ export function toolGrammar(p: ToolGrammarParameters): Grammar | undefined {
   const spec = TOOL_FORMATS[p.format]
   const strict = tools.every((t) => t.function.strict !== false)
   const parallel = (p.parallelToolCalls ?? true) && typeof choice !== 'object'
-  const body = JSON.stringify(callSchema(tools, spec.argumentsKey, { strict, list: spec.list, parallel }))
+  const body = JSON.stringify(
+    callSchema(tools, spec.argumentsKey, { strict, list: spec.list, parallel }),
+  )
   // One block holds one call (block formats) or a JSON array of calls (list formats).
   const lines: string[] = [`call_json: %json ${body}`]
   const block = 'call_json'
@@ -129,7 +180,9 @@ export function toolGrammar(p: ToolGrammarParameters): Grammar | undefined {
   } else if (choice === 'auto') {
     if (spec.open) {
       // Text may precede the calls; the lazy lead ends at the first marker.
-      lines.push(`TEXT: /(.|\\n)+/ & ~/(.|\\n)*${regexEscape(spec.open.trimEnd())}(.|\\n)*/`)
+      lines.push(
+        `TEXT: /(.|\\n)+/ & ~/(.|\\n)*${regexEscape(spec.open.trimEnd())}(.|\\n)*/`,
+      )
       lines.push(`lead[lazy]: /(.|\\n)*${regexEscape(spec.open)}/`)
       lines.push(`start: TEXT? | calls | lead block_body${more}`)
     } else {

@@ -20,7 +20,10 @@ export type PrepareToolChatReturnType = {
 }
 
 /** One call as the model writes it (used for assistant history). */
-export function formatToolCalls(format: ToolCallFormat, calls: { name: string; arguments: string }[]): string {
+export function formatToolCalls(
+  format: ToolCallFormat,
+  calls: { name: string; arguments: string }[],
+): string {
   const spec = TOOL_FORMATS[format]
   const obj = (c: { name: string; arguments: string }) => {
     let args: unknown
@@ -31,13 +34,18 @@ export function formatToolCalls(format: ToolCallFormat, calls: { name: string; a
     }
     return JSON.stringify({ name: c.name, [spec.argumentsKey]: args })
   }
-  if (spec.list) return `${spec.open}[${calls.map(obj).join(', ')}]${spec.close}`
-  return calls.map((c) => `${spec.open}${obj(c)}${spec.close}`).join(spec.separator)
+  if (spec.list)
+    return `${spec.open}[${calls.map(obj).join(', ')}]${spec.close}`
+  return calls
+    .map((c) => `${spec.open}${obj(c)}${spec.close}`)
+    .join(spec.separator)
 }
 
 function systemPrompt(format: ToolCallFormat, tools: ToolDefinition[]): string {
   const list = tools.map((t) => JSON.stringify(t)).join('\n')
-  const example = formatToolCalls(format, [{ name: 'function_name', arguments: '{"argument": "value"}' }])
+  const example = formatToolCalls(format, [
+    { name: 'function_name', arguments: '{"argument": "value"}' },
+  ])
   return [
     'You can call functions. These are the available functions:',
     `<tools>\n${list}\n</tools>`,
@@ -46,21 +54,36 @@ function systemPrompt(format: ToolCallFormat, tools: ToolDefinition[]): string {
   ].join('\n\n')
 }
 
-export function prepareToolChat(p: PrepareToolChatParameters): PrepareToolChatReturnType {
+export function prepareToolChat(
+  p: PrepareToolChatParameters,
+): PrepareToolChatReturnType {
   const nativeTools = /\btools\b/.test(p.templateSource)
   const nativeCalls = /\btool_calls\b/.test(p.templateSource)
   const messages = p.messages.map((m): ChatMessage => {
     if (m.role !== 'assistant' || !m.tool_calls?.length || nativeCalls) return m
     const text = typeof m.content === 'string' ? m.content : ''
-    const calls = formatToolCalls(p.format, m.tool_calls.map((c) => c.function))
+    const calls = formatToolCalls(
+      p.format,
+      m.tool_calls.map((c) => c.function),
+    )
     return { role: 'assistant', content: text ? `${text}\n${calls}` : calls }
   })
-  if (nativeTools || p.tools.length === 0) return { messages, templateContext: nativeTools ? { tools: p.tools } : {} }
+  if (nativeTools || p.tools.length === 0)
+    return { messages, templateContext: nativeTools ? { tools: p.tools } : {} }
   const prompt = systemPrompt(p.format, p.tools)
   const first = messages[0]
   if (first?.role === 'system') {
     const text = typeof first.content === 'string' ? first.content : ''
-    return { messages: [{ ...first, content: `${text}\n\n${prompt}` }, ...messages.slice(1)], templateContext: {} }
+    return {
+      messages: [
+        { ...first, content: `${text}\n\n${prompt}` },
+        ...messages.slice(1),
+      ],
+      templateContext: {},
+    }
   }
-  return { messages: [{ role: 'system', content: prompt }, ...messages], templateContext: {} }
+  return {
+    messages: [{ role: 'system', content: prompt }, ...messages],
+    templateContext: {},
+  }
 }

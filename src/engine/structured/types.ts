@@ -15,7 +15,12 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | {
       type: 'json_schema'
-      json_schema: { name?: string; description?: string; schema?: JsonSchema; strict?: boolean | null }
+      json_schema: {
+        name?: string
+        description?: string
+        schema?: JsonSchema
+        strict?: boolean | null
+      }
     }
   | { type: 'lark'; lark: string }
   | { type: 'regex'; regex: string }
@@ -23,7 +28,12 @@ export type ResponseFormat =
 /** OpenAI `tools[]` entry. */
 export type ToolDefinition = {
   type: 'function'
-  function: { name: string; description?: string; parameters?: JsonSchema; strict?: boolean | null }
+  function: {
+    name: string
+    description?: string
+    parameters?: JsonSchema
+    strict?: boolean | null
+  }
 }
 
 /** OpenAI `tool_choice`. */
@@ -34,7 +44,12 @@ export type ToolChoice =
   | { type: 'function'; function: { name: string } }
 
 /** Chat formats for tool calls, by model family. */
-export type ToolCallFormat = 'hermes' | 'llama3' | 'mistral' | 'smollm2' | 'generic'
+export type ToolCallFormat =
+  | 'hermes'
+  | 'llama3'
+  | 'mistral'
+  | 'smollm2'
+  | 'generic'
 
 /** A tool call parsed out of generated text. */
 export type ParsedToolCall = { id: string; name: string; arguments: string }

@@ -11,18 +11,29 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadModel, type Model } from '../../../src/engine/index.ts'
 import { checkJsonSchema } from '../../../src/engine/structured/checkJsonSchema.ts'
 import { jsonSchemaGrammar } from '../../../src/engine/structured/responseFormat.ts'
-import { type TinyArchitecture, writeTinyCheckpoint } from '../../helpers/tinyCheckpoint.ts'
+import {
+  type TinyArchitecture,
+  writeTinyCheckpoint,
+} from '../../helpers/tinyCheckpoint.ts'
 
 const schemaDir = join(import.meta.dirname, '..', '..', 'fixtures', 'schemas')
 const schemas = readdirSync(schemaDir)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => ({ name: f.replace('.json', ''), schema: JSON.parse(readFileSync(join(schemaDir, f), 'utf8')) }))
+  .map((f) => ({
+    name: f.replace('.json', ''),
+    schema: JSON.parse(readFileSync(join(schemaDir, f), 'utf8')),
+  }))
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020, o: { mode: 'fast' | 'full' }) => Ajv2020
+const addFormats = addFormatsModule as unknown as (
+  ajv: Ajv2020,
+  o: { mode: 'fast' | 'full' },
+) => Ajv2020
 // "fast" format checks: llguidance's `email` admits dotless domains (RFC 5321
 // allows them), which ajv's "full" mode rejects.
-const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }), { mode: 'fast' })
+const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }), {
+  mode: 'fast',
+})
 
 // Byte-level tiny vocabulary: 3 special tokens, then byte b at id 3 + b.
 const EOS = 2
@@ -30,7 +41,14 @@ const byte = (c: string) => 3 + c.charCodeAt(0)
 // Nudges toward delimiters (closing strings/containers, email "@") and
 // stopping, so random weights finish within the tiny context; the grammar
 // alone decides what is allowed.
-const logitBias = { [byte('"')]: 4, [byte('}')]: 4, [byte(']')]: 4, [byte('@')]: 4, [byte(',')]: 1, [EOS]: 6 }
+const logitBias = {
+  [byte('"')]: 4,
+  [byte('}')]: 4,
+  [byte(']')]: 4,
+  [byte('@')]: 4,
+  [byte(',')]: 1,
+  [EOS]: 6,
+}
 
 const archs: TinyArchitecture[] = ['llama', 'qwen2']
 let tmp: string
@@ -53,7 +71,10 @@ afterAll(async () => {
 describe('grammar-constrained JSON from random-weight models', () => {
   test('the corpus has at least 30 schemas, all accepted by the checker', () => {
     expect(schemas.length).toBeGreaterThanOrEqual(30)
-    for (const { schema, name } of schemas) expect(() => checkJsonSchema(schema, { param: name, strict: true })).not.toThrow()
+    for (const { schema, name } of schemas)
+      expect(() =>
+        checkJsonSchema(schema, { param: name, strict: true }),
+      ).not.toThrow()
   })
 
   for (const arch of archs)
@@ -75,7 +96,10 @@ describe('grammar-constrained JSON from random-weight models', () => {
           const stats = await stream.result
           expect(stats.stopReason, text).toBe('eos')
           const value = JSON.parse(text)
-          expect(validate(value), `${text}\n${ajv.errorsText(validate.errors)}`).toBe(true)
+          expect(
+            validate(value),
+            `${text}\n${ajv.errorsText(validate.errors)}`,
+          ).toBe(true)
         }
       })
 })

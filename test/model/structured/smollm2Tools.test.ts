@@ -6,8 +6,8 @@ import { z } from 'zod'
 import { loadModel, type Model } from '../../../src/engine/index.ts'
 import { act } from '../../../src/engine/structured/act.ts'
 import { respond } from '../../../src/engine/structured/respond.ts'
-import { ToolCallParser } from '../../../src/engine/structured/toolCallParser.ts'
 import { toGenerateGrammar } from '../../../src/engine/structured/toGenerateGrammar.ts'
+import { ToolCallParser } from '../../../src/engine/structured/toolCallParser.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 
 let model: Model
@@ -54,13 +54,18 @@ describe('SmolLM2 tool calling', () => {
     const first = result.rounds[0]
     expect(first?.toolCalls.length).toBeGreaterThanOrEqual(1)
     expect(first?.toolCalls[0]?.name).toBe('get_weather')
-    expect(weatherArgs.safeParse(JSON.parse(first?.toolCalls[0]?.arguments ?? '')).success).toBe(true)
+    expect(
+      weatherArgs.safeParse(JSON.parse(first?.toolCalls[0]?.arguments ?? ''))
+        .success,
+    ).toBe(true)
     expect(first?.content).not.toContain('<tool_call>')
     expect(seen[0]).toBe('get_weather')
     expect(ran.length).toBe(seen.length)
     const toolMessage = result.messages.find((m) => m.role === 'tool')
     expect(toolMessage?.tool_call_id).toBe(first?.toolCalls[0]?.id)
-    expect(JSON.parse(String(toolMessage?.content))).toMatchObject({ sky: 'sunny' })
+    expect(JSON.parse(String(toolMessage?.content))).toMatchObject({
+      sky: 'sunny',
+    })
     expect(rounds[0]).toBe(0)
     expect(result.rounds.length).toBeGreaterThanOrEqual(2)
   })
@@ -70,22 +75,47 @@ describe('SmolLM2 tool calling', () => {
     const result = await act(
       model,
       'Weather in Rome?',
-      [{ name: 'get_weather', parameters: weatherArgs, implementation: () => ran++ }],
-      { toolChoice: 'required', maxRounds: 1, temperature: 0, maxTokens: 60, guard: () => false },
+      [
+        {
+          name: 'get_weather',
+          parameters: weatherArgs,
+          implementation: () => ran++,
+        },
+      ],
+      {
+        toolChoice: 'required',
+        maxRounds: 1,
+        temperature: 0,
+        maxTokens: 60,
+        guard: () => false,
+      },
     )
     expect(ran).toBe(0)
     expect(result.stopReason).toBe('maxRounds')
-    expect(String(result.messages.find((m) => m.role === 'tool')?.content)).toMatch(/not allowed/)
+    expect(
+      String(result.messages.find((m) => m.role === 'tool')?.content),
+    ).toMatch(/not allowed/)
   })
 
   test('server path: toGenerateGrammar + generate + parser yields OpenAI tool_calls', async () => {
     const plan = toGenerateGrammar(
       {
         messages: [{ role: 'user', content: 'Weather in Oslo?' }],
-        tools: [{ type: 'function', function: { name: 'get_weather', parameters: z.toJSONSchema(weatherArgs) as never } }],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'get_weather',
+              parameters: z.toJSONSchema(weatherArgs) as never,
+            },
+          },
+        ],
         tool_choice: 'required',
       },
-      { templateSource: model.template.source, architecture: model.info.architecture },
+      {
+        templateSource: model.template.source,
+        architecture: model.info.architecture,
+      },
     )
     expect(plan.toolCallFormat).toBe('smollm2')
     const stream = model.generate(plan.messages, {
@@ -96,7 +126,9 @@ describe('SmolLM2 tool calling', () => {
     } as never)
     const parser = new ToolCallParser(plan.toolCallFormat ?? 'generic')
     let content = ''
-    for await (const chunk of stream) for (const e of parser.push(chunk.text)) if (e.type === 'content') content += e.text
+    for await (const chunk of stream)
+      for (const e of parser.push(chunk.text))
+        if (e.type === 'content') content += e.text
     for (const e of parser.flush()) if (e.type === 'content') content += e.text
     expect((await stream.result).stopReason).toBe('eos')
     expect(content).toBe('')
@@ -105,7 +137,10 @@ describe('SmolLM2 tool calling', () => {
   })
 
   test('respond(): a zod schema gives a parsed, typed object', async () => {
-    const Person = z.object({ name: z.string().max(20), age: z.number().int().min(0).max(120) })
+    const Person = z.object({
+      name: z.string().max(20),
+      age: z.number().int().min(0).max(120),
+    })
     const { parsed } = await respond(model, 'Invent a person. Reply in JSON.', {
       structured: Person,
       temperature: 0,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { type ToolCallDelta, toolCallDelta } from '../../../src/engine/structured/toolCallDelta.ts'
+import {
+  type ToolCallDelta,
+  toolCallDelta,
+} from '../../../src/engine/structured/toolCallDelta.ts'
 import { ToolCallParser } from '../../../src/engine/structured/toolCallParser.ts'
 
 // Token-sized pieces of a Qwen-style reply with two parallel calls.
@@ -26,14 +29,29 @@ describe('tool-call streaming framing (OpenAI deltas)', () => {
     expect(content).not.toContain('tool_call')
     for (const index of [0, 1]) {
       const mine = deltas.filter((d) => d.index === index)
-      expect(mine[0]).toMatchObject({ index, id: `call_${index}`, type: 'function', function: { arguments: '' } })
-      expect(mine.slice(1).every((d) => d.id === undefined && d.function.name === undefined)).toBe(true)
+      expect(mine[0]).toMatchObject({
+        index,
+        id: `call_${index}`,
+        type: 'function',
+        function: { arguments: '' },
+      })
+      expect(
+        mine
+          .slice(1)
+          .every((d) => d.id === undefined && d.function.name === undefined),
+      ).toBe(true)
       expect(mine.length).toBeGreaterThan(2)
     }
-    const args = (i: number) => deltas.filter((d) => d.index === i).map((d) => d.function.arguments).join('')
+    const args = (i: number) =>
+      deltas
+        .filter((d) => d.index === i)
+        .map((d) => d.function.arguments)
+        .join('')
     expect(JSON.parse(args(0))).toEqual({ city: 'Paris' })
     expect(JSON.parse(args(1))).toEqual({ tz: 'CET' })
-    expect(deltas.filter((d) => d.function.name).map((d) => d.function.name)).toEqual(['get_weather', 'get_time'])
+    expect(
+      deltas.filter((d) => d.function.name).map((d) => d.function.name),
+    ).toEqual(['get_weather', 'get_time'])
     // finish_reason is "tool_calls" exactly when the parser found calls.
     expect(parser.calls.length > 0 ? 'tool_calls' : 'stop').toBe('tool_calls')
   })
