@@ -16,7 +16,9 @@ const manifest = join(crateDir, 'Cargo.toml')
 const lockFile = join(crateDir, 'Cargo.lock')
 
 export function grammarTargetDir() {
-  return process.env.POCKET_CARGO_TARGET_DIR ?? join(pocketHome(), 'cargo-target')
+  return (
+    process.env.POCKET_CARGO_TARGET_DIR ?? join(pocketHome(), 'cargo-target')
+  )
 }
 
 /** Where the static library and header end up (they may not exist yet). */
@@ -39,7 +41,8 @@ function newestInput() {
 // library in target/release; copy it to a folder of its own for -I.
 function llguidanceHeader() {
   const header = join(grammarTargetDir(), 'release', 'llguidance.h')
-  if (!existsSync(header)) throw new Error(`the llguidance build left no header at ${header}`)
+  if (!existsSync(header))
+    throw new Error(`the llguidance build left no header at ${header}`)
   return header
 }
 
@@ -47,18 +50,30 @@ function llguidanceHeader() {
 export function buildGrammar({ force = false } = {}) {
   const paths = grammarPaths()
   const header = join(paths.includeDir, 'llguidance.h')
-  if (!force && existsSync(paths.lib) && existsSync(header) && statSync(paths.lib).mtimeMs > newestInput()) {
+  if (
+    !force &&
+    existsSync(paths.lib) &&
+    existsSync(header) &&
+    statSync(paths.lib).mtimeMs > newestInput()
+  ) {
     console.log('[grammar] llguidance static library is up to date')
     return paths
   }
   if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0)
-    throw new Error('cargo (the Rust toolchain) is needed to build the grammar engine; install it with rustup')
+    throw new Error(
+      'cargo (the Rust toolchain) is needed to build the grammar engine; install it with rustup',
+    )
   const jobs = String(process.env.POCKET_BUILD_JOBS ?? 2)
-  console.log('[grammar] building llguidance (cargo, release; a few minutes on 2 cores the first time)')
+  console.log(
+    '[grammar] building llguidance (cargo, release; a few minutes on 2 cores the first time)',
+  )
   execFileSync(
     'cargo',
     ['build', '--release', '--locked', '-j', jobs, '--manifest-path', manifest],
-    { stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: grammarTargetDir() } },
+    {
+      stdio: 'inherit',
+      env: { ...process.env, CARGO_TARGET_DIR: grammarTargetDir() },
+    },
   )
   mkdirSync(paths.includeDir, { recursive: true })
   copyFileSync(llguidanceHeader(), header)
@@ -66,6 +81,8 @@ export function buildGrammar({ force = false } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { lib, includeDir } = buildGrammar({ force: process.argv.includes('--force') })
+  const { lib, includeDir } = buildGrammar({
+    force: process.argv.includes('--force'),
+  })
   console.log(`[grammar] ${lib}\n[grammar] ${includeDir}`)
 }
