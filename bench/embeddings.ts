@@ -23,11 +23,26 @@ const runs = Number(values.runs)
 const batchSizes = values.batch.split(',').map(Number)
 
 // Short, varied sentences (the fixture's, minus the 256-token document).
-const fixture = JSON.parse(readFileSync(join(here, '..', 'test', 'fixtures', 'minilm-reference.json'), 'utf8'))
-const pool: string[] = fixture.sentences.map((s: { text: string }) => s.text).filter((t: string) => t.length < 200)
-const sentences = Array.from({ length: Number(values.sentences) }, (_, i) => `${pool[i % pool.length]} (${i})`)
+const fixture = JSON.parse(
+  readFileSync(
+    join(here, '..', 'test', 'fixtures', 'minilm-reference.json'),
+    'utf8',
+  ),
+)
+const pool: string[] = fixture.sentences
+  .map((s: { text: string }) => s.text)
+  .filter((t: string) => t.length < 200)
+const sentences = Array.from(
+  { length: Number(values.sentences) },
+  (_, i) => `${pool[i % pool.length]} (${i})`,
+)
 
-type Row = { engine: string; batchSize: number; sentencesPerSecond: number; vsPeer?: number }
+type Row = {
+  engine: string
+  batchSize: number
+  sentencesPerSecond: number
+  vsPeer?: number
+}
 const rows: Row[] = []
 
 const dir = minilmPath()
@@ -37,22 +52,34 @@ for (const bs of batchSizes) {
   let best = 0
   for (let r = 0; r < runs; r++) {
     const t = performance.now()
-    for (let i = 0; i < sentences.length; i += bs) await model.embed(sentences.slice(i, i + bs), { batchSize: bs })
+    for (let i = 0; i < sentences.length; i += bs)
+      await model.embed(sentences.slice(i, i + bs), { batchSize: bs })
     best = Math.max(best, sentences.length / ((performance.now() - t) / 1000))
   }
-  rows.push({ engine: 'pocket (MLX + AVX2 f32)', batchSize: bs, sentencesPerSecond: best })
+  rows.push({
+    engine: 'pocket (MLX + AVX2 f32)',
+    batchSize: bs,
+    sentencesPerSecond: best,
+  })
   process.stderr.write(`pocket batch ${bs}: ${best.toFixed(1)} sentences/s\n`)
 }
 await model.dispose()
 
-const peer = await runPython<{ results: { batchSize: number; sentencesPerSecond: number }[]; version: string }>(
-  join(here, 'peers', 'minilm_numpy_bench.py'),
-  { modelDir: dir, sentences, batchSizes, runs },
-)
-for (const r of peer.results) rows.push({ engine: `numpy f32 (${peer.version})`, ...r })
+const peer = await runPython<{
+  results: { batchSize: number; sentencesPerSecond: number }[]
+  version: string
+}>(join(here, 'peers', 'minilm_numpy_bench.py'), {
+  modelDir: dir,
+  sentences,
+  batchSizes,
+  runs,
+})
+for (const r of peer.results)
+  rows.push({ engine: `numpy f32 (${peer.version})`, ...r })
 for (const r of rows) {
   const p = peer.results.find((x) => x.batchSize === r.batchSize)
-  if (p && !r.engine.startsWith('numpy')) r.vsPeer = r.sentencesPerSecond / p.sentencesPerSecond
+  if (p && !r.engine.startsWith('numpy'))
+    r.vsPeer = r.sentencesPerSecond / p.sentencesPerSecond
 }
 
 console.log('engine                          batch  sentences/s  vs numpy')

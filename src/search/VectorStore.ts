@@ -35,10 +35,15 @@ export class VectorStore {
   /** Opens (creating if needed) the index at `path` (":memory:" works too). */
   static open(path: string): VectorStore {
     // node:sqlite is loaded lazily: importing it prints an experimental warning.
-    const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite')
+    const { DatabaseSync } =
+      require('node:sqlite') as typeof import('node:sqlite')
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     const db = new DatabaseSync(path, { allowExtension: true })
-    db.loadExtension((require('sqlite-vec') as { getLoadablePath(): string }).getLoadablePath())
+    db.loadExtension(
+      (
+        require('sqlite-vec') as { getLoadablePath(): string }
+      ).getLoadablePath(),
+    )
     db.exec(`
       create table if not exists meta (key text primary key, value text not null);
       create table if not exists files (
@@ -54,7 +59,9 @@ export class VectorStore {
   }
 
   meta(key: string): string | undefined {
-    const row = this.#db.prepare('select value from meta where key = ?').get(key) as { value: string } | undefined
+    const row = this.#db
+      .prepare('select value from meta where key = ?')
+      .get(key) as { value: string } | undefined
     return row?.value
   }
 
@@ -62,11 +69,16 @@ export class VectorStore {
   ensureModel(model: string, dimensions: number): void {
     const existing = this.meta('model')
     if (existing && (existing !== model || this.#dims !== dimensions))
-      throw new SearchIndexError(`The index at ${this.path} was built with ${existing} (${this.#dims} dims).`, {
-        details: `Use the same model, or a new index for ${model}.`,
-      })
+      throw new SearchIndexError(
+        `The index at ${this.path} was built with ${existing} (${this.#dims} dims).`,
+        {
+          details: `Use the same model, or a new index for ${model}.`,
+        },
+      )
     if (existing) return
-    const set = this.#db.prepare('insert or replace into meta (key, value) values (?, ?)')
+    const set = this.#db.prepare(
+      'insert or replace into meta (key, value) values (?, ?)',
+    )
     set.run('model', model)
     set.run('dimensions', String(dimensions))
     this.#db.exec(
@@ -76,9 +88,9 @@ export class VectorStore {
   }
 
   fileState(path: string): { mtimeMs: number; size: number } | undefined {
-    const row = this.#db.prepare('select mtime_ms, size from files where path = ?').get(path) as
-      | { mtime_ms: number; size: number }
-      | undefined
+    const row = this.#db
+      .prepare('select mtime_ms, size from files where path = ?')
+      .get(path) as { mtime_ms: number; size: number } | undefined
     return row ? { mtimeMs: row.mtime_ms, size: row.size } : undefined
   }
 
@@ -86,7 +98,12 @@ export class VectorStore {
   replaceFile(
     path: string,
     state: { mtimeMs: number; size: number },
-    chunks: { startLine: number; endLine: number; text: string; vector: Float32Array }[],
+    chunks: {
+      startLine: number
+      endLine: number
+      text: string
+      vector: Float32Array
+    }[],
   ): void {
     const db = this.#db
     db.exec('begin')
@@ -95,12 +112,31 @@ export class VectorStore {
       const { lastInsertRowid: fileId } = db
         .prepare('insert into files (path, mtime_ms, size) values (?, ?, ?)')
         .run(path, state.mtimeMs, state.size)
-      const addChunk = db.prepare('insert into chunks (file_id, start_line, end_line, text) values (?, ?, ?, ?)')
-      const addVec = db.prepare('insert into vec_chunks (rowid, embedding) values (?, ?)')
+      const addChunk = db.prepare(
+        'insert into chunks (file_id, start_line, end_line, text) values (?, ?, ?, ?)',
+      )
+      const addVec = db.prepare(
+        'insert into vec_chunks (rowid, embedding) values (?, ?)',
+      )
       for (const c of chunks) {
-        if (c.vector.length !== this.#dims) throw new SearchIndexError('Vector has the wrong number of dimensions.')
-        const { lastInsertRowid } = addChunk.run(fileId, c.startLine, c.endLine, c.text)
-        addVec.run(BigInt(lastInsertRowid), new Uint8Array(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength))
+        if (c.vector.length !== this.#dims)
+          throw new SearchIndexError(
+            'Vector has the wrong number of dimensions.',
+          )
+        const { lastInsertRowid } = addChunk.run(
+          fileId,
+          c.startLine,
+          c.endLine,
+          c.text,
+        )
+        addVec.run(
+          BigInt(lastInsertRowid),
+          new Uint8Array(
+            c.vector.buffer,
+            c.vector.byteOffset,
+            c.vector.byteLength,
+          ),
+        )
       }
       db.exec('commit')
     } catch (e) {
@@ -115,9 +151,13 @@ export class VectorStore {
 
   #deleteFile(path: string): void {
     const db = this.#db
-    const file = db.prepare('select id from files where path = ?').get(path) as { id: number } | undefined
+    const file = db.prepare('select id from files where path = ?').get(path) as
+      | { id: number }
+      | undefined
     if (!file) return
-    const ids = db.prepare('select id from chunks where file_id = ?').all(file.id) as { id: number }[]
+    const ids = db
+      .prepare('select id from chunks where file_id = ?')
+      .all(file.id) as { id: number }[]
     const delVec = db.prepare('delete from vec_chunks where rowid = ?')
     for (const { id } of ids) delVec.run(BigInt(id))
     db.prepare('delete from chunks where file_id = ?').run(file.id)
@@ -128,7 +168,9 @@ export class VectorStore {
   query(vector: Float32Array, k: number): SearchHit[] {
     if (this.#dims === undefined) return []
     if (vector.length !== this.#dims)
-      throw new SearchIndexError(`Query has ${vector.length} dimensions; the index has ${this.#dims}.`)
+      throw new SearchIndexError(
+        `Query has ${vector.length} dimensions; the index has ${this.#dims}.`,
+      )
     const rows = this.#db
       .prepare(
         `select f.path, c.start_line, c.end_line, c.text, v.distance
@@ -136,7 +178,10 @@ export class VectorStore {
          join chunks c on c.id = v.rowid join files f on f.id = c.file_id
          order by v.distance`,
       )
-      .all(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), k) as {
+      .all(
+        new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength),
+        k,
+      ) as {
       path: string
       start_line: number
       end_line: number
@@ -152,9 +197,19 @@ export class VectorStore {
     }))
   }
 
-  stats(): { files: number; chunks: number; model?: string; dimensions?: number } {
+  stats(): {
+    files: number
+    chunks: number
+    model?: string
+    dimensions?: number
+  } {
     const n = (sql: string) => (this.#db.prepare(sql).get() as { n: number }).n
-    return { files: n('select count(*) n from files'), chunks: n('select count(*) n from chunks'), model: this.meta('model'), dimensions: this.#dims }
+    return {
+      files: n('select count(*) n from files'),
+      chunks: n('select count(*) n from chunks'),
+      model: this.meta('model'),
+      dimensions: this.#dims,
+    }
   }
 
   close(): void {

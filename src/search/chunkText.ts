@@ -9,7 +9,10 @@ export type ChunkTextOptions = {
   maxChars?: number
 }
 
-export function chunkText(text: string, options: ChunkTextOptions = {}): TextSpan[] {
+export function chunkText(
+  text: string,
+  options: ChunkTextOptions = {},
+): TextSpan[] {
   const maxChars = options.maxChars ?? 800
   const lines = text.split(/\r?\n/)
   const spans: TextSpan[] = []
@@ -18,7 +21,8 @@ export function chunkText(text: string, options: ChunkTextOptions = {}): TextSpa
   let size = 0
   const flush = (end: number) => {
     const body = buf.join('\n')
-    if (body.trim()) spans.push({ startLine: start + 1, endLine: end + 1, text: body })
+    if (body.trim())
+      spans.push({ startLine: start + 1, endLine: end + 1, text: body })
     buf = []
     size = 0
     start = -1
@@ -34,7 +38,11 @@ export function chunkText(text: string, options: ChunkTextOptions = {}): TextSpa
       line = line.slice(maxChars)
     }
     const blank = line.trim() === ''
-    if (buf.length && (size + line.length > maxChars || (blank && size > maxChars / 2))) flush(i - 1)
+    if (
+      buf.length &&
+      (size + line.length > maxChars || (blank && size > maxChars / 2))
+    )
+      flush(i - 1)
     if (blank && buf.length === 0) continue
     if (start < 0) start = i
     buf.push(line)

@@ -13,12 +13,27 @@ export type IndexFilesOptions = {
   /** Largest file indexed, in bytes (default 2 MiB). */
   maxFileBytes?: number
   maxChars?: number
-  onProgress?: (event: { path: string; chunks: number; skipped?: string }) => void
+  onProgress?: (event: {
+    path: string
+    chunks: number
+    skipped?: string
+  }) => void
 }
 
-export type IndexFilesReturnType = { indexed: number; unchanged: number; skipped: number; chunks: number }
+export type IndexFilesReturnType = {
+  indexed: number
+  unchanged: number
+  skipped: number
+  chunks: number
+}
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'build', 'dist', '__pycache__'])
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  'build',
+  'dist',
+  '__pycache__',
+])
 
 export async function indexFiles(
   store: VectorStore,
@@ -40,7 +55,11 @@ export async function indexFiles(
       continue
     }
     const previous = store.fileState(file)
-    if (previous && previous.mtimeMs === info.mtimeMs && previous.size === info.size) {
+    if (
+      previous &&
+      previous.mtimeMs === info.mtimeMs &&
+      previous.size === info.size
+    ) {
       result.unchanged++
       continue
     }
@@ -49,8 +68,12 @@ export async function indexFiles(
       skip('binary')
       continue
     }
-    const spans = chunkText(bytes.toString('utf8'), { maxChars: options.maxChars })
-    const vectors = spans.length ? (await embedder.embed(spans.map((s) => s.text))).vectors : []
+    const spans = chunkText(bytes.toString('utf8'), {
+      maxChars: options.maxChars,
+    })
+    const vectors = spans.length
+      ? (await embedder.embed(spans.map((s) => s.text))).vectors
+      : []
     store.replaceFile(
       file,
       { mtimeMs: info.mtimeMs, size: info.size },
@@ -72,7 +95,11 @@ async function* walk(paths: string[]): AsyncGenerator<string> {
       const entries = await readdir(p, { withFileTypes: true })
       entries.sort((a, b) => a.name.localeCompare(b.name))
       for (const e of entries) {
-        if (e.isDirectory() && (e.name.startsWith('.') || SKIP_DIRS.has(e.name))) continue
+        if (
+          e.isDirectory() &&
+          (e.name.startsWith('.') || SKIP_DIRS.has(e.name))
+        )
+          continue
         if (e.isFile() && basename(e.name).startsWith('.')) continue
         if (e.isDirectory() || e.isFile()) yield* walk([join(p, e.name)])
       }

@@ -17,7 +17,8 @@ export async function searchIndex(
   { query, k = 5, model: expected }: SearchIndexParameters,
 ): Promise<SearchHit[]> {
   if (!query.trim()) throw new InvalidOptionError('query', 'must not be empty')
-  if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InvalidOptionError('k', 'must be an integer from 1 to 1000')
+  if (!Number.isInteger(k) || k < 1 || k > 1000)
+    throw new InvalidOptionError('k', 'must be an integer from 1 to 1000')
   const model = store.meta('model')
   if (model && model !== (expected ?? embedder.info.path))
     throw new InvalidOptionError('model', `the index was built with ${model}`)

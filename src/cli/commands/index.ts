@@ -12,23 +12,37 @@ export const DEFAULT_EMBEDDING_MODEL = 'sentence-transformers/all-MiniLM-L6-v2'
 type IndexFlags = { model?: string; index: string; maxChars?: string }
 
 export function registerIndex(program: Command): void {
-  const index = program.command('index').description('Manage the semantic search index')
+  const index = program
+    .command('index')
+    .description('Manage the semantic search index')
   index
     .command('add')
-    .description('Add files or folders to the search index (only changed files are re-embedded)')
+    .description(
+      'Add files or folders to the search index (only changed files are re-embedded)',
+    )
     .argument('<paths...>', 'files or folders')
-    .option('-m, --model <model>', 'embedding model (default: the index\'s, else all-MiniLM-L6-v2)')
+    .option(
+      '-m, --model <model>',
+      "embedding model (default: the index's, else all-MiniLM-L6-v2)",
+    )
     .option('--index <path>', 'index file', defaultIndexPath())
     .option('--max-chars <n>', 'characters per span', '800')
     .action(async (paths: string[], flags: IndexFlags) => {
       using store = VectorStore.open(flags.index)
-      const model = flags.model ?? store.meta('model') ?? DEFAULT_EMBEDDING_MODEL
-      await using embedder = await loadEmbeddingModel(await resolveModelPath({ model }))
+      const model =
+        flags.model ?? store.meta('model') ?? DEFAULT_EMBEDDING_MODEL
+      await using embedder = await loadEmbeddingModel(
+        await resolveModelPath({ model }),
+      )
       const r = await indexFiles(store, embedder, paths, {
         model,
         maxChars: Number(flags.maxChars),
         onProgress: (e) =>
-          process.stderr.write(e.skipped ? `skip  ${e.path} (${e.skipped})\n` : `add   ${e.path} (${e.chunks} spans)\n`),
+          process.stderr.write(
+            e.skipped
+              ? `skip  ${e.path} (${e.skipped})\n`
+              : `add   ${e.path} (${e.chunks} spans)\n`,
+          ),
       })
       console.log(
         `${r.indexed} file(s) indexed (${r.chunks} spans), ${r.unchanged} unchanged, ${r.skipped} skipped -> ${flags.index}`,
@@ -41,6 +55,8 @@ export function registerIndex(program: Command): void {
     .action((flags: { index: string }) => {
       using store = VectorStore.open(flags.index)
       const s = store.stats()
-      console.log(`${flags.index}: ${s.files} files, ${s.chunks} spans, model ${s.model ?? '-'} (${s.dimensions ?? '-'} dims)`)
+      console.log(
+        `${flags.index}: ${s.files} files, ${s.chunks} spans, model ${s.model ?? '-'} (${s.dimensions ?? '-'} dims)`,
+      )
     })
 }

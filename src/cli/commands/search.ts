@@ -13,18 +13,26 @@ type SearchFlags = { k: string; index: string; json?: boolean }
 export function registerSearch(program: Command): void {
   program
     .command('search')
-    .description('Search the index by meaning (build it with `pocket index add`)')
+    .description(
+      'Search the index by meaning (build it with `pocket index add`)',
+    )
     .argument('<query>', 'what to look for')
     .option('-k, --top <k>', 'number of results', '5')
     .option('--index <path>', 'index file', defaultIndexPath())
     .option('--json', 'print JSON')
     .action(async (query: string, flags: SearchFlags & { top: string }) => {
       const k = Number(flags.top)
-      if (!Number.isInteger(k) || k < 1) throw new UsageError('-k must be a positive integer')
+      if (!Number.isInteger(k) || k < 1)
+        throw new UsageError('-k must be a positive integer')
       using store = VectorStore.open(flags.index)
       const model = store.meta('model')
-      if (!model) throw new UsageError(`the index ${flags.index} is empty; run \`pocket index add <files>\` first`)
-      await using embedder = await loadEmbeddingModel(await resolveModelPath({ model }))
+      if (!model)
+        throw new UsageError(
+          `the index ${flags.index} is empty; run \`pocket index add <files>\` first`,
+        )
+      await using embedder = await loadEmbeddingModel(
+        await resolveModelPath({ model }),
+      )
       const hits = await searchIndex(store, embedder, { query, k, model })
       if (flags.json) {
         console.log(JSON.stringify(hits, null, 2))
@@ -32,7 +40,9 @@ export function registerSearch(program: Command): void {
       }
       for (const h of hits) {
         const preview = h.text.replace(/\s+/g, ' ').trim().slice(0, 160)
-        console.log(`${h.score.toFixed(3)}  ${h.path}:${h.startLine}-${h.endLine}\n       ${preview}`)
+        console.log(
+          `${h.score.toFixed(3)}  ${h.path}:${h.startLine}-${h.endLine}\n       ${preview}`,
+        )
       }
     })
 }

@@ -9,7 +9,7 @@ import {
 } from '../errors.ts'
 import { toEngineError } from '../toEngineError.ts'
 import type { ModelInfo } from '../types.ts'
-import type { NativeEncoder } from './nativeEncoder.ts'
+import type { NativeEncoder, NativeTensor } from './nativeEncoder.ts'
 import type { EncoderConfig } from './readEncoderConfig.ts'
 import { truncateVector } from './truncateVector.ts'
 
@@ -71,12 +71,21 @@ export class EmbeddingModel {
     return this.encode(text).ids
   }
 
-  async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
+  async embed(
+    texts: string[],
+    options: EmbedOptions = {},
+  ): Promise<EmbedResult> {
     const native = this.#native
     if (!native) throw new ModelDisposedError()
     const dims = options.dimensions
-    if (dims !== undefined && (!Number.isInteger(dims) || dims < 1 || dims > this.dimensions))
-      throw new InvalidOptionError('dimensions', `must be an integer from 1 to ${this.dimensions}`)
+    if (
+      dims !== undefined &&
+      (!Number.isInteger(dims) || dims < 1 || dims > this.dimensions)
+    )
+      throw new InvalidOptionError(
+        'dimensions',
+        `must be an integer from 1 to ${this.dimensions}`,
+      )
     const encoded = texts.map((t) => this.encode(t))
     const truncated = encoded.flatMap((e, i) => (e.truncated ? [i] : []))
     if (options.truncate === false && truncated.length > 0)
@@ -84,11 +93,17 @@ export class EmbeddingModel {
         'input',
         `input ${truncated[0]} is longer than the model's ${this.config.maxSeqLength} tokens`,
       )
-    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length)
+    const order = encoded
+      .map((_, i) => i)
+      .sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length)
     const batchSize = Math.max(1, options.batchSize ?? 32)
     const vectors: Float32Array[] = new Array(texts.length)
     const hidden = this.dimensions
-    for (const rows of lengthBatches(order, (i) => encoded[i]!.ids.length, batchSize)) {
+    for (const rows of lengthBatches(
+      order,
+      (i) => encoded[i]!.ids.length,
+      batchSize,
+    )) {
       const seqLen = Math.max(...rows.map((i) => encoded[i]!.ids.length))
       const inputIds = new Int32Array(rows.length * seqLen)
       const attentionMask = new Int32Array(rows.length * seqLen)
@@ -97,7 +112,7 @@ export class EmbeddingModel {
         inputIds.set(ids, r * seqLen)
         attentionMask.fill(1, r * seqLen, r * seqLen + ids.length)
       })
-      let out
+      let out: NativeTensor
       try {
         out = await native.embed({
           inputIds,
@@ -116,12 +131,18 @@ export class EmbeddingModel {
       })
     }
     const tokens = encoded.reduce((n, e) => n + e.ids.length, 0)
-    return { vectors, usage: { promptTokens: tokens, totalTokens: tokens }, truncated }
+    return {
+      vectors,
+      usage: { promptTokens: tokens, totalTokens: tokens },
+      truncated,
+    }
   }
 
   /** Embedding models do not generate text; the server checks the type first. */
   generate(): never {
-    throw new UnsupportedModelError(`"${this.info.path}" is an embedding model; it cannot generate text.`)
+    throw new UnsupportedModelError(
+      `"${this.info.path}" is an embedding model; it cannot generate text.`,
+    )
   }
 
   applyChatTemplate(): never {
@@ -145,11 +166,18 @@ export class EmbeddingModel {
 
 /** Consecutive runs of the length-sorted order; a run ends when full or when
  * the next input is over twice the run's shortest (padding would dominate). */
-function lengthBatches(order: number[], length: (i: number) => number, size: number): number[][] {
+function lengthBatches(
+  order: number[],
+  length: (i: number) => number,
+  size: number,
+): number[][] {
   const batches: number[][] = []
   let run: number[] = []
   for (const i of order) {
-    if (run.length === size || (run.length && length(i) > 2 * length(run[0]!) + 8)) {
+    if (
+      run.length === size ||
+      (run.length && length(i) > 2 * length(run[0]!) + 8)
+    ) {
       batches.push(run)
       run = []
     }

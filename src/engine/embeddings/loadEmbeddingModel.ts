@@ -7,13 +7,15 @@ import { Tokenizer } from '@huggingface/tokenizers'
 import { ModelLoadError } from '../errors.ts'
 import { toEngineError } from '../toEngineError.ts'
 import { EmbeddingModel } from './EmbeddingModel.ts'
-import { loadNativeEncoder } from './nativeEncoder.ts'
+import { loadNativeEncoder, type NativeEncoder } from './nativeEncoder.ts'
 import { readEncoderConfig } from './readEncoderConfig.ts'
 
 export type LoadEmbeddingModelParameters = { path: string }
 export type LoadEmbeddingModelReturnType = EmbeddingModel
 
-export async function loadEmbeddingModel(path: string): Promise<EmbeddingModel> {
+export async function loadEmbeddingModel(
+  path: string,
+): Promise<EmbeddingModel> {
   if (!existsSync(path) || !statSync(path).isDirectory())
     throw new ModelLoadError(path, { details: 'expected a model folder' })
   const config = readEncoderConfig(path)
@@ -21,7 +23,8 @@ export async function loadEmbeddingModel(path: string): Promise<EmbeddingModel> 
     .filter((f) => f.endsWith('.safetensors'))
     .sort()
     .map((f) => join(path, f))
-  if (files.length === 0) throw new ModelLoadError(path, { details: 'no .safetensors files' })
+  if (files.length === 0)
+    throw new ModelLoadError(path, { details: 'no .safetensors files' })
   let tokenizer: Tokenizer
   try {
     const json = JSON.parse(readFileSync(join(path, 'tokenizer.json'), 'utf8'))
@@ -30,11 +33,19 @@ export async function loadEmbeddingModel(path: string): Promise<EmbeddingModel> 
       : {}
     tokenizer = new Tokenizer(json, tc)
   } catch (cause) {
-    throw new ModelLoadError(path, { details: 'missing or invalid tokenizer.json', cause })
+    throw new ModelLoadError(path, {
+      details: 'missing or invalid tokenizer.json',
+      cause,
+    })
   }
-  let native
+  let native: NativeEncoder
   try {
-    native = await loadNativeEncoder({ kind: 'bert', path, files, config: config.native })
+    native = await loadNativeEncoder({
+      kind: 'bert',
+      path,
+      files,
+      config: config.native,
+    })
   } catch (e) {
     throw toEngineError(e, path)
   }

@@ -51,7 +51,9 @@ export interface NativeEncoder {
   embed(
     req: NativeTokenBatch & { pooling: Pooling; normalize: boolean },
   ): Promise<NativeTensor>
-  embedText(req: NativeTokenBatch & { normalize?: boolean }): Promise<NativeTensor>
+  embedText(
+    req: NativeTokenBatch & { normalize?: boolean },
+  ): Promise<NativeTensor>
   embedImage(req: {
     pixels: Float32Array
     batch: number

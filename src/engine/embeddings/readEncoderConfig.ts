@@ -19,7 +19,10 @@ export type EncoderConfig = {
 
 const BERT_TYPES = new Set(['bert', 'roberta', 'xlm-roberta', 'distilbert'])
 
-function readJson(dir: string, file: string): Record<string, unknown> | undefined {
+function readJson(
+  dir: string,
+  file: string,
+): Record<string, unknown> | undefined {
   const path = join(dir, file)
   if (!existsSync(path)) return undefined
   try {
@@ -56,7 +59,9 @@ export function readEncoderConfig(dir: string): EncoderConfig {
     path?: string
   }[]
   const poolingDir = modules.find((m) => m.type?.endsWith('.Pooling'))?.path
-  const pool = poolingDir ? readJson(dir, join(poolingDir, 'config.json')) : undefined
+  const pool = poolingDir
+    ? readJson(dir, join(poolingDir, 'config.json'))
+    : undefined
   return {
     architecture: type,
     native: {
@@ -72,7 +77,9 @@ export function readEncoderConfig(dir: string): EncoderConfig {
     maxSeqLength,
     pooling: poolingMode(pool),
     // Without sentence-transformers metadata, mean + normalize is the common default.
-    normalize: modules.length === 0 || modules.some((m) => m.type?.endsWith('.Normalize')),
+    normalize:
+      modules.length === 0 ||
+      modules.some((m) => m.type?.endsWith('.Normalize')),
   }
 }
 
@@ -87,5 +94,7 @@ function poolingMode(pool: Record<string, unknown> | undefined): Pooling {
   if (pool.pooling_mode_max_tokens) return 'max'
   if (pool.pooling_mode_mean_sqrt_len_tokens) return 'mean_sqrt_len'
   if (pool.pooling_mode_mean_tokens !== false) return 'mean'
-  throw new UnsupportedModelError('Unsupported pooling configuration (mean, cls, max, mean_sqrt_len are).')
+  throw new UnsupportedModelError(
+    'Unsupported pooling configuration (mean, cls, max, mean_sqrt_len are).',
+  )
 }

@@ -16,15 +16,26 @@ export async function loadVisionModel(path: string): Promise<VisionModel> {
     .filter((f) => f.endsWith('.safetensors'))
     .sort()
     .map((f) => join(path, f))
-  if (files.length === 0) throw new ModelLoadError(path, { details: 'no .safetensors files' })
+  if (files.length === 0)
+    throw new ModelLoadError(path, { details: 'no .safetensors files' })
   let tokenizer: Tokenizer | undefined
   if (config.native.text && existsSync(join(path, 'tokenizer.json'))) {
     const json = JSON.parse(readFileSync(join(path, 'tokenizer.json'), 'utf8'))
     tokenizer = new Tokenizer(json, {})
   }
-  const kind = config.output === 'features' ? 'vlm_vision' : config.native.family === 'siglip' ? 'siglip' : 'clip'
+  const kind =
+    config.output === 'features'
+      ? 'vlm_vision'
+      : config.native.family === 'siglip'
+        ? 'siglip'
+        : 'clip'
   try {
-    const native = await loadNativeEncoder({ kind, path, files, config: config.native })
+    const native = await loadNativeEncoder({
+      kind,
+      path,
+      files,
+      config: config.native,
+    })
     return new VisionModel({ path, config, native, tokenizer })
   } catch (e) {
     throw toEngineError(e, path)

@@ -13,22 +13,39 @@ export type ImageProcessing = {
   centerCrop: boolean
 }
 
-export type PreprocessedImage = { pixels: Float32Array; height: number; width: number }
+export type PreprocessedImage = {
+  pixels: Float32Array
+  height: number
+  width: number
+}
 
 const MAX_PIXELS = 64 * 1024 * 1024
 
-export async function preprocessImage(data: Uint8Array, p: ImageProcessing): Promise<PreprocessedImage> {
+export async function preprocessImage(
+  data: Uint8Array,
+  p: ImageProcessing,
+): Promise<PreprocessedImage> {
   let raw: Buffer
   try {
-    const img = sharp(data, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).removeAlpha().toColourspace('srgb')
+    const img = sharp(data, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
+      .removeAlpha()
+      .toColourspace('srgb')
     const resized = p.centerCrop
-      ? img.resize(p.size, p.size, { fit: 'cover', position: 'centre', kernel: 'cubic' })
+      ? img.resize(p.size, p.size, {
+          fit: 'cover',
+          position: 'centre',
+          kernel: 'cubic',
+        })
       : img.resize(p.size, p.size, { fit: 'fill', kernel: 'cubic' })
     raw = await resized.raw().toBuffer()
   } catch (cause) {
-    throw new InvalidOptionError('image_url', `cannot decode the image (${(cause as Error).message})`)
+    throw new InvalidOptionError(
+      'image_url',
+      `cannot decode the image (${(cause as Error).message})`,
+    )
   }
-  if (raw.length !== p.size * p.size * 3) throw new InvalidOptionError('image_url', 'unexpected decoded image size')
+  if (raw.length !== p.size * p.size * 3)
+    throw new InvalidOptionError('image_url', 'unexpected decoded image size')
   const pixels = new Float32Array(raw.length)
   for (let i = 0; i < raw.length; i++) {
     const c = i % 3

@@ -8,12 +8,17 @@ let srv: Awaited<ReturnType<typeof startFakeServer>>
 let client: OpenAI
 beforeAll(async () => {
   srv = await startFakeServer()
-  client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: 'unused', maxRetries: 0 })
+  client = new OpenAI({
+    baseURL: `${srv.url}/v1`,
+    apiKey: 'unused',
+    maxRetries: 0,
+  })
 })
 afterAll(() => srv?.close())
 
 it('rejects an image for a non-vision model with a 400', async () => {
-  const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
+  const pixel =
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
   const err = await client.chat.completions
     .create({
       model: 'tiny-chat',
@@ -22,7 +27,10 @@ it('rejects an image for a non-vision model with a 400', async () => {
           role: 'user',
           content: [
             { type: 'text', text: 'What is this?' },
-            { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } },
+            {
+              type: 'image_url',
+              image_url: { url: `data:image/png;base64,${pixel}` },
+            },
           ],
         },
       ],

@@ -8,10 +8,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasEncoders } from '../../helpers/encoders.ts'
 import { fetchImage } from '../../../src/engine/vision/fetchImage.ts'
 import { loadVisionModel } from '../../../src/engine/vision/loadVisionModel.ts'
 import { preprocessImage } from '../../../src/engine/vision/preprocessImage.ts'
-import { clipImageReference, V, writeTinyVision } from '../../helpers/tinyVision.ts'
+import {
+  clipImageReference,
+  V,
+  writeTinyVision,
+} from '../../helpers/tinyVision.ts'
 
 let dir: string
 let png: Buffer
@@ -21,10 +26,15 @@ let webp: Buffer
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pocket-vision-'))
   // A 48x40 gradient: every patch differs, so patch order errors show up.
-  const w = 48, h = 40
+  const w = 48,
+    h = 40
   const raw = Buffer.alloc(w * h * 3)
   for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) raw.set([(x * 5) % 256, (y * 6) % 256, ((x + y) * 3) % 256], (y * w + x) * 3)
+    for (let x = 0; x < w; x++)
+      raw.set(
+        [(x * 5) % 256, (y * 6) % 256, ((x + y) * 3) % 256],
+        (y * w + x) * 3,
+      )
   const img = () => sharp(raw, { raw: { width: w, height: h, channels: 3 } })
   png = await img().png().toBuffer()
   jpeg = await img().jpeg({ quality: 95 }).toBuffer()
@@ -32,9 +42,12 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-const uri = (mime: string, b: Buffer) => `data:${mime};base64,${b.toString('base64')}`
+const uri = (mime: string, b: Buffer) =>
+  `data:${mime};base64,${b.toString('base64')}`
 const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0, x = 0, y = 0
+  let d = 0,
+    x = 0,
+    y = 0
   for (let i = 0; i < a.length; i++) {
     d += (a[i] as number) * (b[i] as number)
     x += (a[i] as number) ** 2
@@ -45,9 +58,18 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe('image input', () => {
   it('decodes png, jpeg and webp data URIs to normalized pixels', async () => {
-    const p = { size: 32, mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.5, 0.5, 0.5] as [number, number, number], centerCrop: false }
-    const out = []
-    for (const [mime, b] of [['image/png', png], ['image/jpeg', jpeg], ['image/webp', webp]] as const) {
+    const p = {
+      size: 32,
+      mean: [0.5, 0.5, 0.5] as [number, number, number],
+      std: [0.5, 0.5, 0.5] as [number, number, number],
+      centerCrop: false,
+    }
+    const out: Float32Array[] = []
+    for (const [mime, b] of [
+      ['image/png', png],
+      ['image/jpeg', jpeg],
+      ['image/webp', webp],
+    ] as const) {
       const img = await fetchImage(uri(mime, b))
       expect(img.mimeType).toBe(mime)
       const px = await preprocessImage(img.data, p)
@@ -57,23 +79,36 @@ describe('image input', () => {
       out.push(px.pixels)
     }
     // Lossless webp decodes to (nearly) the png's pixels; jpeg is close.
-    expect(Math.max(...out[2]!.map((v, i) => Math.abs(v - out[0]![i]!)))).toBeLessThan(0.05)
+    expect(
+      Math.max(...out[2]!.map((v, i) => Math.abs(v - out[0]![i]!))),
+    ).toBeLessThan(0.05)
     expect(cosine(out[1]!, out[0]!)).toBeGreaterThan(0.99) // jpeg is close
   })
 
   it('rejects bad data URIs and undecodable bytes with clear errors', async () => {
-    await expect(fetchImage('data:image/bmp;base64,AAAA')).rejects.toThrow(/unsupported image type/)
+    await expect(fetchImage('data:image/bmp;base64,AAAA')).rejects.toThrow(
+      /unsupported image type/,
+    )
     await expect(fetchImage('data:image/png,abc')).rejects.toThrow(/base64/)
-    await expect(fetchImage('ftp://x/y.png')).rejects.toThrow(/data: URI or an http/)
-    await expect(fetchImage(uri('image/png', png), { maxBytes: 100 })).rejects.toThrow(/larger than/)
+    await expect(fetchImage('ftp://x/y.png')).rejects.toThrow(
+      /data: URI or an http/,
+    )
+    await expect(
+      fetchImage(uri('image/png', png), { maxBytes: 100 }),
+    ).rejects.toThrow(/larger than/)
     const junk = await fetchImage(uri('image/png', Buffer.from('not an image')))
     await expect(
-      preprocessImage(junk.data, { size: 8, mean: [0, 0, 0], std: [1, 1, 1], centerCrop: false }),
+      preprocessImage(junk.data, {
+        size: 8,
+        mean: [0, 0, 0],
+        std: [1, 1, 1],
+        centerCrop: false,
+      }),
     ).rejects.toThrow(/cannot decode/)
   })
 })
 
-describe('vision towers (tiny random checkpoints)', () => {
+describe.skipIf(!hasEncoders)('vision towers (tiny random checkpoints)', () => {
   it('CLIP image embeddings match an independent TypeScript forward', async () => {
     const weights = writeTinyVision(join(dir, 'clip'), 'clip')
     await using model = await loadVisionModel(join(dir, 'clip'))
@@ -82,7 +117,8 @@ describe('vision towers (tiny random checkpoints)', () => {
     const pixels = (await preprocessImage(png, model.config.processing)).pixels
     const ref = clipImageReference(weights, pixels)
     expect(cosine(png1!, ref)).toBeGreaterThan(0.99999)
-    for (let i = 0; i < ref.length; i++) expect(png1![i]).toBeCloseTo(ref[i]!, 4)
+    for (let i = 0; i < ref.length; i++)
+      expect(png1![i]).toBeCloseTo(ref[i]!, 4)
     expect(cosine(webp1!, png1!)).toBeGreaterThan(0.999)
     expect(cosine(jpg1!, png1!)).toBeGreaterThan(0.9)
     const texts = await model.embedTexts(['a photo of a cat', 'a red square'])
@@ -122,7 +158,12 @@ describe('vision towers (tiny random checkpoints)', () => {
   it('turns a broken checkpoint into a load error, not a crash', async () => {
     writeTinyVision(join(dir, 'broken'), 'clip')
     const { writeFileSync } = await import('node:fs')
-    writeFileSync(join(dir, 'broken', 'model.safetensors'), Buffer.from('garbage'))
-    await expect(loadVisionModel(join(dir, 'broken'))).rejects.toThrow(/Could not load model/)
+    writeFileSync(
+      join(dir, 'broken', 'model.safetensors'),
+      Buffer.from('garbage'),
+    )
+    await expect(loadVisionModel(join(dir, 'broken'))).rejects.toThrow(
+      /Could not load model/,
+    )
   })
 })

@@ -11,7 +11,17 @@ import { searchIndex } from '../../../src/search/searchIndex.ts'
 import type { Embedder } from '../../../src/search/types.ts'
 import { VectorStore } from '../../../src/search/VectorStore.ts'
 
-const VOCAB = ['cat', 'dog', 'pet', 'car', 'engine', 'wheel', 'tax', 'money', 'bank']
+const VOCAB = [
+  'cat',
+  'dog',
+  'pet',
+  'car',
+  'engine',
+  'wheel',
+  'tax',
+  'money',
+  'bank',
+]
 const bagOfWords: Embedder = {
   info: { path: 'test/bag-of-words' },
   dimensions: VOCAB.length + 1,
@@ -35,9 +45,18 @@ let dir: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pocket-search-'))
   await mkdir(join(dir, 'docs', 'node_modules'), { recursive: true })
-  await writeFile(join(dir, 'docs', 'pets.md'), '# Pets\n\nA cat and a dog are pets.\n\nDogs like walks.\n')
-  await writeFile(join(dir, 'docs', 'cars.txt'), 'The engine turns the wheel.\nA car needs an engine.\n')
-  await writeFile(join(dir, 'docs', 'node_modules', 'ignored.js'), 'cat cat cat')
+  await writeFile(
+    join(dir, 'docs', 'pets.md'),
+    '# Pets\n\nA cat and a dog are pets.\n\nDogs like walks.\n',
+  )
+  await writeFile(
+    join(dir, 'docs', 'cars.txt'),
+    'The engine turns the wheel.\nA car needs an engine.\n',
+  )
+  await writeFile(
+    join(dir, 'docs', 'node_modules', 'ignored.js'),
+    'cat cat cat',
+  )
   await writeFile(join(dir, 'docs', 'blob.bin'), Buffer.from([1, 0, 2, 3]))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
@@ -58,7 +77,9 @@ describe('chunkText', () => {
     expect(spans[0]?.startLine).toBe(1)
     expect(spans.at(-1)?.endLine).toBe(50)
     for (const s of spans) expect(s.text.length).toBeLessThanOrEqual(100)
-    expect(chunkText('x'.repeat(250), { maxChars: 100 }).map((s) => s.text.length)).toEqual([100, 100, 50])
+    expect(
+      chunkText('x'.repeat(250), { maxChars: 100 }).map((s) => s.text.length),
+    ).toEqual([100, 100, 50])
   })
 })
 
@@ -67,13 +88,26 @@ describe('VectorStore + indexFiles + searchIndex', () => {
     const path = join(dir, 'index.sqlite')
     {
       using store = VectorStore.open(path)
-      const r = await indexFiles(store, bagOfWords, [join(dir, 'docs')], { maxChars: 30 })
+      const r = await indexFiles(store, bagOfWords, [join(dir, 'docs')], {
+        maxChars: 30,
+      })
       expect(r).toMatchObject({ indexed: 2, skipped: 1 })
-      expect(store.stats()).toMatchObject({ files: 2, model: 'test/bag-of-words', dimensions: 10 })
+      expect(store.stats()).toMatchObject({
+        files: 2,
+        model: 'test/bag-of-words',
+        dimensions: 10,
+      })
     }
     using store = VectorStore.open(path)
-    const hits = await searchIndex(store, bagOfWords, { query: 'my pet cat', k: 2 })
-    expect(hits[0]).toMatchObject({ path: join(dir, 'docs', 'pets.md'), startLine: 3, endLine: 3 })
+    const hits = await searchIndex(store, bagOfWords, {
+      query: 'my pet cat',
+      k: 2,
+    })
+    expect(hits[0]).toMatchObject({
+      path: join(dir, 'docs', 'pets.md'),
+      startLine: 3,
+      endLine: 3,
+    })
     expect(hits[0]?.text).toContain('cat')
     expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score)
     expect(hits[0]!.score).toBeLessThanOrEqual(1.0001)
@@ -84,12 +118,16 @@ describe('VectorStore + indexFiles + searchIndex', () => {
   it('re-embeds only changed files and replaces their spans', async () => {
     using store = VectorStore.open(join(dir, 'reindex.sqlite'))
     await indexFiles(store, bagOfWords, [join(dir, 'docs')], { maxChars: 30 })
-    const again = await indexFiles(store, bagOfWords, [join(dir, 'docs')], { maxChars: 30 })
+    const again = await indexFiles(store, bagOfWords, [join(dir, 'docs')], {
+      maxChars: 30,
+    })
     expect(again).toMatchObject({ indexed: 0, unchanged: 2 })
     const file = join(dir, 'docs', 'cars.txt')
     await writeFile(file, 'Taxes and money at the bank.\n')
     await utimes(file, new Date(), new Date(Date.now() + 5000))
-    const changed = await indexFiles(store, bagOfWords, [join(dir, 'docs')], { maxChars: 30 })
+    const changed = await indexFiles(store, bagOfWords, [join(dir, 'docs')], {
+      maxChars: 30,
+    })
     expect(changed).toMatchObject({ indexed: 1, unchanged: 1 })
     expect(store.stats().chunks).toBe(4)
     const hits = await searchIndex(store, bagOfWords, { query: 'bank', k: 1 })
@@ -99,8 +137,14 @@ describe('VectorStore + indexFiles + searchIndex', () => {
   it('refuses a different model and bad queries', async () => {
     using store = VectorStore.open(join(dir, 'index.sqlite'))
     const other = { ...bagOfWords, info: { path: 'other/model' } }
-    await expect(indexFiles(store, other, [join(dir, 'docs')])).rejects.toThrow(/built with test\/bag-of-words/)
-    await expect(searchIndex(store, bagOfWords, { query: '  ' })).rejects.toThrow(/query/)
-    await expect(searchIndex(store, bagOfWords, { query: 'x', k: 0 })).rejects.toThrow(/k/)
+    await expect(indexFiles(store, other, [join(dir, 'docs')])).rejects.toThrow(
+      /built with test\/bag-of-words/,
+    )
+    await expect(
+      searchIndex(store, bagOfWords, { query: '  ' }),
+    ).rejects.toThrow(/query/)
+    await expect(
+      searchIndex(store, bagOfWords, { query: 'x', k: 0 }),
+    ).rejects.toThrow(/k/)
   })
 })

@@ -15,7 +15,10 @@ const schema = z.object({
   k: z.number().int().min(1).max(1000).optional(),
 })
 
-export function search(ctx: ServerContext, indexPath = defaultIndexPath()): RequestHandler {
+export function search(
+  ctx: ServerContext,
+  indexPath = defaultIndexPath(),
+): RequestHandler {
   return async (req, res) => {
     const b = parseBody(schema, req.body)
     using store = VectorStore.open(indexPath)
@@ -30,10 +33,15 @@ export function search(ctx: ServerContext, indexPath = defaultIndexPath()): Requ
     try {
       const m = lease.model
       const embed = m.embed?.bind(m)
-      if (!embed) throw new NotImplementedError(`Model "${model}" cannot embed.`)
+      if (!embed)
+        throw new NotImplementedError(`Model "${model}" cannot embed.`)
       const hits = await searchIndex(
         store,
-        { info: { path: model }, dimensions: m.info.hiddenSize, embed: (t) => embed(t) },
+        {
+          info: { path: model },
+          dimensions: m.info.hiddenSize,
+          embed: (t) => embed(t),
+        },
         { query: b.query, k: b.k ?? 5, model },
       )
       res.json({
