@@ -1,8 +1,10 @@
 // Adds files or folders to a vector store: walks folders (skipping hidden
 // folders, node_modules and binary or huge files), re-embeds only files
 // whose size or mtime changed, and stores one vector per line span.
+import { existsSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+import { InvalidOptionError } from '../engine/errors.ts'
 import { chunkText } from './chunkText.ts'
 import type { Embedder } from './types.ts'
 import type { VectorStore } from './VectorStore.ts'
@@ -41,6 +43,9 @@ export async function indexFiles(
   paths: string[],
   options: IndexFilesOptions = {},
 ): Promise<IndexFilesReturnType> {
+  for (const p of paths)
+    if (!existsSync(p))
+      throw new InvalidOptionError('paths', `${p} does not exist`)
   store.ensureModel(options.model ?? embedder.info.path, embedder.dimensions)
   const result = { indexed: 0, unchanged: 0, skipped: 0, chunks: 0 }
   const maxBytes = options.maxFileBytes ?? 2 * 1024 * 1024

@@ -28,33 +28,43 @@ export function registerIndex(program: Command): void {
     .option('--index <path>', 'index file', defaultIndexPath())
     .option('--max-chars <n>', 'characters per span', '800')
     .action(async (paths: string[], flags: IndexFlags) => {
-      using store = VectorStore.open(flags.index)
-      const model =
-        flags.model ?? store.meta('model') ?? DEFAULT_EMBEDDING_MODEL
-      await using embedder = await loadEmbeddingModel(
-        await resolveModelPath({ model }),
-      )
-      const r = await indexFiles(store, embedder, paths, {
-        model,
-        maxChars: Number(flags.maxChars),
-        onProgress: (e) =>
-          process.stderr.write(
-            e.skipped
-              ? `skip  ${e.path} (${e.skipped})\n`
-              : `add   ${e.path} (${e.chunks} spans)\n`,
-          ),
-      })
-      console.log(
-        `${r.indexed} file(s) indexed (${r.chunks} spans), ${r.unchanged} unchanged, ${r.skipped} skipped -> ${flags.index}`,
-      )
+      // try/finally, not `using`: Node 22 strips types but has no `using`.
+      const store = VectorStore.open(flags.index)
+      try {
+        const model =
+          flags.model ?? store.meta('model') ?? DEFAULT_EMBEDDING_MODEL
+        const embedder = await loadEmbeddingModel(
+          await resolveModelPath({ model }),
+        )
+        try {
+          const r = await indexFiles(store, embedder, paths, {
+            model,
+            maxChars: Number(flags.maxChars),
+            onProgress: (e) =>
+              process.stderr.write(
+                e.skipped
+                  ? `skip  ${e.path} (${e.skipped})\n`
+                  : `add   ${e.path} (${e.chunks} spans)\n`,
+              ),
+          })
+          console.log(
+            `${r.indexed} file(s) indexed (${r.chunks} spans), ${r.unchanged} unchanged, ${r.skipped} skipped -> ${flags.index}`,
+          )
+        } finally {
+          await embedder.dispose()
+        }
+      } finally {
+        store.close()
+      }
     })
   index
     .command('stats')
     .description('Show what the index holds')
     .option('--index <path>', 'index file', defaultIndexPath())
     .action((flags: { index: string }) => {
-      using store = VectorStore.open(flags.index)
+      const store = VectorStore.open(flags.index)
       const s = store.stats()
+      store.close()
       console.log(
         `${flags.index}: ${s.files} files, ${s.chunks} spans, model ${s.model ?? '-'} (${s.dimensions ?? '-'} dims)`,
       )

@@ -24,25 +24,33 @@ export function registerSearch(program: Command): void {
       const k = Number(flags.top)
       if (!Number.isInteger(k) || k < 1)
         throw new UsageError('-k must be a positive integer')
-      using store = VectorStore.open(flags.index)
-      const model = store.meta('model')
-      if (!model)
-        throw new UsageError(
-          `the index ${flags.index} is empty; run \`pocket index add <files>\` first`,
+      const store = VectorStore.open(flags.index)
+      try {
+        const model = store.meta('model')
+        if (!model)
+          throw new UsageError(
+            `the index ${flags.index} is empty; run \`pocket index add <files>\` first`,
+          )
+        const embedder = await loadEmbeddingModel(
+          await resolveModelPath({ model }),
         )
-      await using embedder = await loadEmbeddingModel(
-        await resolveModelPath({ model }),
-      )
-      const hits = await searchIndex(store, embedder, { query, k, model })
-      if (flags.json) {
-        console.log(JSON.stringify(hits, null, 2))
-        return
-      }
-      for (const h of hits) {
-        const preview = h.text.replace(/\s+/g, ' ').trim().slice(0, 160)
-        console.log(
-          `${h.score.toFixed(3)}  ${h.path}:${h.startLine}-${h.endLine}\n       ${preview}`,
-        )
+        const hits = await searchIndex(store, embedder, {
+          query,
+          k,
+          model,
+        }).finally(() => embedder.dispose())
+        if (flags.json) {
+          console.log(JSON.stringify(hits, null, 2))
+          return
+        }
+        for (const h of hits) {
+          const preview = h.text.replace(/\s+/g, ' ').trim().slice(0, 160)
+          console.log(
+            `${h.score.toFixed(3)}  ${h.path}:${h.startLine}-${h.endLine}\n       ${preview}`,
+          )
+        }
+      } finally {
+        store.close()
       }
     })
 }

@@ -21,42 +21,46 @@ export function search(
 ): RequestHandler {
   return async (req, res) => {
     const b = parseBody(schema, req.body)
-    using store = VectorStore.open(indexPath)
-    const model = store.meta('model')
-    if (!model)
-      throw new InvalidRequestError(
-        'The search index is empty. Add files with `pocket index add <files or folder>`.',
-        'query',
-        'index_empty',
-      )
-    const lease = await ctx.residency.acquire(model, {})
+    const store = VectorStore.open(indexPath)
     try {
-      const m = lease.model
-      const embed = m.embed?.bind(m)
-      if (!embed)
-        throw new NotImplementedError(`Model "${model}" cannot embed.`)
-      const hits = await searchIndex(
-        store,
-        {
-          info: { path: model },
-          dimensions: m.info.hiddenSize,
-          embed: (t) => embed(t),
-        },
-        { query: b.query, k: b.k ?? 5, model },
-      )
-      res.json({
-        object: 'list',
-        model,
-        data: hits.map((h) => ({
-          path: h.path,
-          start_line: h.startLine,
-          end_line: h.endLine,
-          score: h.score,
-          text: h.text,
-        })),
-      })
+      const model = store.meta('model')
+      if (!model)
+        throw new InvalidRequestError(
+          'The search index is empty. Add files with `pocket index add <files or folder>`.',
+          'query',
+          'index_empty',
+        )
+      const lease = await ctx.residency.acquire(model, {})
+      try {
+        const m = lease.model
+        const embed = m.embed?.bind(m)
+        if (!embed)
+          throw new NotImplementedError(`Model "${model}" cannot embed.`)
+        const hits = await searchIndex(
+          store,
+          {
+            info: { path: model },
+            dimensions: m.info.hiddenSize,
+            embed: (t) => embed(t),
+          },
+          { query: b.query, k: b.k ?? 5, model },
+        )
+        res.json({
+          object: 'list',
+          model,
+          data: hits.map((h) => ({
+            path: h.path,
+            start_line: h.startLine,
+            end_line: h.endLine,
+            score: h.score,
+            text: h.text,
+          })),
+        })
+      } finally {
+        lease.release()
+      }
     } finally {
-      lease.release()
+      store.close()
     }
   }
 }
