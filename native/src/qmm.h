@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include <mlx/mlx.h>
 
@@ -51,6 +52,13 @@ void run(const Args& a);
 // Kernels (qmm_kernels.cpp). Work on output columns [n0, n1).
 bool cpu_has_avx2_fma();
 int num_threads();
+
+// Shared persistent worker pool (also used by pocket_sdpa). Calls fn(worker_index) on
+// the calling thread and on every pool worker that joins while the job is open; fn
+// must claim its work items through a shared atomic counter and return once none are
+// left (the caller never waits for a worker that has not started). Not reentrant:
+// do not call parallel() from inside fn.
+void parallel(const std::function<void(int)>& fn);
 }  // namespace qmm
 
 }  // namespace pocket

@@ -379,6 +379,8 @@ int num_threads() {
   return n;
 }
 
+void parallel(const std::function<void(int)>& fn) { pool().run(fn); }
+
 void run(const Args& a) {
   Pool& p = pool();
   // Tiny problems are not worth waking the workers.
