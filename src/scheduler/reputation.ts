@@ -22,14 +22,16 @@ export type ReputationOptions = {
   slashPenalty?: number
   /** Value unit (wei) of the value weight. Default 1 POCKET (1e18). */
   valueUnit?: bigint
+  /** Pseudo-counts added to S and F (a Beta(1, 1) prior). Default 1 each. */
+  prior?: number
 }
 
 export type Reputation = {
-  /** Lower confidence bound on the weighted success rate, in [0, 1]; 0 with no history. */
+  /** Lower confidence bound on the weighted success rate, in [0, 1]. */
   score: number
-  /** Weighted success rate S / (S + F); null with no history. */
+  /** Observed weighted success rate (no prior); null with no history. */
   successRate: number | null
-  /** Weighted successes S and failures F (task-equivalents). */
+  /** Weighted successes and failures observed (task-equivalents, no prior). */
   successes: number
   failures: number
   /** Settled tasks counted (unweighted). */
@@ -43,29 +45,35 @@ export const reputationDefaults = {
   z: 1.645,
   slashPenalty: 3,
   valueUnit: 10n ** 18n,
+  prior: 1,
 } as const
 
 /**
  * Reputation of one node.
  *
  *   w_i   = log2(1 + value_i / valueUnit) * 2^(-(now - at_i) / halfLife)
- *   S     = sum of w_i over completed tasks
- *   F     = sum of w_i over timed-out tasks + slashPenalty * w_i over slashed ones
+ *   S     = prior + sum of w_i over completed tasks
+ *   F     = prior + sum of w_i over timed-out tasks + slashPenalty * w_i over slashed ones
  *   n     = S + F,  p = S / n
  *   score = (p + z^2/2n - z * sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)   (Wilson lower bound)
+ *
+ * defaults: halfLife 14 days, z = 1.645 (one-sided 95%), slashPenalty 3,
+ * valueUnit 1 POCKET, prior 1. A new node scores ~0.12; two completed
+ * 8-POCKET tasks give ~0.60; two timeouts ~0.03.
  *
  * The log value weight makes dust tasks nearly worthless for farming
  * reputation; the half-life lets a node recover from (and not coast on) old
  * history; the lower bound ranks an unproven node (small n) below a proven
- * one with the same rate. Cancelled tasks are not the node's doing and are
- * not counted. `now` is chain time (the latest indexed block), not wall time.
+ * one with the same rate, and the prior ranks a failing node below a new
+ * one. Cancelled tasks are not the node's doing and are not counted. `now`
+ * is chain time (the latest indexed block), not wall time.
  */
 export function reputationOf(
   outcomes: readonly Outcome[],
   now: bigint,
   options: ReputationOptions = {},
 ): Reputation {
-  const { halfLife, z, slashPenalty, valueUnit } = {
+  const { halfLife, z, slashPenalty, valueUnit, prior } = {
     ...reputationDefaults,
     ...options,
   }
@@ -87,26 +95,21 @@ export function reputationOf(
       failures += o.kind === 'slashed' ? slashPenalty * w : w
     }
   }
-  const n = successes + failures
+  const observed = successes + failures
+  const successRate = observed > 0 ? successes / observed : null
   const latency = latencyWeight > 0 ? latencySum / latencyWeight : null
+  const n = observed + 2 * prior
   if (n <= 0) {
-    return {
-      score: 0,
-      successRate: null,
-      successes,
-      failures,
-      tasks: outcomes.length,
-      latency,
-    }
+    return { score: 0, successRate, successes, failures, tasks: 0, latency }
   }
-  const p = successes / n
+  const p = (successes + prior) / n
   const z2 = z * z
   const bound =
     (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) /
     (1 + z2 / n)
   return {
     score: Math.min(1, Math.max(0, bound)),
-    successRate: p,
+    successRate,
     successes,
     failures,
     tasks: outcomes.length,

@@ -139,8 +139,17 @@ describe('indexer (Ponder on a local hardhat node)', () => {
     for (const p of profiles) {
       expect(p.staked).toBe(parseEther('1000').toString())
       expect(p.active).toBe(true)
-      expect(p.reputation.score).toBe(0)
+      expect(p.reputation.tasks).toBe(0)
+      expect(p.reputation.successRate).toBe(null)
     }
+    // no history: everyone gets the prior's score
+    expect(
+      new Set(
+        profiles.map(
+          (p: { reputation: { score: number } }) => p.reputation.score,
+        ),
+      ).size,
+    ).toBe(1)
   })
 
   it('follows post -> bids -> assign -> commit -> finalize -> withdraw', async () => {
@@ -238,7 +247,10 @@ describe('indexer (Ponder on a local hardhat node)', () => {
     expect(profile.node.counters.completed).toBe(1)
     expect(profile.node.counters.earned).toBe(parseEther('8').toString())
     expect(profile.node.reputation.tasks).toBe(1)
-    expect(profile.node.reputation.score).toBeGreaterThan(0)
+    expect(profile.node.reputation.successRate).toBe(1)
+    expect(profile.node.reputation.score).toBeGreaterThan(
+      repBefore.node.reputation.score,
+    )
     expect(profile.node.locked).toBe('0')
   })
 
@@ -348,7 +360,13 @@ describe('indexer (Ponder on a local hardhat node)', () => {
     expect(profile.node.counters.timedOut).toBe(1)
     expect(profile.node.counters.slashed).toBe(1)
     expect(profile.node.reputation.failures).toBeGreaterThan(0)
-    expect(profile.node.reputation.score).toBe(0)
+    expect(profile.node.reputation.successRate).toBe(0)
+    const fresh = await api.node(nodes[5]?.wallet.account.address ?? '0x', {
+      finality: 'latest',
+    })
+    expect(profile.node.reputation.score).toBeLessThan(
+      fresh.node.reputation.score,
+    )
     // 50% of (1000 - 5 slashed at timeout) staked, bonded first
     expect(BigInt(profile.node.staked)).toBeLessThan(parseEther('500'))
     const fee = await api.nodePayouts(auditor.wallet.account.address, {
