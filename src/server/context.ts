@@ -4,6 +4,7 @@ import type { ChatMessage } from '../engine/types.ts'
 import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue } from '../models/types.ts'
+import type { GenerationCounters } from './generation/GenerationCounters.ts'
 
 export type ServerContext = {
   residency: ModelResidency
@@ -11,4 +12,6 @@ export type ServerContext = {
   downloads: DownloadJobs
   /** `/api/v1/chat` stateful threads: response_id -> full message history. */
   threads: Map<string, ChatMessage[]>
+  /** Started / active / completed / cancelled generations. */
+  generations: GenerationCounters
 }

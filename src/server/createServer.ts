@@ -14,6 +14,7 @@ import {
 import type { ModelCatalogue, ModelLoader } from '../models/types.ts'
 import type { ServerContext } from './context.ts'
 import { handleError, RouteNotFoundError } from './errors.ts'
+import { GenerationCounters } from './generation/GenerationCounters.ts'
 import { cors, requireApiKey } from './middleware.ts'
 import { getModelV0, listModelsV0 } from './routes/lmstudio-v0/models.ts'
 import { chatV1 } from './routes/lmstudio-v1/chat.ts'
@@ -28,6 +29,7 @@ import { completions } from './routes/openai/completions.ts'
 import { embeddings } from './routes/openai/embeddings.ts'
 import { listModels } from './routes/openai/models.ts'
 import { search } from './routes/pocket/search.ts'
+import { stats } from './routes/pocket/stats.ts'
 
 export type CreateServerOptions = {
   host?: string
@@ -68,6 +70,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
     catalogue,
     downloads: options.downloads ?? new DownloadJobs(),
     threads: new Map(),
+    generations: new GenerationCounters(),
   }
   const app = express()
   app.disable('x-powered-by')
@@ -97,6 +100,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.get('/api/v1/models/download/status/:job_id', downloadStatus(context))
   app.post('/api/v1/chat', chatV1(context))
   app.post('/api/v1/search', search(context))
+  app.get('/api/v1/stats', stats(context))
 
   app.use((req) => {
     throw new RouteNotFoundError(req.method, req.path)

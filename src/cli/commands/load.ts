@@ -7,6 +7,7 @@ type LoadFlags = {
   contextLength?: number
   ttl?: number
   identifier?: string
+  parallel?: number
   url?: string
   json?: boolean
 }
@@ -35,6 +36,11 @@ export function registerLoad(program: Command): void {
       '--identifier <id>',
       'name to address this instance by in API requests',
     )
+    .option(
+      '--parallel <n>',
+      'concurrent streams batched together (default 8)',
+      parseInteger,
+    )
     .option('--url <url>', 'server URL (default: the running `pocket serve`)')
     .option('--json', 'print JSON')
     .action(async (model: string, flags: LoadFlags) => {
@@ -45,6 +51,7 @@ export function registerLoad(program: Command): void {
           context_length: flags.contextLength,
           ttl: flags.ttl,
           identifier: flags.identifier,
+          parallel: flags.parallel,
           echo_load_config: true,
         },
       })

@@ -14,6 +14,7 @@ type ServeFlags = {
   jitAutoEvict: boolean
   jitTtl: number
   maxMemory?: number
+  parallel?: number
   bodyLimit: string
 }
 
@@ -57,6 +58,11 @@ export function registerServe(program: Command): void {
       'memory budget for model weights (default 75% of RAM)',
       parseNumber,
     )
+    .option(
+      '--parallel <n>',
+      'concurrent streams batched per loaded model (default 8)',
+      parseInteger,
+    )
     .option('--body-limit <size>', 'largest accepted request body', '32mb')
     .action(async (flags: ServeFlags) => {
       await serve(flags)
@@ -74,6 +80,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       jit: flags.jit,
       jitAutoEvict: flags.jitAutoEvict,
       defaultJitTtlSeconds: flags.jitTtl,
+      ...(flags.parallel ? { defaultParallel: flags.parallel } : {}),
       ...(flags.maxMemory
         ? { memoryBudgetBytes: Math.floor(flags.maxMemory * 2 ** 30) }
         : {}),

@@ -29,6 +29,8 @@ export type ModelResidencyOptions = {
   jitAutoEvict?: boolean
   /** Idle TTL of JIT-loaded models, seconds (default 3600, like LM Studio). */
   defaultJitTtlSeconds?: number
+  /** Concurrent streams batched per model when a load does not say (engine default when unset). */
+  defaultParallel?: number
 }
 
 export type LoadOptions = {
@@ -36,6 +38,8 @@ export type LoadOptions = {
   contextLength?: number
   /** Idle seconds before unloading; undefined = never (explicit loads). */
   ttlSeconds?: number
+  /** Concurrent streams batched together (continuous batching slots). */
+  parallel?: number
 }
 
 export type AcquireOptions = {
@@ -58,6 +62,7 @@ export class ModelResidency {
   #loader: ModelLoader
   #jitAutoEvict: boolean
   #defaultJitTtlSeconds: number
+  #defaultParallel: number | undefined
   #instances = new Map<string, Instance>()
   #pending = new Map<string, Pending>()
   #reserved = new Set<string>()
@@ -71,6 +76,7 @@ export class ModelResidency {
     this.jit = options.jit ?? true
     this.#jitAutoEvict = options.jitAutoEvict ?? true
     this.#defaultJitTtlSeconds = options.defaultJitTtlSeconds ?? 3600
+    this.#defaultParallel = options.defaultParallel
     this.memoryBudgetBytes =
       options.memoryBudgetBytes ?? Math.floor(totalmem() * 0.75)
   }
@@ -95,6 +101,7 @@ export class ModelResidency {
       jit: false,
       ttlSeconds: options.ttlSeconds ?? null,
       contextLength: options.contextLength,
+      parallel: options.parallel,
     })
     this.#scheduleTtl(inst)
     return snapshotInstance(inst)
@@ -187,9 +194,11 @@ export class ModelResidency {
       jit: boolean
       ttlSeconds: number | null
       contextLength?: number
+      parallel?: number
       initialActive?: () => number
     },
   ): Promise<Instance> {
+    const parallel = o.parallel ?? this.#defaultParallel
     this.#reserved.add(o.identifier)
     try {
       this.#makeRoom(local.sizeBytes)
@@ -200,6 +209,7 @@ export class ModelResidency {
         model = await this.#loader(local, {
           identifier: o.identifier,
           ...(o.contextLength ? { contextLength: o.contextLength } : {}),
+          ...(parallel ? { parallel } : {}),
         })
       } finally {
         this.#pendingBytes -= local.sizeBytes

@@ -10,6 +10,7 @@ import type { ModelResidency } from '../../models/residency/ModelResidency.ts'
 import type { GenerationStreamLike } from '../../models/types.ts'
 import { InvalidRequestError } from '../errors.ts'
 import { hasImages } from '../validate/messages.ts'
+import type { GenerationCounters } from './GenerationCounters.ts'
 import type { GenerationRequest } from './types.ts'
 
 export type Generation = {
@@ -23,6 +24,8 @@ export type Generation = {
 
 export type StartGenerationHooks = {
   onLoadStart?: (identifier: string) => void
+  /** Told about every generation that reaches the engine. */
+  counters?: GenerationCounters
 }
 
 export async function startGeneration(
@@ -43,6 +46,7 @@ export async function startGeneration(
     checkAgainstModel(lease, request)
     if (signal.aborted) throw signal.reason
     stream = lease.model.generate(request.input, { ...request.options, signal })
+    hooks.counters?.track(stream.result)
     iterator = stream[Symbol.asyncIterator]()
     first = await iterator.next()
   } catch (error) {

@@ -93,6 +93,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
     let gen: Generation
     try {
       gen = await startGeneration(ctx.residency, request, signal, {
+        counters: ctx.generations,
         onLoadStart: (id) => {
           open(id)
           if (b.stream)

@@ -10,6 +10,7 @@ const loadSchema = z.object({
   identifier: z.string().min(1).optional(),
   ttl: z.number().int().positive().optional(),
   echo_load_config: z.boolean().optional(),
+  parallel: z.number().int().min(1).max(64).optional(),
   // llama.cpp-only knobs LM Studio accepts; meaningless on MLX, so ignored.
   eval_batch_size: z.number().optional(),
   flash_attention: z.boolean().optional(),
@@ -24,6 +25,7 @@ export function loadModelRoute(ctx: ServerContext): RequestHandler {
       identifier: b.identifier,
       contextLength: b.context_length,
       ttlSeconds: b.ttl,
+      parallel: b.parallel,
     })
     res.json({
       type: inst.local.type === 'embeddings' ? 'embedding' : 'llm',

@@ -34,7 +34,9 @@ export async function respond(
   flavor: Flavor,
 ): Promise<void> {
   const signal = clientAbortSignal(req, res)
-  const gen = await startGeneration(ctx.residency, request, signal)
+  const gen = await startGeneration(ctx.residency, request, signal, {
+    counters: ctx.generations,
+  })
   const head = {
     id: newId(kind === 'chat' ? 'chatcmpl' : 'cmpl'),
     object: kind === 'chat' ? 'chat.completion' : 'text_completion',
