@@ -3,13 +3,14 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <stdexcept>
-#include <thread>
+#include <atomic>
 #include <vector>
 
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
+
+#include "qmm.h"
 
 namespace pocket {
 namespace {
@@ -78,34 +79,26 @@ bool has_avx2() {
   return ok;
 }
 
-int thread_count() {
-  static const int n = [] {
-    if (auto* e = std::getenv("POCKET_NUM_THREADS")) return std::max(1, std::atoi(e));
-    return std::max(1, int(std::thread::hardware_concurrency()));
-  }();
-  return n;
-}
-
-// Work items are (batch, 48-column block) pairs, split evenly over threads.
+// Work items are (batch, 48-column block) pairs, claimed through an atomic
+// counter by the caller and the shared qmm worker pool.
 void run_gemm(const Gemm& g) {
   constexpr int64_t kCols = 48;
   const int64_t col_blocks = (g.N + kCols - 1) / kCols, items = g.batch * col_blocks;
-  auto work = [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      int64_t bi = i / col_blocks, n0 = (i % col_blocks) * kCols, n1 = std::min(g.N, n0 + kCols);
-      const float* A = g.a + bi * g.M * g.K;
-      const float* B = g.shared_b ? g.b : g.b + bi * g.N * g.K;
-      float* C = g.c + bi * g.M * g.N;
-      has_avx2() ? block_avx2(g, A, B, C, n0, n1) : block_scalar(g, A, B, C, n0, n1);
-    }
+  auto item = [&](int64_t i) {
+    int64_t bi = i / col_blocks, n0 = (i % col_blocks) * kCols, n1 = std::min(g.N, n0 + kCols);
+    const float* A = g.a + bi * g.M * g.K;
+    const float* B = g.shared_b ? g.b : g.b + bi * g.N * g.K;
+    float* C = g.c + bi * g.M * g.N;
+    has_avx2() ? block_avx2(g, A, B, C, n0, n1) : block_scalar(g, A, B, C, n0, n1);
   };
-  const double flops = double(g.batch) * g.M * g.N * g.K;
-  const int threads = int(std::min<int64_t>(flops < 2e6 ? 1 : thread_count(), items));
-  if (threads <= 1) return work(0, items);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, items * t / threads, items * (t + 1) / threads);
-  work(0, items / threads);
-  for (auto& th : pool) th.join();
+  if (double(g.batch) * g.M * g.N * g.K < 2e6 || items == 1) {
+    for (int64_t i = 0; i < items; ++i) item(i);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  qmm::parallel([&](int) {
+    for (int64_t i = next.fetch_add(1); i < items; i = next.fetch_add(1)) item(i);
+  });
 }
 
 class MatmulNT : public mx::UnaryPrimitive {

@@ -1,6 +1,6 @@
 // Fast float32 matmuls for the encoders. The mlx-cpu wheel links the
 // reference (netlib) BLAS, about 1 GFLOP/s here; this is an AVX2+FMA,
-// register-blocked, multi-threaded kernel as an MLX primitive.
+// register-blocked kernel as an MLX primitive, run on the shared qmm pool.
 //
 //   pocket_matmul_nt(a [..., M, K], b [..., N, K]) = a @ swapaxes(b, -1, -2)
 //
