@@ -38,5 +38,13 @@ if (major < 22) {
     } else process.exit(code ?? 1)
   })
 } else {
+  // node:sqlite (node state, search index) still prints an ExperimentalWarning
+  // on Node 22; keep the CLI's stderr to what the user asked for.
+  const emitWarning = process.emitWarning
+  process.emitWarning = (warning, ...rest) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type
+    if (type === 'ExperimentalWarning' && String(warning).includes('SQLite')) return
+    return emitWarning.call(process, warning, ...rest)
+  }
   await import('../src/cli/main.ts')
 }
