@@ -43,6 +43,8 @@ export interface GenerationStreamLike extends AsyncIterable<GenerationChunk> {
 /** The part of the engine's `Model` the server and manager use. */
 export interface EngineModel {
   readonly info: ModelInfo
+  /** The chat template (structured output picks the tool-call format from it). */
+  readonly template?: { readonly source: string }
   generate(
     input: string | ChatMessage[],
     options?: GenerateOptions,

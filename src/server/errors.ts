@@ -11,6 +11,7 @@ import {
   ModelLoadError,
   UnsupportedModelError,
 } from '../engine/errors.ts'
+import { InvalidSchemaError } from '../engine/structured/errors.ts'
 import {
   ChecksumMismatchError,
   DownloadError,
@@ -100,6 +101,9 @@ export function toHttpError(error: unknown): HttpError {
   if (e instanceof InvalidRequestError) return invalid(400, e, e.param, e.code)
   if (e instanceof InvalidOptionError)
     return invalid(400, e, e.param, 'invalid_value')
+  // "Invalid <param> at <JSON pointer>: <reason>"
+  if (e instanceof InvalidSchemaError)
+    return invalid(400, e, e.param, 'invalid_schema')
   if (e instanceof ContextOverflowError) {
     const message =
       `This model's maximum context length is ${e.contextLength} tokens. However, your request has ` +

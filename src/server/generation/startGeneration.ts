@@ -4,6 +4,7 @@
 // its first chunk, so errors raised before any token (context overflow,
 // template errors) still become a proper HTTP status instead of a broken
 // stream. The lease is released when the stream ends, fails or is cancelled.
+import type { ToolCallFormat } from '../../engine/structured/types.ts'
 import type { GenerationChunk, GenerationStats } from '../../engine/types.ts'
 import type { Lease } from '../../models/residency/instance.ts'
 import type { ModelResidency } from '../../models/residency/ModelResidency.ts'
@@ -11,6 +12,7 @@ import type { GenerationStreamLike } from '../../models/types.ts'
 import { InvalidRequestError } from '../errors.ts'
 import { hasImages } from '../validate/messages.ts'
 import type { GenerationCounters } from './GenerationCounters.ts'
+import { planGeneration } from './structured.ts'
 import type { GenerationRequest } from './types.ts'
 
 export type Generation = {
@@ -20,6 +22,8 @@ export type Generation = {
   /** Final stats; resolves after `chunks` is exhausted. */
   stats: () => Promise<GenerationStats>
   cancel: () => void
+  /** Set when the text holds tool calls (ToolCallParser format). */
+  toolCallFormat: ToolCallFormat | undefined
 }
 
 export type StartGenerationHooks = {
@@ -42,10 +46,16 @@ export async function startGeneration(
   let stream: GenerationStreamLike
   let iterator: AsyncIterator<GenerationChunk>
   let first: IteratorResult<GenerationChunk>
+  let toolCallFormat: ToolCallFormat | undefined
   try {
     checkAgainstModel(lease, request)
     if (signal.aborted) throw signal.reason
-    stream = lease.model.generate(request.input, { ...request.options, signal })
+    const planned = planGeneration(lease.model, request)
+    toolCallFormat = planned.toolCallFormat
+    stream = lease.model.generate(planned.input, {
+      ...planned.options,
+      signal,
+    })
     hooks.counters?.track(stream.result)
     iterator = stream[Symbol.asyncIterator]()
     first = await iterator.next()
@@ -72,6 +82,7 @@ export async function startGeneration(
     chunks: chunks(),
     stats: () => stream.result,
     cancel: () => stream.cancel(),
+    toolCallFormat,
   }
 }
 

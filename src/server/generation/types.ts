@@ -1,5 +1,6 @@
 // The typed request every generation endpoint is turned into.
 import type { ChatMessage, GenerateOptions } from '../../engine/types.ts'
+import type { StructuredRequest } from '../validate/structured.ts'
 
 export type GenerationRequest = {
   model: string
@@ -12,4 +13,6 @@ export type GenerationRequest = {
   ttlSeconds?: number
   /** Context length applied when this request JIT-loads the model. */
   contextLength?: number
+  /** response_format / tools: turned into a grammar once the model is known. */
+  structured?: StructuredRequest
 }

@@ -87,7 +87,7 @@ describe('error mapping', () => {
       param: 'max_tokens',
     })
     await expectError(
-      await chat({ response_format: { type: 'json_object' } }),
+      await chat({ response_format: { type: 'xml' } }),
       400,
       { param: 'response_format.type' },
     )

@@ -1,11 +1,14 @@
 // Runs a GenerationRequest and answers in OpenAI's format, streamed (SSE
 // chunks, optional usage chunk, `data: [DONE]`) or not. Chat and legacy text
 // completions differ only in the choice shape; the v0 flavor adds LM Studio's
-// `stats`, `model_info` and `runtime`. A client that disconnects cancels.
+// `stats`, `model_info` and `runtime`. Chat output with tools is split into
+// content and `tool_calls` (format/chatOutput.ts), never mixing the two. A
+// client that disconnects cancels.
 import type { Request, Response } from 'express'
 import type { GenerationStats, TokenLogprob } from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
 import { toHttpError } from '../../errors.ts'
+import { type ChatDelta, ChatOutput } from '../../format/chatOutput.ts'
 import { RUNTIME, v0ModelInfo, v0Stats } from '../../format/lmstudio.ts'
 import {
   chatLogprobs,
@@ -21,6 +24,17 @@ import {
 } from '../../generation/startGeneration.ts'
 import type { GenerationRequest } from '../../generation/types.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
+
+/** A chat chunk's `delta`. */
+function chatDelta(piece: ChatDelta | null) {
+  if (!piece) return {}
+  // LM Studio repeats the role in every content delta; OpenAI clients accept both.
+  if ('content' in piece) return { role: 'assistant', content: piece.content }
+  // A call's first delta (with its id) opens the message like OpenAI's does.
+  return piece.tool_calls[0]?.id
+    ? { role: 'assistant', content: null, tool_calls: piece.tool_calls }
+    : { tool_calls: piece.tool_calls }
+}
 
 export type ResponseKind = 'chat' | 'text'
 export type Flavor = 'openai' | 'v0'
@@ -60,11 +74,14 @@ export async function respond(
     return
   }
   let text = ''
+  const output = new ChatOutput(gen.toolCallFormat)
   const logprobs: TokenLogprob[] = []
   for await (const chunk of gen.chunks) {
-    text += chunk.text
+    if (kind === 'chat') output.push(chunk.text)
+    else text += chunk.text
     if (chunk.logprobs) logprobs.push(...chunk.logprobs)
   }
+  output.flush()
   const stats = await gen.stats()
   if (signal.aborted) return
   const lp = request.options.logprobs
@@ -72,13 +89,19 @@ export async function respond(
       ? chatLogprobs(logprobs)
       : completionLogprobs(logprobs)
     : null
+  const calls = output.toolCalls
   const choice =
     kind === 'chat'
       ? {
           index: 0,
-          message: { role: 'assistant', content: text },
+          message: {
+            role: 'assistant',
+            // Only tool calls: null content, as OpenAI answers.
+            content: calls.length && !output.content ? null : output.content,
+            ...(calls.length ? { tool_calls: calls } : {}),
+          },
           logprobs: lp,
-          finish_reason: finishReason(stats.stopReason),
+          finish_reason: output.finishReason(stats.stopReason),
         }
       : {
           index: 0,
@@ -109,8 +132,9 @@ async function stream(
     object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
   }
   const usageNull = request.includeUsage ? { usage: null } : {}
+  const output = new ChatOutput(gen.toolCallFormat)
   const choice = (
-    text: string | null,
+    piece: ChatDelta | null,
     lp: TokenLogprob[] | undefined,
     finish: string | null,
     offset: number,
@@ -120,35 +144,52 @@ async function stream(
         ? chatLogprobs(lp)
         : completionLogprobs(lp, offset)
       : null
-    if (kind === 'text')
-      return { index: 0, text: text ?? '', logprobs, finish_reason: finish }
-    // LM Studio repeats the role in every content delta; OpenAI clients accept both.
-    const delta = text == null ? {} : { role: 'assistant', content: text }
-    return { index: 0, delta, logprobs, finish_reason: finish }
+    if (kind === 'text') {
+      const text = piece && 'content' in piece ? piece.content : ''
+      return { index: 0, text, logprobs, finish_reason: finish }
+    }
+    return {
+      index: 0,
+      delta: chatDelta(piece),
+      logprobs,
+      finish_reason: finish,
+    }
   }
   sse.open()
   let offset = 0
+  // Logprobs of text the tool-call parser holds back ride on the next frame.
+  let pendingLp: TokenLogprob[] = []
+  const send = (pieces: ChatDelta[]) => {
+    for (const piece of pieces) {
+      sse.data({
+        ...head,
+        choices: [choice(piece, pendingLp, null, offset)],
+        ...usageNull,
+      })
+      pendingLp = []
+      if ('content' in piece) offset += piece.content.length
+    }
+  }
   try {
     for await (const chunk of gen.chunks) {
       if (signal.aborted) break
-      if (!chunk.text && !chunk.logprobs?.length) continue
-      sse.data({
-        ...head,
-        choices: [choice(chunk.text, chunk.logprobs, null, offset)],
-        ...usageNull,
-      })
-      offset += chunk.text.length
+      if (chunk.logprobs) pendingLp.push(...chunk.logprobs)
+      if (kind === 'chat') send(output.push(chunk.text))
+      else if (chunk.text || pendingLp.length) send([{ content: chunk.text }])
     }
     if (signal.aborted) {
       gen.cancel()
       return
     }
+    send(output.flush())
     const stats = await gen.stats()
+    const finish =
+      kind === 'chat'
+        ? output.finishReason(stats.stopReason)
+        : finishReason(stats.stopReason)
     sse.data({
       ...head,
-      choices: [
-        choice(null, undefined, finishReason(stats.stopReason), offset),
-      ],
+      choices: [choice(null, pendingLp, finish, offset)],
       ...usageNull,
       ...extras(stats),
     })
