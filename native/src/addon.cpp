@@ -1,6 +1,7 @@
 // Entry point of the native engine addon: registers each area's bindings.
 #include <napi.h>
 
+#include "encoder_wrap.h"
 #include "engine.h"
 #include "js_bridge.h"
 #include "model_wrap.h"
@@ -44,6 +45,7 @@ Napi::Value SetMemoryLimits(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitModel(env, exports);
+  InitEncoders(env, exports);
   exports.Set("memoryStats", Napi::Function::New(env, GetMemoryStats));
   exports.Set("setMemoryLimits", Napi::Function::New(env, SetMemoryLimits));
   exports.Set("mlxVersion", Napi::String::New(env, mx::version()));
