@@ -35,6 +35,10 @@ struct DecoderConfig {
   bool qk_norm = false;
   std::vector<int> eos_ids;
   int bos_id = -1;
+  // HF weight names: "<prefix>embed_tokens", "<prefix>layers.N...", "<prefix>norm"
+  // and the LM head; VLM checkpoints nest the decoder (e.g. "model.text_model.").
+  std::string weight_prefix = "model.";
+  std::string lm_head_name = "lm_head";
   // Quantization of safetensors checkpoints (MLX layout); 0 = dense.
   int quant_bits = 0;
   int quant_group = 0;

@@ -84,7 +84,7 @@ bool Generation::prefill_step(int max_chunk) {
     int chunk = opts_.verified || max_chunk <= 0 ? model_->prefill_chunk
                                                  : std::min(max_chunk, model_->prefill_chunk);
     int end = std::min<int>(prefill_pos_ + chunk, int(prompt.size()));
-    forward(std::vector<int>(prompt.begin() + prefill_pos_, prompt.begin() + end));
+    forward(std::vector<int>(prompt.begin() + prefill_pos_, prompt.begin() + end), prefill_pos_);
     prefill_pos_ = end;
     if (end == int(prompt.size())) prefilling_ = false;
   });
@@ -130,6 +130,28 @@ void Generation::feed_batch(const std::vector<std::pair<Generation*, int>>& batc
   }
 }
 
+mx::array Generation::inject_rows(mx::array h, int start) const {
+  auto& inj = *opts_.inject;
+  int L = h.shape(1), D = h.shape(2);
+  for (size_t i = 0; i < inj.positions.size();) {
+    int p = inj.positions[i];
+    if (p < start || p >= start + L) {
+      ++i;
+      continue;
+    }
+    // A contiguous run of positions inside this chunk: one slice_update.
+    size_t j = i;
+    while (j + 1 < inj.positions.size() && inj.positions[j + 1] == inj.positions[j] + 1 &&
+           inj.positions[j + 1] < start + L)
+      ++j;
+    int n = int(j - i + 1);
+    auto rows = mx::array(inj.values.data() + i * D, {1, n, D}, mx::float32);
+    h = mx::slice_update(h, mx::astype(rows, h.dtype()), mx::Shape{0, p - start, 0}, mx::Shape{1, p - start + n, D});
+    i = j + 1;
+  }
+  return h;
+}
+
 void Generation::accept_row(int token, const float* logits, const float* hidden) {
   auto& cfg = model_->llm->config();
   logits_.assign(logits, logits + cfg.vocab_size);
@@ -173,6 +195,18 @@ void Generation::begin() {
     }
   }
   size_t reuse = std::min(best, prompt.size() - 1);  // always prefill >= 1 token
+  if (opts_.inject) {
+    auto& inj = *opts_.inject;
+    int hidden = cfg.hidden_size;
+    if (inj.values.size() != inj.positions.size() * size_t(hidden))
+      throw invalid_arg("imageEmbeddings: values must be positions x hidden_size floats");
+    for (size_t i = 0; i < inj.positions.size(); ++i)
+      if (inj.positions[i] < 0 || inj.positions[i] >= int(prompt.size()) ||
+          (i && inj.positions[i] <= inj.positions[i - 1]))
+        throw invalid_arg("imageEmbeddings: positions must be ascending prompt positions");
+    // Placeholder tokens look alike for every image: reuse only what precedes them.
+    if (!inj.positions.empty()) reuse = std::min(reuse, size_t(inj.positions[0]));
+  }
   // Verified mode reuses only whole prefill chunks, so chunking is identical to a cold run.
   if (opts_.verified) reuse = reuse / model_->prefill_chunk * model_->prefill_chunk;
   if (best_it != model_->idle.end() && reuse > 0) {
@@ -194,10 +228,11 @@ void Generation::begin() {
   prefill_pos_ = int(reuse);
 }
 
-void Generation::forward(const std::vector<int>& tokens) {
+void Generation::forward(const std::vector<int>& tokens, int start) {
   auto& llm = *model_->llm;
   auto ids = mx::array(tokens.data(), {1, int(tokens.size())}, mx::int32);
-  auto hidden = llm.forward(ids, *cache_);
+  auto hidden = opts_.inject && start >= 0 ? llm.forward_embeddings(inject_rows(llm.embed_tokens(ids), start), *cache_)
+                                           : llm.forward(ids, *cache_);
   int L = int(tokens.size());
   auto last = mx::slice(hidden, {0, L - 1, 0}, {1, L, hidden.shape(2)});
   auto logits = mx::reshape(llm.logits(last), {-1});
@@ -284,7 +319,8 @@ void Generation::finish(const std::string& reason) {
 }
 
 void Generation::release_cache() {
-  if (!cache_ || !opts_.prompt_cache || cache_tokens_.empty()) return;
+  // A cache holding image features must not be matched by token ids later.
+  if (!cache_ || !opts_.prompt_cache || cache_tokens_.empty() || opts_.inject) return;
   auto& idle = model_->idle;
   idle.push_front({std::move(cache_), std::move(cache_tokens_)});
   while (idle.size() > LoadedModel::kMaxIdle) idle.pop_back();

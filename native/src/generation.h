@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,12 @@
 #include "sampler.h"
 
 namespace pocket {
+
+// Rows that replace token embeddings at prompt positions (image features).
+struct InjectedEmbeddings {
+  std::vector<int> positions;  // ascending prompt positions
+  std::vector<float> values;   // positions.size() x hidden, row-major
+};
 
 struct GenerationOptions {
   std::vector<int> prompt;
@@ -24,6 +31,7 @@ struct GenerationOptions {
   int commit_top_k = 0;  // > 0: activation commitment, top-k per 32 tokens
   std::string grammar_kind;  // "" = unconstrained; json_schema | regex | lark | llguidance
   std::string grammar_text;
+  std::optional<InjectedEmbeddings> inject;
 };
 
 // Top-k of the final hidden state that produced completion token `index`.
@@ -88,7 +96,9 @@ class Generation {
   bool guarded(F&& f);
   void begin();
   void decode_one();
-  void forward(const std::vector<int>& tokens);  // sets logits_/hidden_
+  // Feeds tokens (prompt positions from `start` when >= 0); sets logits_/hidden_.
+  void forward(const std::vector<int>& tokens, int start = -1);
+  mx::array inject_rows(mx::array h, int start) const;
   void accept_row(int token, const float* logits, const float* hidden);
   void finish(const std::string& reason);
   void release_cache();

@@ -39,12 +39,13 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
   if (c.head_dim <= 0) c.head_dim = c.hidden_size / c.num_heads;
   bool gguf = naming == Naming::gguf;
   int group = gguf ? 32 : c.quant_group;
-  embed_.table = load_linear(w, gguf ? "token_embd" : "model.embed_tokens", group);
+  const auto& pre = c.weight_prefix;
+  embed_.table = load_linear(w, gguf ? "token_embd" : pre + "embed_tokens", group);
   if (embed_.table.out_features() != c.vocab_size)
     throw load_error("embedding rows do not match the vocabulary size");
   for (int i = 0; i < c.num_layers; ++i) {
     auto n = [&](const char* g, const char* h) {
-      return gguf ? "blk." + std::to_string(i) + "." + g : "model.layers." + std::to_string(i) + "." + h;
+      return gguf ? "blk." + std::to_string(i) + "." + g : pre + "layers." + std::to_string(i) + "." + h;
     };
     DecoderLayer l{
         take_weight(w, n("attn_norm.weight", "input_layernorm.weight")),
@@ -65,8 +66,8 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
       throw load_error("attention projection shapes do not match the configuration");
     layers_.push_back(std::move(l));
   }
-  final_norm_ = take_weight(w, gguf ? "output_norm.weight" : "model.norm.weight");
-  lm_head_ = load_linear(w, gguf ? "output" : "lm_head", group, false);
+  final_norm_ = take_weight(w, gguf ? "output_norm.weight" : pre + "norm.weight");
+  lm_head_ = load_linear(w, gguf ? "output" : c.lm_head_name, group, false);
   if (!lm_head_.weight) {
     lm_head_ = embed_.table;  // tied embeddings
     c.tie_embeddings = true;
@@ -131,8 +132,14 @@ mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, KVCac
   return l.o(o);
 }
 
+mx::array LlamaModel::embed_tokens(const mx::array& tokens) const { return embed_(tokens); }
+
 mx::array LlamaModel::forward(const mx::array& tokens, KVCache& cache) const {
-  auto h = embed_(tokens);
+  return forward_embeddings(embed_(tokens), cache);
+}
+
+mx::array LlamaModel::forward_embeddings(const mx::array& input, KVCache& cache) const {
+  auto h = input;
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
     h = mx::add(h, attention(l, mx::fast::rms_norm(h, l.attn_norm, cfg_.rms_eps), cache, int(i)));
@@ -141,7 +148,7 @@ mx::array LlamaModel::forward(const mx::array& tokens, KVCache& cache) const {
     auto act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), l.up(x));
     h = mx::add(h, l.down(act));
   }
-  cache.advance(tokens.shape(1));
+  cache.advance(input.shape(1));
   return mx::fast::rms_norm(h, *final_norm_, cfg_.rms_eps);
 }
 

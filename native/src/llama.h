@@ -27,6 +27,10 @@ class LlamaModel {
   const DecoderConfig& config() const { return cfg_; }
   // tokens [1, L] int32 -> final-normed hidden states [1, L, hidden].
   mx::array forward(const mx::array& tokens, KVCache& cache) const;
+  // Token embeddings [1, L, hidden], and the decoder over given embeddings
+  // (VLMs replace image-placeholder rows with projected image features).
+  mx::array embed_tokens(const mx::array& tokens) const;
+  mx::array forward_embeddings(const mx::array& h, KVCache& cache) const;
   // One decode step for B sequences, each with its own cache: the
   // projections and MLP run batched, attention per sequence.
   // tokens[b] is fed at caches[b]->offset(); returns hidden [B, 1, hidden].

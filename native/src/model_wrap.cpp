@@ -76,6 +76,8 @@ DecoderConfig config_from_js(const Napi::Object& o) {
   c.bos_id = get_int(o, "bosId", -1);
   c.quant_bits = get_int(o, "quantBits", 0);
   c.quant_group = get_int(o, "quantGroup", 0);
+  c.weight_prefix = get_string(o, "weightPrefix", "model.");
+  c.lm_head_name = get_string(o, "lmHeadName", "lm_head");
   auto rs = o.Get("ropeScaling");
   if (rs.IsObject()) {
     auto r = rs.As<Napi::Object>();
@@ -123,6 +125,18 @@ GenerationOptions generation_from_js(const Napi::Object& o) {
   g.prompt_cache = get_bool(o, "promptCache", true);
   g.logprobs = get_bool(o, "logprobs", false);
   g.commit_top_k = get_int(o, "commitTopK", 0);
+  auto image = o.Get("imageEmbeddings");
+  if (image.IsObject()) {
+    auto io = image.As<Napi::Object>();
+    InjectedEmbeddings inj;
+    inj.positions = get_ints(io, "positions");
+    auto values = io.Get("values");
+    if (!values.IsTypedArray() || values.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw invalid_arg("imageEmbeddings: values must be a Float32Array");
+    auto f = values.As<Napi::Float32Array>();
+    inj.values.assign(f.Data(), f.Data() + f.ElementLength());
+    g.inject = std::move(inj);
+  }
   auto grammar = o.Get("grammar");
   if (grammar.IsObject()) {
     auto go = grammar.As<Napi::Object>();

@@ -31,6 +31,9 @@ export type NativeDecoderConfig = {
   bosId: number
   quantBits?: number
   quantGroup?: number
+  /** HF names of the decoder's weights (VLMs nest it, e.g. "model.text_model."). */
+  weightPrefix?: string
+  lmHeadName?: string
 }
 
 export type NativeModelInfo = NativeDecoderConfig & {
@@ -61,6 +64,8 @@ export type NativeGenerateRequest = {
   topLogprobs?: number
   commitTopK?: number
   grammar?: { kind: string; text: string }
+  /** VLM: rows replacing the token embeddings at these prompt positions. */
+  imageEmbeddings?: { positions: Int32Array; values: Float32Array }
 }
 
 export type NativeCommitment = {

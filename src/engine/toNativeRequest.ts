@@ -61,6 +61,7 @@ export function toNativeRequest(
     logprobs: o.logprobs ?? false,
     commitTopK: int('commit_top_k', o.commitTopK, 0, 4096) ?? 0,
     ...(o.grammar ? { grammar: { kind: o.grammar.kind, text: o.grammar.text } } : {}),
+    ...(o.imageEmbeddings ? { imageEmbeddings: o.imageEmbeddings } : {}),
     topLogprobs: o.logprobs ? (int('top_logprobs', o.topLogprobs, 0, 20) ?? 0) : 0,
   }
 }

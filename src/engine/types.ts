@@ -55,6 +55,11 @@ export type GenerateOptions = SamplingOptions & {
    * a regex, a Lark grammar or llguidance's own format. Output always matches.
    */
   grammar?: { kind: 'json_schema' | 'regex' | 'lark' | 'llguidance'; text: string }
+  /**
+   * VLMs: projected image features replacing the embeddings of the image
+   * placeholder tokens at these (ascending) prompt positions.
+   */
+  imageEmbeddings?: { positions: Int32Array; values: Float32Array }
   /** Activation commitment: top-k of the final hidden state per 32 tokens. */
   commitTopK?: number
   /** Reuse the KV of the longest common prefix (default true). */
