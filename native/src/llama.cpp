@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "errors.h"
+#include "sdpa.h"
 
 namespace pocket {
 namespace {
@@ -127,7 +128,7 @@ mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, KVCac
   k = mx::fast::rope(k, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
   auto [keys, values] = cache.update(layer, k, v);
   float scale = 1.0f / std::sqrt(float(c.head_dim));
-  auto o = mx::fast::scaled_dot_product_attention(q, keys, values, scale, L > 1 ? "causal" : "");
+  auto o = pocket_sdpa(q, keys, values, scale, L > 1);
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim});
   return l.o(o);
 }
@@ -180,7 +181,7 @@ mx::array LlamaModel::forward_batch(const std::vector<int>& tokens, const std::v
       auto qb = mx::fast::rope(sl(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
       auto kb = mx::fast::rope(sl(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
       auto [keys, values] = caches[b]->update(int(li), kb, sl(v));
-      outs.push_back(mx::fast::scaled_dot_product_attention(qb, keys, values, scale, ""));
+      outs.push_back(pocket_sdpa(qb, keys, values, scale, false));
     }
     auto o = mx::reshape(mx::transpose(mx::concatenate(outs, 0), {0, 2, 1, 3}), {B, 1, c.num_heads * c.head_dim});
     h = mx::add(h, l.o(o));
