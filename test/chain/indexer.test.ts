@@ -377,6 +377,21 @@ describe('indexer (Ponder on a local hardhat node)', () => {
     )
   })
 
+  it('rolls back a task whose block was reorged away', async () => {
+    const snapshot = await chain.snapshot()
+    const { taskId } = await post('reorged')
+    await taskIn(taskId, 'Posted')
+    const before = await api.head()
+    // replace the block with a longer, different chain
+    await chain.revert(snapshot)
+    await chain.mine(3)
+    await waitFor(async () => (await api.task(taskId)) === null, {
+      what: 'reorged task to disappear',
+    })
+    await synced()
+    expect((await api.head()).latestBlock).toBeGreaterThan(before.latestBlock)
+  })
+
   it('resumes after a restart without re-indexing finalized blocks', async () => {
     await finalizeChainHead()
     const tasksBefore = await completedEvents(

@@ -111,6 +111,13 @@ export async function startLocalChain(dir: string) {
     async mine(blocks: number) {
       for (let i = 0; i < blocks; i++) await evmMine()
     },
+    /** evm_snapshot / evm_revert: the way to stage a reorg on a dev chain. */
+    async snapshot() {
+      return test.snapshot()
+    },
+    async revert(id: `0x${string}`) {
+      await test.revert({ id })
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT')
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
