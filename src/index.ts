@@ -1,0 +1,117 @@
+// PocketCloudMLX's public API: the engine SDK, structured output and tools,
+// the model store, the server, receipts, chain actions and the scheduler.
+// Named exports only; each area's full surface is in its own index.ts.
+
+// Engine
+export {
+  auditCompletion,
+  BaseError,
+  ChatTemplateError,
+  ContextOverflowError,
+  defaultAuditTolerances,
+  EmbeddingModel,
+  EngineError,
+  fetchImage,
+  InvalidOptionError,
+  loadEmbeddingModel,
+  loadModel,
+  loadVisionModel,
+  Model,
+  ModelDisposedError,
+  ModelLoadError,
+  native,
+  UnsupportedModelError,
+  VisionModel,
+} from './engine/index.ts'
+export type {
+  AuditParameters,
+  AuditReport,
+  AuditTolerances,
+  ChatMessage,
+  Commitment,
+  ContentPart,
+  EmbedOptions,
+  EmbedResult,
+  GenerateOptions,
+  GenerationChunk,
+  GenerationStats,
+  GenerationStream,
+  LoadModelOptions,
+  ModelInfo,
+  ModelType,
+  SamplingOptions,
+  StopReason,
+  TokenLogprob,
+  ToolCall,
+} from './engine/index.ts'
+
+// Structured output and tool calling
+export {
+  act,
+  InvalidSchemaError,
+  respond,
+  StructuredOutputError,
+  toGenerateGrammar,
+  ToolCallParser,
+  toolCallDelta,
+} from './engine/structured/index.ts'
+export type {
+  ActOptions,
+  ActReturnType,
+  ActRound,
+  ActTool,
+  RespondOptions,
+  RespondReturnType,
+  ResponseFormat,
+  ToolChoice,
+  ToolDefinition,
+} from './engine/structured/index.ts'
+
+// Model store and server
+export { ModelStore, resolveModel } from './models/ModelStore.ts'
+export { importModel } from './models/importModel.ts'
+export { downloadModel } from './models/download/downloadModel.ts'
+export { createServer } from './server/createServer.ts'
+
+// Receipts
+export {
+  auditReceipt,
+  buildReceipt,
+  decodeOutput,
+  encodeOutput,
+  hashReceipt,
+  modelDigest,
+  modelDigestOfPath,
+  outputHash,
+  signReceipt,
+  verifyReceiptSignature,
+} from './receipts/index.ts'
+
+// Chain actions (viem)
+export {
+  assignTask,
+  cancelTask,
+  challengeTask,
+  commitResult,
+  finalizeTask,
+  getContracts,
+  getTask,
+  placeBid,
+  pocketTokenAbi,
+  postTask,
+  readDeployment,
+  stake,
+  stakingAbi,
+  taskMarketAbi,
+  timeoutTask,
+  withdraw,
+} from './chain/index.ts'
+
+// Scheduler (indexer-backed bid choice)
+export {
+  assignBestBid,
+  createIndexerClient,
+  pickBid,
+  reputationOf,
+  scoreBid,
+} from './scheduler/index.ts'
