@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadEmbeddingModel } from '../src/engine/embeddings/loadEmbeddingModel.ts'
 import { minilmPath } from '../test/helpers/minilm.ts'
+import { ensurePeerModules } from './lib/peerPython.ts'
 import { runPython } from './lib/runPeer.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -65,6 +66,7 @@ for (const bs of batchSizes) {
 }
 await model.dispose()
 
+ensurePeerModules(['numpy', 'safetensors', 'tokenizers'])
 const peer = await runPython<{
   results: { batchSize: number; sentencesPerSecond: number }[]
   version: string

@@ -16,6 +16,7 @@ import {
   formatTable,
   median,
 } from './lib/formatTable.ts'
+import { ensurePeerModules } from './lib/peerPython.ts'
 import { type PeerResult, runPython } from './lib/runPeer.ts'
 
 export type EngineBenchParameters = {
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
     runs,
     threads: 2,
   }
+  ensurePeerModules(['llama_cpp', 'mlx', 'numpy'])
   step('llama.cpp (llama-cpp-python), separate process')
   const llama = await runPython<PeerResult>(
     join(here, 'peers/llamacpp_bench.py'),

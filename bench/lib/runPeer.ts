@@ -1,8 +1,7 @@
 // Runs one Python peer harness (bench/peers/*.py) in its own process, with
 // the request as JSON on stdin, and parses its JSON answer.
 import { spawn } from 'node:child_process'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { VENV_PYTHON } from './peerPython.ts'
 
 export type PeerRun = {
   promptTokens: number
@@ -19,9 +18,7 @@ export type PeerResult = {
   weightBytes?: number
 }
 
-export const VENV_PYTHON =
-  process.env.POCKET_BENCH_PYTHON ??
-  join(homedir(), '.cache', 'pocketcloudmlx', 'venv', 'bin', 'python')
+export { VENV_PYTHON }
 
 export function runPython<T>(
   script: string,
