@@ -1,0 +1,328 @@
+// PocketRMSNorm / PocketRoPE / PocketSwiGLU: custom MLX primitives wrapping the
+// kernels in fused_kernels.cpp (see fused.h).
+#include "fused.h"
+
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include <mlx/backend/cpu/encoder.h>
+#include <mlx/primitives.h>
+
+namespace pocket {
+namespace {
+
+bool on_cpu(const mx::Stream& s) { return s.device.type == mx::Device::DeviceType::cpu; }
+
+fused::View view_of(const mx::array& a) {
+  fused::View v{};
+  v.p = a.data<float>();
+  v.nd = int(a.ndim());
+  for (int d = 0; d < v.nd; ++d) {
+    v.shape[d] = a.shape(d);
+    v.strides[d] = a.strides()[d];
+  }
+  return v;
+}
+
+// Row-major copy of a strided float array.
+void gather(const mx::array& a, float* dst) {
+  const fused::View v = view_of(a);
+  const int64_t D = v.shape[v.nd - 1], rows = D ? int64_t(a.size()) / D : 0, s = v.last_stride();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* src = v.p + v.row_offset(r);
+    float* o = dst + r * D;
+    if (s == 1)
+      std::copy(src, src + D, o);
+    else
+      for (int64_t c = 0; c < D; ++c) o[c] = src[c * s];
+  }
+}
+
+void begin_eval(const mx::Stream& stream, const std::vector<mx::array>& inputs, mx::array& out,
+                mx::cpu::CommandEncoder*& enc) {
+  out.set_data(mx::allocator::malloc(out.nbytes()));
+  enc = &mx::cpu::get_command_encoder(stream);
+  for (auto& in : inputs) enc->set_input_array(in);
+  enc->set_output_array(out);
+}
+
+// ------------------------------------------------------------------ rms_norm
+class PocketRMSNorm : public mx::UnaryPrimitive {
+ public:
+  PocketRMSNorm(mx::Stream s, float eps) : mx::UnaryPrimitive(s), eps_(eps) {}
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    mx::cpu::CommandEncoder* enc;
+    begin_eval(stream(), inputs, out, enc);
+    if (out.size() == 0) return;
+    const auto &x = inputs[0], &w = inputs[1];
+    fused::NormArgs a{};
+    a.x = view_of(x);
+    a.w = w.data<float>();
+    a.ws = w.strides()[0];
+    a.y = out.data<float>();
+    a.D = x.shape(-1);
+    a.rows = int64_t(x.size()) / a.D;
+    a.eps = eps_;
+    enc->dispatch([a] { fused::rms_norm(a); });
+  }
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::runtime_error("PocketRMSNorm has no GPU implementation");
+  }
+  const char* name() const override { return "PocketRMSNorm"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    auto* o = dynamic_cast<const PocketRMSNorm*>(&other);
+    return o && o->eps_ == eps_;
+  }
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
+    return {in[0].shape()};
+  }
+
+ private:
+  float eps_;
+};
+
+// ------------------------------------------------------------------ rope tables
+struct TableKey {
+  int dims;
+  bool traditional;
+  float base;  // NaN when freqs are given
+  float scale;
+  std::vector<float> freqs;
+  bool operator==(const TableKey& o) const {
+    return dims == o.dims && traditional == o.traditional &&
+           (base == o.base || (std::isnan(base) && std::isnan(o.base))) && scale == o.scale &&
+           freqs == o.freqs;
+  }
+};
+
+struct TableEntry {
+  TableKey key;
+  std::vector<float> inv_freq;  // [dims / 2], float32 exactly as MLX's fallback forms it
+  std::shared_ptr<const fused::RopeTable> table;
+};
+
+std::mutex g_table_mu;
+std::vector<TableEntry>& table_entries() {
+  static auto* v = new std::vector<TableEntry>();  // leaked: outlives static destruction
+  return *v;
+}
+
+// Inverse frequencies formed with MLX's own ops, mirroring mx::fast::rope's CPU path:
+// exp(-i * (log(base) / (dims / 2))) or 1 / freqs[i], in float32.
+std::vector<float> make_inv_freq(const TableKey& k) {
+  const int half = k.dims / 2;
+  std::vector<float> out(size_t(half), 0.f);
+  if (half == 0) return out;
+  auto cpu = mx::Device(mx::Device::DeviceType::cpu);
+  mx::array inv = k.freqs.empty()
+                      ? mx::exp(mx::multiply(mx::arange(0, -half, -1, mx::float32, cpu),
+                                             mx::array(std::log(k.base) / half, mx::float32), cpu),
+                                cpu)
+                      : mx::reciprocal(mx::array(k.freqs.data(), {half}, mx::float32), cpu);
+  inv = mx::contiguous(inv, false, cpu);
+  mx::eval(inv);
+  const float* p = inv.data<float>();
+  std::copy(p, p + half, out.begin());
+  return out;
+}
+
+std::shared_ptr<const fused::RopeTable> grow(const TableEntry& e, int64_t npos) {
+  auto t = std::make_shared<fused::RopeTable>();
+  const int half = e.key.dims / 2;
+  t->dims = e.key.dims;
+  t->traditional = e.key.traditional;
+  t->npos = npos;
+  t->row = e.key.traditional ? 4 * half : 2 * half;
+  t->data.resize(size_t(npos * t->row));
+  int64_t start = 0;
+  if (e.table) {  // keep the rows already computed
+    start = e.table->npos;
+    std::copy(e.table->data.begin(), e.table->data.end(), t->data.begin());
+  }
+  for (int64_t p = start; p < npos; ++p) {
+    // MLX: positions = (float(l) + float(offset)) * scale; theta = positions * inv_freq
+    // (float32), then cos/sin of that float angle.
+    const float pos = float(p) * e.key.scale;
+    float* row = t->data.data() + p * t->row;
+    for (int i = 0; i < half; ++i) {
+      const float theta = pos * e.inv_freq[size_t(i)];
+      const float c = float(std::cos(double(theta))), s = float(std::sin(double(theta)));
+      if (e.key.traditional) {
+        row[2 * i] = row[2 * i + 1] = c;
+        row[2 * half + 2 * i] = -s;
+        row[2 * half + 2 * i + 1] = s;
+      } else {
+        row[i] = c;
+        row[half + i] = s;
+      }
+    }
+  }
+  return t;
+}
+
+// Table covering positions [0, npos) for this key (computed once, grown geometrically).
+std::shared_ptr<const fused::RopeTable> rope_table(TableKey key, int64_t npos) {
+  std::lock_guard<std::mutex> lk(g_table_mu);
+  auto& entries = table_entries();
+  TableEntry* e = nullptr;
+  for (auto& x : entries)
+    if (x.key == key) e = &x;
+  if (!e) {
+    TableEntry ne;
+    ne.inv_freq = make_inv_freq(key);
+    ne.key = std::move(key);
+    entries.push_back(std::move(ne));
+    e = &entries.back();
+  }
+  if (!e->table || e->table->npos < npos) {
+    int64_t n = std::max<int64_t>(npos, 256);
+    if (e->table) n = std::max<int64_t>(n, 2 * e->table->npos);
+    e->table = grow(*e, n);
+  }
+  return e->table;
+}
+
+class PocketRoPE : public mx::UnaryPrimitive {
+ public:
+  PocketRoPE(mx::Stream s, int dims, int offset, std::shared_ptr<const fused::RopeTable> table)
+      : mx::UnaryPrimitive(s), dims_(dims), offset_(offset), table_(std::move(table)) {}
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    mx::cpu::CommandEncoder* enc;
+    begin_eval(stream(), inputs, out, enc);
+    if (out.size() == 0) return;
+    const auto& x = inputs[0];
+    fused::RopeArgs a{};
+    a.x = view_of(x);
+    a.y = out.data<float>();
+    a.D = x.shape(-1);
+    a.L = x.shape(-2);
+    a.rows = int64_t(x.size()) / a.D;
+    a.dims = dims_;
+    a.offset = offset_;
+    a.table = table_.get();
+    enc->dispatch([a, t = table_] { fused::rope(a); });  // t keeps the table alive
+  }
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::runtime_error("PocketRoPE has no GPU implementation");
+  }
+  const char* name() const override { return "PocketRoPE"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    auto* o = dynamic_cast<const PocketRoPE*>(&other);
+    return o && o->dims_ == dims_ && o->offset_ == offset_ &&
+           o->table_->traditional == table_->traditional && o->table_ == table_;
+  }
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
+    return {in[0].shape()};
+  }
+
+ private:
+  int dims_, offset_;
+  std::shared_ptr<const fused::RopeTable> table_;
+};
+
+// ------------------------------------------------------------------ swiglu
+class PocketSwiGLU : public mx::UnaryPrimitive {
+ public:
+  explicit PocketSwiGLU(mx::Stream s) : mx::UnaryPrimitive(s) {}
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    mx::cpu::CommandEncoder* enc;
+    begin_eval(stream(), inputs, out, enc);
+    if (out.size() == 0) return;
+    const auto &g = inputs[0], &u = inputs[1];
+    fused::SwigluArgs a{};
+    a.y = out.data<float>();
+    a.n = int64_t(out.size());
+    if (g.flags().row_contiguous && u.flags().row_contiguous) {
+      a.g = g.data<float>();
+      a.u = u.data<float>();
+      enc->dispatch([a] { fused::swiglu(a); });
+      return;
+    }
+    auto gs = mx::array::unsafe_weak_copy(g), us = mx::array::unsafe_weak_copy(u);
+    enc->dispatch([a, gs, us]() mutable {
+      std::vector<float> gb, ub;
+      if (gs.flags().row_contiguous) {
+        a.g = gs.data<float>();
+      } else {
+        gb.resize(gs.size());
+        gather(gs, gb.data());
+        a.g = gb.data();
+      }
+      if (us.flags().row_contiguous) {
+        a.u = us.data<float>();
+      } else {
+        ub.resize(us.size());
+        gather(us, ub.data());
+        a.u = ub.data();
+      }
+      fused::swiglu(a);
+    });
+  }
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::runtime_error("PocketSwiGLU has no GPU implementation");
+  }
+  const char* name() const override { return "PocketSwiGLU"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    return dynamic_cast<const PocketSwiGLU*>(&other) != nullptr;
+  }
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
+    return {in[0].shape()};
+  }
+};
+
+}  // namespace
+
+mx::array pocket_rms_norm(const mx::array& x, const mx::array& weight, float eps,
+                          mx::StreamOrDevice s) {
+  auto stream = mx::to_stream(s);
+  const bool fast = on_cpu(stream) && x.dtype() == mx::float32 && weight.dtype() == mx::float32 &&
+                    x.ndim() >= 1 && x.ndim() <= 8 && weight.ndim() == 1 &&
+                    x.shape(-1) >= 1 && weight.shape(0) == x.shape(-1);
+  if (!fast) return mx::fast::rms_norm(x, weight, eps, s);
+  return mx::array(x.shape(), mx::float32, std::make_shared<PocketRMSNorm>(stream, eps),
+                   {x, weight});
+}
+
+mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optional<float> base,
+                      float scale, int offset, const std::optional<mx::array>& freqs,
+                      mx::StreamOrDevice s) {
+  auto stream = mx::to_stream(s);
+  bool fast = on_cpu(stream) && x.dtype() == mx::float32 && x.ndim() >= 3 && x.ndim() <= 8 &&
+              dims > 0 && dims % 2 == 0 && dims <= x.shape(-1) && offset >= 0 &&
+              (freqs ? (freqs->dtype() == mx::float32 && freqs->ndim() == 1 &&
+                        freqs->shape(0) == dims / 2)
+                     : base.has_value());
+  TableKey key{dims, traditional, std::nanf(""), scale, {}};
+  if (fast && freqs) {
+    // Periods are read on the caller's thread (tiny; normally an evaluated constant).
+    if (freqs->is_available() && freqs->flags().row_contiguous) {
+      const float* p = freqs->data<float>();
+      key.freqs.assign(p, p + dims / 2);
+    } else {
+      auto f = mx::contiguous(*freqs, false, mx::Device(mx::Device::DeviceType::cpu));
+      mx::eval(f);
+      const float* p = f.data<float>();
+      key.freqs.assign(p, p + dims / 2);
+    }
+  } else if (fast) {
+    key.base = *base;
+  }
+  if (!fast) return mx::fast::rope(x, dims, traditional, base, scale, offset, freqs, s);
+  auto table = rope_table(std::move(key), int64_t(offset) + x.shape(-2));
+  return mx::array(x.shape(), mx::float32,
+                   std::make_shared<PocketRoPE>(stream, dims, offset, std::move(table)), {x});
+}
+
+mx::array pocket_swiglu(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s) {
+  auto stream = mx::to_stream(s);
+  const bool fast = on_cpu(stream) && gate.dtype() == mx::float32 && up.dtype() == mx::float32 &&
+                    gate.shape() == up.shape() && gate.ndim() >= 1 && gate.ndim() <= 8;
+  if (!fast) return mx::multiply(mx::multiply(gate, mx::sigmoid(gate, s), s), up, s);
+  return mx::array(gate.shape(), mx::float32, std::make_shared<PocketSwiGLU>(stream),
+                   {gate, up});
+}
+
+}  // namespace pocket
