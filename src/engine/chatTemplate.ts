@@ -4,6 +4,26 @@ import { Template } from '@huggingface/jinja'
 import { ChatTemplateError } from './errors.ts'
 import type { ChatMessage } from './types.ts'
 
+type Content = ChatMessage['content']
+
+const toText = (c: Content): string =>
+  typeof c === 'string' || c === null
+    ? (c ?? '')
+    : c
+        .filter((p) => p.type === 'text')
+        .map((p) => (p as { text: string }).text)
+        .join('')
+
+// Images become bare `{type:'image'}` parts: the template only places them.
+const toParts = (c: Content) =>
+  typeof c === 'string' || c === null
+    ? c
+      ? [{ type: 'text', text: c }]
+      : []
+    : c.map((p) =>
+        p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image' },
+      )
+
 // Used only when a model ships no template: ChatML, which SmolLM2 and Qwen use.
 const CHATML =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
@@ -14,6 +34,11 @@ export type RenderOptions = {
   bosToken?: string
   eosToken?: string
   extra?: Record<string, unknown>
+  /**
+   * Pass content as parts (`{type:'text',text}` / `{type:'image'}`), as VLM
+   * templates expect, instead of flattening it to text.
+   */
+  keepParts?: boolean
 }
 
 export class ChatTemplate {
@@ -35,13 +60,7 @@ export class ChatTemplate {
   render(messages: ChatMessage[], options: RenderOptions = {}): string {
     const plain = messages.map((m) => ({
       ...m,
-      content:
-        typeof m.content === 'string' || m.content === null
-          ? (m.content ?? '')
-          : m.content
-              .filter((p) => p.type === 'text')
-              .map((p) => (p as { text: string }).text)
-              .join(''),
+      content: options.keepParts ? toParts(m.content) : toText(m.content),
     }))
     try {
       return this.#template.render({

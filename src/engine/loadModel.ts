@@ -1,5 +1,6 @@
 // Loads a model from a path: a .gguf file, or a Hugging Face folder with
-// config.json + *.safetensors (+ tokenizer.json).
+// config.json + *.safetensors (+ tokenizer.json); a config.json with a
+// `vision_config` is a VLM (SmolVLM/Idefics3, LLaVA) and loads as one.
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
@@ -11,6 +12,7 @@ import { native } from './native.ts'
 import { TextTokenizer } from './tokenizer.ts'
 import { toEngineError } from './toEngineError.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
+import { loadVisionLanguageModel } from './vision/loadVisionLanguageModel.ts'
 
 const GGUF_FILE_TYPES: Record<number, string> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 32: 'BF16',
@@ -89,6 +91,7 @@ function readJson(path: string): Record<string, unknown> {
 
 async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<Model> {
   const config = readJson(join(dir, 'config.json'))
+  if (config.vision_config) return loadVisionLanguageModel(dir, options)
   const decoder = decoderConfigFromHf(config)
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.safetensors'))

@@ -2,7 +2,12 @@
 // loop in the native engine. Dispose it (or `await using`) to free memory.
 import { type AuditParameters, type AuditReport, auditCompletion } from './audit.ts'
 import { ChatTemplate } from './chatTemplate.ts'
-import { ContextOverflowError, ModelDisposedError } from './errors.ts'
+import { deferGeneration } from './deferGeneration.ts'
+import {
+  ContextOverflowError,
+  InvalidOptionError,
+  ModelDisposedError,
+} from './errors.ts'
 import { type GenerationStream, startGeneration } from './generationStream.ts'
 import type { NativeEvaluateRequest, NativeEvaluation, NativeModel } from './native.ts'
 import { toEngineError } from './toEngineError.ts'
@@ -10,10 +15,36 @@ import type { TextTokenizer } from './tokenizer.ts'
 import { toNativeRequest } from './toNativeRequest.ts'
 import type { ChatMessage, GenerateOptions, ModelInfo } from './types.ts'
 
+/** A VLM's image side: a prompt rendered with images -> ids + image rows. */
+export interface ModelVision {
+  prepare(params: {
+    /** The chat rendered by the template, one image token per image part. */
+    text: string
+    /** Encoded images (png/jpeg/webp/gif bytes) in prompt order. */
+    images: Uint8Array[]
+    encode: (text: string) => number[]
+  }): Promise<{
+    tokens: number[]
+    imageEmbeddings: NonNullable<GenerateOptions['imageEmbeddings']>
+  }>
+  dispose(): Promise<void>
+}
+
+const imagesOf = (input: string | ChatMessage[]): Uint8Array[] =>
+  typeof input === 'string'
+    ? []
+    : input.flatMap((m) =>
+        Array.isArray(m.content)
+          ? m.content.flatMap((p) => (p.type === 'image' ? [p.data] : []))
+          : [],
+      )
+
 export class Model {
   readonly info: ModelInfo
   readonly tokenizer: TextTokenizer
   readonly template: ChatTemplate
+  /** Set for VLMs (info.type 'vlm'): chats may carry images. */
+  readonly vision: ModelVision | undefined
   #native: NativeModel | undefined
   #active = 0
 
@@ -22,11 +53,13 @@ export class Model {
     info: ModelInfo
     tokenizer: TextTokenizer
     template: ChatTemplate
+    vision?: ModelVision
   }) {
     this.#native = params.native
     this.info = params.info
     this.tokenizer = params.tokenizer
     this.template = params.template
+    this.vision = params.vision
   }
 
   /** Number of generations currently running on this model. */
@@ -52,6 +85,7 @@ export class Model {
   ): string {
     return this.template.render(messages, {
       ...opts,
+      keepParts: this.vision !== undefined,
       bosToken: this.tokenizer.special.bosToken,
       eosToken: this.tokenizer.special.eosToken,
     })
@@ -70,9 +104,28 @@ export class Model {
 
   /** Streams the completion as text chunks; `.result` gives the stats. */
   generate(input: string | ChatMessage[], options: GenerateOptions = {}): GenerationStream {
+    if (!this.#native) throw new ModelDisposedError()
+    const images = imagesOf(input)
+    if (images.length === 0) return this.#start(this.promptTokens(input, options), options)
+    const vision = this.vision
+    if (!vision) throw new InvalidOptionError('messages', 'model does not support images')
+    const text = this.applyChatTemplate(input as ChatMessage[], {
+      extra: options.templateContext,
+    })
+    // Counted as active from now on, so the model is not unloaded mid-way.
+    this.#active++
+    const pending = vision
+      .prepare({ text, images, encode: (t) => this.tokenizer.encode(t) })
+      .then((p) => this.#start(p.tokens, { ...options, imageEmbeddings: p.imageEmbeddings }))
+      .finally(() => {
+        this.#active--
+      })
+    return deferGeneration(pending)
+  }
+
+  #start(tokens: number[], options: GenerateOptions): GenerationStream {
     const native = this.#native
     if (!native) throw new ModelDisposedError()
-    const tokens = this.promptTokens(input, options)
     if (tokens.length >= this.info.contextLength)
       throw new ContextOverflowError(tokens.length, this.info.contextLength)
     const request = toNativeRequest(tokens, options, this.tokenizer.special.eosIds)
@@ -152,7 +205,7 @@ export class Model {
       await native.savePromptCache(this.promptCacheFile).catch(() => 0)
     }
     this.#native = undefined
-    if (native) await native.unload()
+    if (native) await Promise.all([native.unload(), this.vision?.dispose()])
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -141,6 +141,11 @@ export class TextTokenizer {
     return this.#tokenizer.decode(ids, { skip_special_tokens: skipSpecial })
   }
 
+  /** Id of a token string (e.g. a special token like `<image>`), if known. */
+  tokenId(token: string): number | undefined {
+    return this.#tokenizer.token_to_id(token) ?? undefined
+  }
+
   vocabSize(): number {
     return this.#tokenizer.get_vocab(true).size
   }

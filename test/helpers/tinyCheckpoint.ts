@@ -13,6 +13,15 @@ export type TinyCheckpointOptions = {
   ropeScaling?: Record<string, unknown>
   /** Store linears and the embedding MLX-quantized (affine, 4 bits, group 32). */
   quantize?: boolean
+  /** Decoder width (default 64; must be a multiple of 4 heads x 2). */
+  hiddenSize?: number
+  /** HF names of the decoder weights, nested as VLMs do (default "model."). */
+  weightPrefix?: string
+  lmHeadName?: string
+  /** Extra special tokens appended after the byte alphabet (e.g. `<image>`). */
+  extraSpecialTokens?: string[]
+  /** Weights file name (default model.safetensors). */
+  weightsFile?: string
 }
 
 export type TinyCheckpoint = {
@@ -21,7 +30,7 @@ export type TinyCheckpoint = {
   tensorNames: string[]
 }
 
-const HIDDEN = 64
+const HIDDEN_DEFAULT = 64
 const LAYERS = 2
 const HEADS = 4
 const KV_HEADS = 2
@@ -60,13 +69,17 @@ function byteLevelAlphabet(): string[] {
   return chars
 }
 
-/** A byte-level BPE tokenizer with no merges: 3 special tokens + 256 bytes. */
-function tokenizerJson(): { json: object; size: number } {
+/** A byte-level BPE tokenizer with no merges: 3 special tokens + 256 bytes (+ extras). */
+function tokenizerJson(extra: string[] = []): { json: object; size: number } {
   const vocab: Record<string, number> = {}
   SPECIAL_TOKENS.forEach((t, i) => {
     vocab[t] = i
   })
   for (const c of byteLevelAlphabet()) vocab[c] = Object.keys(vocab).length
+  const extraIds = extra.map((t) => {
+    vocab[t] = Object.keys(vocab).length
+    return vocab[t] as number
+  })
   const byteLevel = {
     type: 'ByteLevel',
     add_prefix_space: false,
@@ -77,7 +90,10 @@ function tokenizerJson(): { json: object; size: number } {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: SPECIAL_TOKENS.map((content, id) => ({
+    added_tokens: [
+      ...SPECIAL_TOKENS.map((content, id) => ({ content, id })),
+      ...extra.map((content, i) => ({ content, id: extraIds[i] as number })),
+    ].map(({ content, id }) => ({
       id,
       content,
       single_word: false,
@@ -188,7 +204,11 @@ export function writeTinyCheckpoint(
 ): TinyCheckpoint {
   mkdirSync(dir, { recursive: true })
   const random = prng(options.seed ?? 1234)
-  const { json: tokenizer, size: vocab } = tokenizerJson()
+  const { json: tokenizer, size: vocab } = tokenizerJson(
+    options.extraSpecialTokens,
+  )
+  const HIDDEN = options.hiddenSize ?? HIDDEN_DEFAULT
+  const pre = options.weightPrefix ?? 'model.'
   const headDim = arch === 'qwen3' ? 32 : HIDDEN / HEADS // qwen3: head_dim != hidden/heads
   const tie = arch === 'mistral' || arch === 'qwen2'
   const quantize = options.quantize ?? false
@@ -229,9 +249,9 @@ export function writeTinyCheckpoint(
       f32Tensor([n], () => normal() * 0.1),
     )
 
-  matrix('model.embed_tokens', vocab, HIDDEN)
+  matrix(`${pre}embed_tokens`, vocab, HIDDEN)
   for (let i = 0; i < LAYERS; i++) {
-    const p = `model.layers.${i}`
+    const p = `${pre}layers.${i}`
     ones(`${p}.input_layernorm.weight`, HIDDEN)
     ones(`${p}.post_attention_layernorm.weight`, HIDDEN)
     matrix(`${p}.self_attn.q_proj`, HEADS * headDim, HIDDEN)
@@ -251,8 +271,8 @@ export function writeTinyCheckpoint(
     matrix(`${p}.mlp.up_proj`, INTERMEDIATE, HIDDEN)
     matrix(`${p}.mlp.down_proj`, HIDDEN, INTERMEDIATE)
   }
-  ones('model.norm.weight', HIDDEN)
-  if (!tie) matrix('lm_head', vocab, HIDDEN)
+  ones(`${pre}norm.weight`, HIDDEN)
+  if (!tie) matrix(options.lmHeadName ?? 'lm_head', vocab, HIDDEN)
 
   const config: Record<string, unknown> = {
     architectures: [`${arch[0]?.toUpperCase()}${arch.slice(1)}ForCausalLM`],
@@ -277,7 +297,10 @@ export function writeTinyCheckpoint(
       : {}),
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2))
-  writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(tensors))
+  writeFileSync(
+    join(dir, options.weightsFile ?? 'model.safetensors'),
+    safetensorsBytes(tensors),
+  )
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer))
   writeFileSync(
     join(dir, 'tokenizer_config.json'),
