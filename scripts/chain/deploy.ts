@@ -25,6 +25,11 @@ export type DeployParameters = {
   parametersFile?: string
   /** Output file; defaults to deployments/<network>.json. */
   out?: string
+  /**
+   * Ignition deployment id (journal under ignition/deployments/<id>);
+   * default chain-<chainId>, whose journal is reset on a local chain.
+   */
+  deploymentId?: string
 }
 
 export async function deploy({
@@ -32,6 +37,7 @@ export async function deploy({
   url,
   parametersFile,
   out,
+  deploymentId,
 }: DeployParameters) {
   const connection = await hre.network.create({
     network,
@@ -47,7 +53,7 @@ export async function deploy({
           : value,
       )
     : {}
-  if (chainId === 31337) {
+  if (chainId === 31337 && !deploymentId) {
     // a fresh local chain: forget Ignition's journal of the previous one
     await rm(join(root, 'ignition', 'deployments', 'chain-31337'), {
       recursive: true,
@@ -58,6 +64,7 @@ export async function deploy({
   // out; the generated ABIs in src/chain give the same typing.
   const deployed = (await connection.ignition.deploy(PocketModule, {
     parameters,
+    ...(deploymentId ? { deploymentId } : {}),
   })) as unknown as Record<'token' | 'staking' | 'market', { address: Address }>
   const addresses: Deployment['addresses'] = {
     PocketToken: deployed.token.address,

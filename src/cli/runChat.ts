@@ -1,4 +1,4 @@
-// The multi-turn chat loop behind `pocket chat` and `pocket start`. On a
+// The multi-turn chat loop behind `pocket chat`. On a
 // terminal it prompts and streams; with piped stdin it answers each line,
 // so `printf 'hi\nbye\n' | pocket chat` works in scripts and tests.
 import { createInterface } from 'node:readline'

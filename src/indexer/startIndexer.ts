@@ -37,6 +37,8 @@ export type StartIndexerParameters = {
   logLevel?: 'error' | 'warn' | 'info' | 'debug' | 'trace'
   /** Called with every log line of the child. */
   onLog?: (line: string) => void
+  /** Aborting stops the child (SIGINT) and rejects the start. */
+  signal?: AbortSignal
 }
 
 export type Indexer = {
@@ -153,6 +155,10 @@ export async function startIndexer(
   const url = `http://${hostname}:${port}`
   const deadline = Date.now() + (p.readyTimeoutMs ?? 90_000)
   for (;;) {
+    if (p.signal?.aborted) {
+      await stop()
+      throw new Error('indexer start aborted')
+    }
     if (child.exitCode !== null) {
       throw new Error(
         `ponder exited (${child.exitCode}) before /ready:\n${lines.slice(-20).join('\n')}`,

@@ -1,4 +1,5 @@
-// `pocket chat` and `pocket start` with piped stdin (no terminal).
+// `pocket chat` with piped stdin (no terminal). `pocket start` is the
+// marketplace now: test/e2e/start.test.ts.
 import { describe, expect, it } from 'vitest'
 import { runPocket } from './runPocket.ts'
 
@@ -33,16 +34,5 @@ describe('pocket chat (piped)', () => {
     // Same message after a reset: same prompt length, no history carried.
     expect(prompts).toHaveLength(2)
     expect(prompts[0]).toBe(prompts[1])
-  })
-})
-
-describe('pocket start (no terminal)', () => {
-  it('prints a one-shot answer and exits', async () => {
-    const r = await runPocket(['start'])
-    expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^> /)
-    expect(
-      r.stdout.split('\n').slice(1).join('').trim().length,
-    ).toBeGreaterThan(0)
   })
 })
