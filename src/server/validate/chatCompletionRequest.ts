@@ -2,6 +2,7 @@
 // GenerationRequest. Unsupported features are a 400, never silently ignored;
 // response_format / tools are checked here (validate/structured.ts).
 import { z } from 'zod'
+import type { FetchImageOptions } from '../../engine/vision/fetchImage.ts'
 import { InvalidRequestError } from '../errors.ts'
 import type { GenerationRequest } from '../generation/types.ts'
 import { messagesSchema, toChatMessages } from './messages.ts'
@@ -18,7 +19,10 @@ const schema = z.object({
   ...structuredFields,
 })
 
-export function parseChatCompletionRequest(body: unknown): GenerationRequest {
+export async function parseChatCompletionRequest(
+  body: unknown,
+  images: FetchImageOptions = {},
+): Promise<GenerationRequest> {
   const b = parseBody(schema, body)
   if (b.top_logprobs && !b.logprobs) {
     throw new InvalidRequestError(
@@ -27,7 +31,7 @@ export function parseChatCompletionRequest(body: unknown): GenerationRequest {
       'invalid_value',
     )
   }
-  const input = toChatMessages(b.messages)
+  const input = await toChatMessages(b.messages, images)
   const options = toGenerateOptions(b)
   if (b.logprobs) {
     options.logprobs = true

@@ -1,8 +1,15 @@
 // OpenAI chat messages -> engine ChatMessage[]. Text parts are kept as parts,
-// `image_url` parts must be base64 data URIs (decoded here), and the
-// `developer` role is treated as `system`.
+// `image_url` parts are base64 data URIs (png, jpeg, webp, gif) or http(s)
+// URLs fetched here with a size and time limit, and the `developer` role is
+// treated as `system`. Whether the model takes images is checked once it is
+// loaded (generation/startGeneration.ts).
 import { z } from 'zod'
+import { InvalidOptionError } from '../../engine/errors.ts'
 import type { ChatMessage, ContentPart } from '../../engine/types.ts'
+import {
+  type FetchImageOptions,
+  fetchImage,
+} from '../../engine/vision/fetchImage.ts'
 import { InvalidRequestError } from '../errors.ts'
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() })
@@ -35,42 +42,53 @@ export const messagesSchema = z
 
 type RawMessage = z.output<typeof messageSchema>
 
-export function toChatMessages(raw: RawMessage[]): ChatMessage[] {
-  return raw.map((m, i) => {
+export async function toChatMessages(
+  raw: RawMessage[],
+  images: FetchImageOptions = {},
+): Promise<ChatMessage[]> {
+  const out: ChatMessage[] = []
+  for (const [i, m] of raw.entries()) {
     const message: ChatMessage = {
       role: m.role === 'developer' ? 'system' : m.role,
       content:
         typeof m.content === 'string' || m.content == null
           ? (m.content ?? null)
-          : toParts(m.content, i),
+          : await toParts(m.content, i, images),
     }
     if (m.name) message.name = m.name
     if (m.tool_calls) message.tool_calls = m.tool_calls
     if (m.tool_call_id) message.tool_call_id = m.tool_call_id
-    return message
-  })
+    out.push(message)
+  }
+  return out
 }
 
 type RawPart = z.output<typeof textPart> | z.output<typeof imagePart>
 
-function toParts(parts: RawPart[], i: number): ContentPart[] {
-  return parts.map((p, j) => {
-    if (p.type === 'text') return { type: 'text', text: p.text }
+async function toParts(
+  parts: RawPart[],
+  i: number,
+  options: FetchImageOptions,
+): Promise<ContentPart[]> {
+  const out: ContentPart[] = []
+  for (const [j, p] of parts.entries()) {
+    if (p.type === 'text') {
+      out.push({ type: 'text', text: p.text })
+      continue
+    }
     const url = typeof p.image_url === 'string' ? p.image_url : p.image_url.url
-    const match = url.match(/^data:(image\/[\w.+-]+);base64,(.*)$/s)
-    if (!match?.[1] || match[2] === undefined) {
+    try {
+      out.push({ type: 'image', ...(await fetchImage(url, options)) })
+    } catch (e) {
+      if (!(e instanceof InvalidOptionError)) throw e
       throw new InvalidRequestError(
-        'Images must be base64 data URIs (data:image/<type>;base64,...); remote URLs are not fetched.',
+        `Invalid image: ${e.shortMessage.replace(/^Invalid value for "image_url": /, '')}.`,
         `messages[${i}].content[${j}].image_url.url`,
         'invalid_image_url',
       )
     }
-    return {
-      type: 'image',
-      mimeType: match[1],
-      data: new Uint8Array(Buffer.from(match[2], 'base64')),
-    }
-  })
+  }
+  return out
 }
 
 export const hasImages = (messages: ChatMessage[]) =>

@@ -14,7 +14,7 @@ export function chatCompletions(
       ctx,
       req,
       res,
-      parseChatCompletionRequest(req.body),
+      await parseChatCompletionRequest(req.body),
       'chat',
       flavor,
     )
