@@ -2,6 +2,7 @@
 export { loadModel } from './loadModel.ts'
 export type { LoadModelParameters, LoadModelReturnType } from './loadModel.ts'
 export { Model } from './model.ts'
+export type { ModelVision } from './model.ts'
 export { loadEmbeddingModel } from './embeddings/loadEmbeddingModel.ts'
 export { EmbeddingModel } from './embeddings/EmbeddingModel.ts'
 export type { EmbedOptions, EmbedResult } from './embeddings/EmbeddingModel.ts'

@@ -19,13 +19,19 @@ let images: Server
 let imagesUrl: string
 let png: Buffer
 
+type Reply = {
+  choices: { message: { content: string } }[]
+  usage: { prompt_tokens: number; completion_tokens: number }
+  error: { message: string; param: string | null }
+}
+
 async function post(body: unknown) {
   const res = await fetch(`${srv.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   })
-  return { status: res.status, json: await res.json() }
+  return { status: res.status, json: (await res.json()) as Reply }
 }
 
 const ask = (model: string, url: string) => ({
@@ -87,7 +93,9 @@ const dataUri = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`
 describe.skipIf(!hasEncoders)('images in chat completions', () => {
   it('lists the VLM as type vlm', async () => {
     const res = await fetch(`${srv.url}/api/v0/models`)
-    const list = (await res.json()).data as { id: string; type: string }[]
+    const { data: list } = (await res.json()) as {
+      data: { id: string; type: string }[]
+    }
     expect(list.find((m) => m.id === VLM_KEY)?.type).toBe('vlm')
   })
 
