@@ -3,6 +3,7 @@
 // verifies and pays every task and prints the indexer's reputation view;
 // a SIGINT while it is starting leaves no hardhat or Ponder process behind.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -50,10 +51,13 @@ function descendants(pid: number): { pid: number; args: string }[] {
   return found
 }
 
+/** Running (a zombie whose parent is gone has exited: init reaps it, or not). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return (
+      stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+    )
   } catch {
     return false
   }
@@ -88,40 +92,53 @@ describe('pocket start', () => {
     expect(stdout).toMatch(/withdrew 2 POCKET/)
   }, 360_000)
 
-  it('SIGINT while starting stops the chain and the indexer', async () => {
-    const port = await freePort()
-    const run = pocket([
-      'start',
-      '--tasks',
-      '1',
-      '--exit',
-      '--port',
-      String(port),
-    ])
-    const pid = run.child.pid as number
-    // interrupt once both servers exist (Ponder still starting up)
-    let seen: { pid: number; args: string }[] = []
-    await until(
-      () => {
-        seen = descendants(pid)
-        return (
-          seen.some((p) => p.args.includes(`--port ${port}`)) &&
-          seen.some((p) => p.args.includes('ponder'))
-        )
-      },
-      'hardhat and ponder to start',
-      run.child,
-    )
-    run.child.kill('SIGINT')
-    const code = await run.exited
-    expect(code, run.out.stdout + run.out.stderr).toBe(130)
-    expect(run.out.stdout).toMatch(/SIGINT: stopping/)
-    expect(seen.filter((p) => alive(p.pid))).toEqual([])
-    const leftovers = execFileSync('ps', ['-eo', 'pid=,args='], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter((l) => l.includes(`--port ${port}`))
-    expect(leftovers).toEqual([])
-  }, 180_000)
+  // Ctrl-C at three points: Ponder still starting, tasks in flight (daemons
+  // and the model busy), and the --keep serving phase after the report
+  it.each([
+    { when: 'while Ponder starts', args: [], at: /chain up/, code: 130 },
+    { when: 'with a task in flight', args: [], at: /task 1 posted/, code: 130 },
+    { when: 'while serving (--keep)', args: ['--keep'], at: /Ctrl-C/, code: 0 },
+  ])(
+    'SIGINT $when stops chain, indexer and daemons',
+    async (c) => {
+      const port = await freePort()
+      const run = pocket([
+        'start',
+        '--tasks',
+        '1',
+        '-n',
+        '8',
+        '--port',
+        String(port),
+        ...(c.args.length ? c.args : ['--exit']),
+      ])
+      const pid = run.child.pid as number
+      let seen: { pid: number; args: string }[] = []
+      await until(
+        () => {
+          seen = descendants(pid)
+          return (
+            c.at.test(run.out.stdout) &&
+            seen.some((p) => p.args.includes(`--port ${port}`)) &&
+            seen.some((p) => p.args.includes('ponder'))
+          )
+        },
+        `${c.at} with hardhat and ponder running`,
+        run.child,
+      )
+      run.child.kill('SIGINT')
+      const code = await run.exited
+      expect(code, run.out.stdout + run.out.stderr).toBe(c.code)
+      expect(run.out.stdout).toMatch(/SIGINT: stopping/)
+      expect(run.out.stdout).toMatch(/stopped: daemons, indexer and chain/)
+      expect(seen.filter((p) => alive(p.pid))).toEqual([])
+      const leftovers = execFileSync('ps', ['-eo', 'pid=,args='], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter((l) => l.includes(`--port ${port}`))
+      expect(leftovers).toEqual([])
+    },
+    240_000,
+  )
 })
