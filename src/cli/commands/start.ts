@@ -53,9 +53,9 @@ export function registerStart(program: Command): void {
       48,
     )
     .option('-v, --verbose', 'also print daemon and indexer logs')
-    .action(async (flags: StartFlags) => {
+    .action(async (flags: StartFlags, command: Command) => {
       if (flags.exit && flags.keep)
-        throw new InvalidArgumentError('--exit and --keep exclude each other.')
+        command.error('error: --exit and --keep exclude each other.')
       // without a terminal (CI, pipes) nobody can press Ctrl-C: run bounded
       const keep = flags.keep ?? (!flags.exit && Boolean(process.stdin.isTTY))
       const modelPath = await resolveModelPath({ model: flags.model })
