@@ -6,13 +6,17 @@
 //       native/src/qmm.cpp native/src/qmm_kernels.cpp -L$MLX/lib -lmlx
 //       -Wl,-rpath,$MLX/lib -lpthread -o /tmp/qmm_bench
 // Run:  /tmp/qmm_bench [--quick]        (POCKET_NUM_THREADS=1|2 to pin threads,
-//                                         POCKET_QMM_SCALAR=1 forces the scalar path)
+//                                         POCKET_QMM_SCALAR=1 forces the scalar path,
+//                                         POCKET_QMM_SMALL_M=n small-M cut-over,
+//                                         QMM_BENCH_NO_MLX=1 skips the mlx timings)
 // Prints per shape/M: max |ours - ref| / max |ref|, ms for both, and an output hash
 // (compare hashes across POCKET_NUM_THREADS values to check thread-independence).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -84,7 +88,7 @@ int main(int argc, char** argv) {
   std::printf("correctness:\n");
   for (int bits : {4, 8})
     for (int gs : {32, 64})
-      for (int M : {1, 3, 5, 33}) {
+      for (int M : {1, 2, 3, 5, 8, 16, 33}) {
         auto q = make_q(150, 448, gs, bits);
         auto x = mx::random::normal({M, 448});
         auto ref = mx::quantized_matmul(x, q.w, q.s, q.b, true, gs, bits);
@@ -129,15 +133,32 @@ int main(int argc, char** argv) {
           rel_err(fb, mx::quantized_matmul(x512, q128.w, q128.s, q128.b, true, 128, 4)));
   }
 
-  // ---- speed
-  std::printf("\n%-12s %4s %10s %10s %8s %10s %18s\n", "shape NxK", "M", "ours ms", "mlx ms",
-              "speedup", "rel err", "hash");
+  // ---- small-M (continuous-batching decode) correctness on the model shapes
   const int shapes[][2] = {{576, 576}, {1536, 576}, {576, 1536}, {49152, 576}};
+  std::printf("\nsmall-M kernel vs mx::quantized_matmul (Q4 gs=32):\n");
   for (auto& sh : shapes) {
     int N = sh[0], K = sh[1];
     auto q = make_q(N, K, 32, 4);
-    for (int M : {1, 7, 32, 128}) {
-      if (quick && N == 49152 && M > 7) continue;
+    for (int M : {2, 3, 4, 7, 8, 12, 16}) {
+      auto x = mx::random::normal({M, K});
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%dx%d M=%d", N, K, M);
+      check(buf, rel_err(pocket_qmm(x, q.w, q.s, q.b, 32, 4),
+                         mx::quantized_matmul(x, q.w, q.s, q.b, true, 32, 4)));
+    }
+  }
+
+  // ---- speed: small-M kernel ("new") vs the dequantized-tile GEMM ("tile", the
+  // path M > 1 took before) vs M x the M = 1 GEMV time (the ideal ratio)
+  const bool skip_mlx = std::getenv("QMM_BENCH_NO_MLX") != nullptr;
+  std::printf("\n%-12s %4s %10s %10s %10s %10s %8s %10s %18s\n", "shape NxK", "M", "new ms",
+              "tile ms", "M*gemv ms", "mlx ms", "tile/new", "rel err", "hash");
+  for (auto& sh : shapes) {
+    int N = sh[0], K = sh[1];
+    auto q = make_q(N, K, 32, 4);
+    double t1 = 0;
+    for (int M : {1, 2, 4, 8, 12, 16, 32, 128}) {
+      if (quick && M > 16) continue;
       auto x = mx::random::normal({M, K});
       mx::eval(x);
       auto y = pocket_qmm(x, q.w, q.s, q.b, 32, 4);
@@ -145,12 +166,28 @@ int main(int argc, char** argv) {
       mx::eval(y, ref);
       double err = rel_err(y, ref);
       ok = ok && err < 1e-4;
-      double t_ours = time_ms([&] { return pocket_qmm(x, q.w, q.s, q.b, 32, 4); });
-      double budget = (N == 49152 && M >= 32) ? 1 : 300;  // mlx: a single rep is seconds
-      double t_ref = time_ms([&] { return mx::quantized_matmul(x, q.w, q.s, q.b, true, 32, 4); },
-                             budget);
-      std::printf("%5dx%-6d %4d %10.4f %10.3f %7.1fx %10.2e %018llx\n", N, K, M, t_ours, t_ref,
-                  t_ref / t_ours, err, (unsigned long long)hash(y));
+      auto ours = [&] { return pocket_qmm(x, q.w, q.s, q.b, 32, 4); };
+      double t_new = time_ms(ours);
+      double t_tile = t_new;
+      if (M > 1 && M <= pocket::qmm::kSmallMMax) {
+        pocket::qmm::set_small_m_max(1);  // force the tile GEMM
+        auto yt = ours();
+        mx::eval(yt);
+        double e2 = rel_err(yt, ref);
+        ok = ok && e2 < 1e-4;
+        t_tile = time_ms(ours);
+        pocket::qmm::set_small_m_max(-1);
+      }
+      if (M == 1) t1 = t_new;
+      double t_ref = -1;
+      if (!skip_mlx) {
+        double budget = (N == 49152 && M >= 32) ? 1 : 300;  // mlx: a single rep is seconds
+        t_ref = time_ms([&] { return mx::quantized_matmul(x, q.w, q.s, q.b, true, 32, 4); },
+                        budget);
+      }
+      std::printf("%5dx%-6d %4d %10.4f %10.4f %10.4f %10.3f %7.2fx %10.2e %018llx\n", N, K, M,
+                  t_new, t_tile, t1 * M, t_ref, t_tile / t_new, err,
+                  (unsigned long long)hash(y));
     }
   }
   std::printf("\n%s\n", ok ? "ALL OK" : "SOME CHECKS FAILED");

@@ -53,6 +53,16 @@ void run(const Args& a);
 bool cpu_has_avx2_fma();
 int num_threads();
 
+// 2 <= M <= small_m_max() (continuous-batching decode) takes the small-M kernel: each
+// weight chunk is unpacked once and applied to all M x rows. Larger M dequantizes
+// tiles of weight rows and runs a register-blocked GEMM. Default kSmallMDefault,
+// POCKET_QMM_SMALL_M overrides it (1 disables the small-M kernel); set_small_m_max()
+// changes it at runtime (benchmarks; -1 restores the default/env value).
+constexpr int kSmallMMax = 16;
+constexpr int kSmallMDefault = 16;
+int small_m_max();
+void set_small_m_max(int m);
+
 // Shared persistent worker pool (also used by pocket_sdpa). Calls fn(worker_index) on
 // the calling thread and on every pool worker that joins while the job is open; fn
 // must claim its work items through a shared atomic counter and return once none are

@@ -105,6 +105,8 @@ Pool& pool() {
   return *p;
 }
 
+std::atomic<int> g_small_m_max{-1};
+
 // ---------------------------------------------------------------- scalar path
 inline uint32_t qval(const uint32_t* wr, int64_t k, int bits) {
   const int per = 32 / bits;
@@ -231,6 +233,95 @@ __attribute__((target("avx2,fma"))) void gemv_avx2(const Args& a, const float* x
   for (; n < n1; ++n) gemv_rows<BITS, GS, 1>(a, xp, xsum, n);
 }
 
+// 2 <= M <= small_m_max(): no dequantized copy of the weights. A block of R weight
+// rows x MB x rows keeps its R*MB 8-lane accumulators in registers for the whole K
+// loop; each 8-element weight vector is unpacked and dequantized (q * s + b) once per
+// block and FMA'd against the MB x rows (x is M*K floats, L1/L2 resident). Every
+// output (n, m) is accumulated over the vectors in K order and reduced with hsum8, so
+// the result does not depend on R, MB, the m-blocking or the thread count.
+
+// Quantized values of vector i (0..3) of a 32-element chunk, in the chunk's x order.
+template <int BITS>
+AVX2 __m256 qvec(const uint8_t* p, int i) {
+  if constexpr (BITS == 4) {
+    const __m256i e =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * (i & 1))));
+    return _mm256_cvtepi32_ps(i < 2 ? _mm256_and_si256(e, _mm256_set1_epi32(0x0F))
+                                    : _mm256_srli_epi32(e, 4));
+  } else {
+    return u8x8_to_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * i)));
+  }
+}
+
+template <int BITS, int GS, int R, int MB>
+AVX2 void smallm_block(const Args& a, const float* xp, int64_t n, int64_t m0) {
+  const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
+  constexpr int CB = 32 * BITS / 8;
+  const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
+  const float* xb = xp + m0 * K;
+  __m256 acc[R][MB];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int j = 0; j < MB; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < G; ++g) {
+    const float* sg = a.scales + n * G + g;
+    const float* bg = a.biases + n * G + g;
+    for (int c = 0; c < GS / 32; ++c) {
+      const int64_t k0 = g * GS + c * 32;
+      const uint8_t* wc = wr + (k0 / 32) * CB;
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        __m256 w[R];
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r)  // scale/bias re-broadcast from L1: saves 2R registers
+          w[r] = _mm256_fmadd_ps(qvec<BITS>(wc + r * rb, i), _mm256_broadcast_ss(sg + r * G),
+                                 _mm256_broadcast_ss(bg + r * G));
+#pragma GCC unroll 8
+        for (int j = 0; j < MB; ++j) {
+          const __m256 xv = _mm256_loadu_ps(xb + j * K + k0 + 8 * i);
+#pragma GCC unroll 8
+          for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(w[r], xv, acc[r][j]);
+        }
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int j = 0; j < MB; ++j) a.y[(m0 + j) * a.N + n + r] = hsum8(acc[r][j]);
+}
+
+// Rows [n0, n1) for x rows [m0, m0 + MB): R rows at a time, single-row tail.
+template <int BITS, int GS, int R, int MB>
+AVX2 void smallm_rows(const Args& a, const float* xp, int64_t n0, int64_t n1, int64_t m0) {
+  int64_t n = n0;
+  for (; n + R <= n1; n += R) smallm_block<BITS, GS, R, MB>(a, xp, n, m0);
+  for (; n < n1; ++n) smallm_block<BITS, GS, 1, MB>(a, xp, n, m0);
+}
+
+template <int BITS, int GS>
+__attribute__((target("avx2,fma"))) void smallm_avx2(const Args& a, const float* xp,
+                                                     int64_t n0, int64_t n1) {
+  // m-blocks of <= 8 rows; R * MB <= 8 accumulators (16 ymm registers: acc, R weight
+  // vectors, one x vector, broadcasts).
+  for (int64_t m0 = 0; m0 < a.M;) {
+    const int64_t left = a.M - m0;
+    const int mb = int(left <= 8 ? left : (left <= 12 ? left - 4 : 8));
+    switch (mb) {
+      case 1: smallm_rows<BITS, GS, 4, 1>(a, xp, n0, n1, m0); break;
+      case 2: smallm_rows<BITS, GS, 3, 2>(a, xp, n0, n1, m0); break;
+      case 3: smallm_rows<BITS, GS, 2, 3>(a, xp, n0, n1, m0); break;
+      case 4: smallm_rows<BITS, GS, 2, 4>(a, xp, n0, n1, m0); break;
+      case 5: smallm_rows<BITS, GS, 1, 5>(a, xp, n0, n1, m0); break;
+      case 6: smallm_rows<BITS, GS, 1, 6>(a, xp, n0, n1, m0); break;
+      case 7: smallm_rows<BITS, GS, 1, 7>(a, xp, n0, n1, m0); break;
+      default: smallm_rows<BITS, GS, 1, 8>(a, xp, n0, n1, m0); break;
+    }
+    m0 += mb;
+  }
+}
+
 // Dequantizes rows [n0, n0 + nr) into wd (row stride K, chunk order as for x).
 template <int BITS, int GS>
 AVX2 void dequant_rows(const Args& a, int64_t n0, int64_t nr, float* wd) {
@@ -343,6 +434,15 @@ void run_avx2(const Args& a, Pool& p, int nthreads) {
     if (nthreads > 1) p.run(work); else work(0);
     return;
   }
+  if (M <= small_m_max()) {
+    const int64_t chunk = 16;
+    auto work = [&](int) {
+      for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < N;)
+        smallm_avx2<BITS, GS>(a, xp, n0, std::min(N, n0 + chunk));
+    };
+    if (nthreads > 1) p.run(work); else work(0);
+    return;
+  }
   // Tile height: multiple of kNR, dequantized tile <= ~48 KB so it stays close by.
   const int64_t nb = std::max<int64_t>(kNR, (48 * 1024 / (K * 4)) / kNR * kNR);
   auto work = [&](int) {
@@ -380,6 +480,20 @@ int num_threads() {
 }
 
 void parallel(const std::function<void(int)>& fn) { pool().run(fn); }
+
+int small_m_max() {
+  int v = g_small_m_max.load(std::memory_order_relaxed);
+  if (v >= 0) return v;
+  v = kSmallMDefault;
+  if (const char* e = std::getenv("POCKET_QMM_SMALL_M"); e && *e) v = std::atoi(e);
+  v = std::clamp(v, 1, kSmallMMax);
+  g_small_m_max.store(v, std::memory_order_relaxed);
+  return v;
+}
+
+void set_small_m_max(int m) {
+  g_small_m_max.store(m < 0 ? -1 : std::clamp(m, 1, kSmallMMax), std::memory_order_relaxed);
+}
 
 void run(const Args& a) {
   Pool& p = pool();
