@@ -59,7 +59,7 @@ int num_threads();
 // POCKET_QMM_SMALL_M overrides it (1 disables the small-M kernel); set_small_m_max()
 // changes it at runtime (benchmarks; -1 restores the default/env value).
 constexpr int kSmallMMax = 16;
-constexpr int kSmallMDefault = 16;
+constexpr int kSmallMDefault = 2;  // measured: tile GEMM ties or wins from M = 4 on
 int small_m_max();
 void set_small_m_max(int m);
 
