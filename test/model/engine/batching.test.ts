@@ -32,17 +32,32 @@ describe('continuous batching', () => {
     )
     const results = await Promise.all(runs)
     results.forEach((r, i) => {
-      expect(r.stats.stopReason === 'maxTokens' || r.stats.stopReason === 'eos').toBe(true)
-      if (r.stats.stopReason === 'maxTokens') expect(r.stats.completionTokens).toBe(4 + i)
+      expect(
+        r.stats.stopReason === 'maxTokens' || r.stats.stopReason === 'eos',
+      ).toBe(true)
+      if (r.stats.stopReason === 'maxTokens')
+        expect(r.stats.completionTokens).toBe(4 + i)
       expect(r.stats.tokenIds.length).toBe(r.stats.completionTokens)
     })
   })
 
   it('keeps a verified request identical while batched streams run beside it', async () => {
-    const opts = { verified: true, seed: 99, temperature: 0.9, maxTokens: 12, raw: true }
+    const opts = {
+      verified: true,
+      seed: 99,
+      temperature: 0.9,
+      maxTokens: 12,
+      raw: true,
+    }
     const alone = await drain(model.generate('The mountain village', opts))
     const noise = Array.from({ length: 3 }, (_, i) =>
-      drain(model.generate(`Noise ${i}`, { raw: true, maxTokens: 10, temperature: 0.5 })),
+      drain(
+        model.generate(`Noise ${i}`, {
+          raw: true,
+          maxTokens: 10,
+          temperature: 0.5,
+        }),
+      ),
     )
     const beside = await drain(model.generate('The mountain village', opts))
     await Promise.all(noise)
@@ -51,8 +66,14 @@ describe('continuous batching', () => {
 
   it('cancelling one stream leaves the others running', async () => {
     const ctrl = new AbortController()
-    const victim = model.generate('Cancel me', { raw: true, maxTokens: 64, signal: ctrl.signal })
-    const other = drain(model.generate('Keep me', { raw: true, temperature: 0, maxTokens: 8 }))
+    const victim = model.generate('Cancel me', {
+      raw: true,
+      maxTokens: 64,
+      signal: ctrl.signal,
+    })
+    const other = drain(
+      model.generate('Keep me', { raw: true, temperature: 0, maxTokens: 8 }),
+    )
     setTimeout(() => ctrl.abort(), 50)
     const v = await drain(victim)
     const o = await other

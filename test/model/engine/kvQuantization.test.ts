@@ -5,9 +5,17 @@ import { describe, expect, it } from 'vitest'
 import { loadModel } from '../../../src/engine/index.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 
-type Case = { tokens: number[]; continuation: number[]; from: number; top: { ids: number[]; logits: number[] }[] }
+type Case = {
+  tokens: number[]
+  continuation: number[]
+  from: number
+  top: { ids: number[]; logits: number[] }[]
+}
 const cases: Case[] = JSON.parse(
-  readFileSync(new URL('../../fixtures/smollm2-llamacpp-f32.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('../../fixtures/smollm2-llamacpp-f32.json', import.meta.url),
+    'utf8',
+  ),
 ).cases
 
 async function drift(kvBits: 0 | 4 | 8) {
@@ -17,9 +25,14 @@ async function drift(kvBits: 0 | 4 | 8) {
   let maxDiff = 0
   let sumDiff = 0
   for (const c of cases) {
-    const ev = await model.evaluate([...c.tokens, ...c.continuation], { from: c.from, topK: 1 })
+    const ev = await model.evaluate([...c.tokens, ...c.continuation], {
+      from: c.from,
+      topK: 1,
+    })
     c.top.forEach((ref, r) => {
-      const d = Math.abs((ev.topLogits[r] as number) - (ref.logits[0] as number))
+      const d = Math.abs(
+        (ev.topLogits[r] as number) - (ref.logits[0] as number),
+      )
       total++
       sumDiff += d
       maxDiff = Math.max(maxDiff, d)
@@ -55,6 +68,8 @@ describe('KV-cache quantization', () => {
   })
 
   it('rejects an unsupported bit width', async () => {
-    await expect(loadModel(smollm2Path(), { kvBits: 3 as 8 })).rejects.toThrow(/kvBits/)
+    await expect(loadModel(smollm2Path(), { kvBits: 3 as 8 })).rejects.toThrow(
+      /kvBits/,
+    )
   })
 })

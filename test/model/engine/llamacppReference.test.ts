@@ -19,19 +19,29 @@ type Case = {
   top: { ids: number[]; logits: number[] }[]
 }
 const load = (name: string): Case[] =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')).cases
+  JSON.parse(
+    readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'),
+  ).cases
 
 async function compare(model: Model, cases: Case[]) {
   let agree = 0
   let total = 0
   let maxDiff = 0
   for (const c of cases) {
-    const ev = await model.evaluate([...c.tokens, ...c.continuation], { from: c.from, topK: 5 })
+    const ev = await model.evaluate([...c.tokens, ...c.continuation], {
+      from: c.from,
+      topK: 5,
+    })
     expect(ev.rows).toBe(c.top.length)
     c.top.forEach((ref, r) => {
       total++
       if (ev.topIds[r * ev.topK] === ref.ids[0]) agree++
-      maxDiff = Math.max(maxDiff, Math.abs((ev.topLogits[r * ev.topK] as number) - (ref.logits[0] as number)))
+      maxDiff = Math.max(
+        maxDiff,
+        Math.abs(
+          (ev.topLogits[r * ev.topK] as number) - (ref.logits[0] as number),
+        ),
+      )
     })
   }
   return { agree, total, maxDiff }
@@ -40,7 +50,12 @@ async function compare(model: Model, cases: Case[]) {
 async function greedyMatches(model: Model, cases: Case[]) {
   let identical = 0
   for (const c of cases) {
-    const stream = model.generate(c.text, { raw: true, temperature: 0, maxTokens: 32, promptCache: false })
+    const stream = model.generate(c.text, {
+      raw: true,
+      temperature: 0,
+      maxTokens: 32,
+      promptCache: false,
+    })
     for await (const _ of stream);
     const { tokenIds } = await stream.result
     if (JSON.stringify(tokenIds) === JSON.stringify(c.continuation)) identical++
@@ -60,25 +75,32 @@ describe('SmolLM2 Q4_1 vs llama.cpp', () => {
   })
 
   it('tokenizes every prompt exactly like llama.cpp', () => {
-    for (const c of f32) expect(model.tokenizer.encode(c.text)).toEqual(c.tokens)
+    for (const c of f32)
+      expect(model.tokenizer.encode(c.text)).toEqual(c.tokens)
   })
 
   it('matches llama.cpp on the same weights in fp32: top-1 >= 99%, logits within 0.05', async () => {
     const { agree, total, maxDiff } = await compare(model, f32)
-    console.log(`[f32 ref] top-1 agreement ${agree}/${total}; max top-logit difference ${maxDiff.toFixed(4)}`)
+    console.log(
+      `[f32 ref] top-1 agreement ${agree}/${total}; max top-logit difference ${maxDiff.toFixed(4)}`,
+    )
     expect(agree / total).toBeGreaterThanOrEqual(0.99)
     expect(maxDiff).toBeLessThan(0.05)
   })
 
   it('reproduces the fp32 reference greedy continuations for >= 4 of 5 prompts', async () => {
     const identical = await greedyMatches(model, f32)
-    console.log(`[f32 ref] identical greedy continuations: ${identical}/${f32.length}`)
+    console.log(
+      `[f32 ref] identical greedy continuations: ${identical}/${f32.length}`,
+    )
     expect(identical).toBeGreaterThanOrEqual(4)
   })
 
   it('stays within activation-quantization noise of llama.cpp on the Q4_1 file', async () => {
     const { agree, total, maxDiff } = await compare(model, q41)
-    console.log(`[q4_1 ref] top-1 agreement ${agree}/${total}; max top-logit difference ${maxDiff.toFixed(4)}`)
+    console.log(
+      `[q4_1 ref] top-1 agreement ${agree}/${total}; max top-logit difference ${maxDiff.toFixed(4)}`,
+    )
     expect(agree / total).toBeGreaterThanOrEqual(0.95)
     expect(maxDiff).toBeLessThan(1.5)
   })

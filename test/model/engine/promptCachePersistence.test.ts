@@ -7,7 +7,10 @@ import { loadModel } from '../../../src/engine/index.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 
 const chat = [
-  { role: 'system' as const, content: 'You are a terse assistant. Answer in one short sentence.' },
+  {
+    role: 'system' as const,
+    content: 'You are a terse assistant. Answer in one short sentence.',
+  },
   { role: 'user' as const, content: 'Name a color of the sky.' },
 ]
 
