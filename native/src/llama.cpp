@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "errors.h"
+#include "fused.h"
 #include "sdpa.h"
 
 namespace pocket {
@@ -116,16 +117,16 @@ mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, KVCac
   auto k = mx::reshape(l.k(x), {1, L, c.num_kv_heads, c.head_dim});
   auto v = mx::reshape(l.v(x), {1, L, c.num_kv_heads, c.head_dim});
   if (l.q_norm) {
-    q = mx::fast::rms_norm(q, *l.q_norm, c.rms_eps);
-    k = mx::fast::rms_norm(k, *l.k_norm, c.rms_eps);
+    q = pocket_rms_norm(q, *l.q_norm, c.rms_eps);
+    k = pocket_rms_norm(k, *l.k_norm, c.rms_eps);
   }
   q = mx::transpose(q, {0, 2, 1, 3});
   k = mx::transpose(k, {0, 2, 1, 3});
   v = mx::transpose(v, {0, 2, 1, 3});
   int offset = cache.offset();
   std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(c.rope_theta);
-  q = mx::fast::rope(q, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-  k = mx::fast::rope(k, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+  q = pocket_rope(q, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+  k = pocket_rope(k, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
   auto [keys, values] = cache.update(layer, k, v);
   float scale = 1.0f / std::sqrt(float(c.head_dim));
   auto o = pocket_sdpa(q, keys, values, scale, L > 1);
@@ -143,14 +144,14 @@ mx::array LlamaModel::forward_embeddings(const mx::array& input, KVCache& cache)
   auto h = input;
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
-    h = mx::add(h, attention(l, mx::fast::rms_norm(h, l.attn_norm, cfg_.rms_eps), cache, int(i)));
-    auto x = mx::fast::rms_norm(h, l.ffn_norm, cfg_.rms_eps);
+    h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), cache, int(i)));
+    auto x = pocket_rms_norm(h, l.ffn_norm, cfg_.rms_eps);
     auto g = l.gate(x);
-    auto act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), l.up(x));
+    auto act = pocket_swiglu(g, l.up(x));
     h = mx::add(h, l.down(act));
   }
   cache.advance(input.shape(1));
-  return mx::fast::rms_norm(h, *final_norm_, cfg_.rms_eps);
+  return pocket_rms_norm(h, *final_norm_, cfg_.rms_eps);
 }
 
 mx::array LlamaModel::forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches) const {
@@ -161,13 +162,13 @@ mx::array LlamaModel::forward_batch(const std::vector<int>& tokens, const std::v
   float scale = 1.0f / std::sqrt(float(c.head_dim));
   for (size_t li = 0; li < layers_.size(); ++li) {
     auto& l = layers_[li];
-    auto x = mx::fast::rms_norm(h, l.attn_norm, c.rms_eps);
+    auto x = pocket_rms_norm(h, l.attn_norm, c.rms_eps);
     auto q = mx::reshape(l.q(x), {B, 1, c.num_heads, c.head_dim});
     auto k = mx::reshape(l.k(x), {B, 1, c.num_kv_heads, c.head_dim});
     auto v = mx::reshape(l.v(x), {B, 1, c.num_kv_heads, c.head_dim});
     if (l.q_norm) {
-      q = mx::fast::rms_norm(q, *l.q_norm, c.rms_eps);
-      k = mx::fast::rms_norm(k, *l.k_norm, c.rms_eps);
+      q = pocket_rms_norm(q, *l.q_norm, c.rms_eps);
+      k = pocket_rms_norm(k, *l.k_norm, c.rms_eps);
     }
     q = mx::transpose(q, {0, 2, 1, 3});
     k = mx::transpose(k, {0, 2, 1, 3});
@@ -178,19 +179,19 @@ mx::array LlamaModel::forward_batch(const std::vector<int>& tokens, const std::v
         return mx::slice(a, {b, 0, 0, 0}, {b + 1, a.shape(1), a.shape(2), a.shape(3)});
       };
       int offset = caches[b]->offset();
-      auto qb = mx::fast::rope(sl(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-      auto kb = mx::fast::rope(sl(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+      auto qb = pocket_rope(sl(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+      auto kb = pocket_rope(sl(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
       auto [keys, values] = caches[b]->update(int(li), kb, sl(v));
       outs.push_back(pocket_sdpa(qb, keys, values, scale, false));
     }
     auto o = mx::reshape(mx::transpose(mx::concatenate(outs, 0), {0, 2, 1, 3}), {B, 1, c.num_heads * c.head_dim});
     h = mx::add(h, l.o(o));
-    auto y = mx::fast::rms_norm(h, l.ffn_norm, c.rms_eps);
+    auto y = pocket_rms_norm(h, l.ffn_norm, c.rms_eps);
     auto g = l.gate(y);
-    h = mx::add(h, l.down(mx::multiply(mx::multiply(g, mx::sigmoid(g)), l.up(y))));
+    h = mx::add(h, l.down(pocket_swiglu(g, l.up(y))));
   }
   for (auto* cache : caches) cache->advance(1);
-  return mx::fast::rms_norm(h, *final_norm_, c.rms_eps);
+  return pocket_rms_norm(h, *final_norm_, c.rms_eps);
 }
 
 mx::array LlamaModel::logits(const mx::array& hidden) const {
