@@ -2,7 +2,7 @@
 // SmolLM2-135M Q4_1 (goal <= 25%), receipt/commitment/envelope sizes, and
 // the calldata share of commitResult gas. Writes bench/results/audit.json.
 import { writeFileSync } from 'node:fs'
-import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { executeTask } from '../node/executeTask.ts'
 import { loadModel } from '../src/engine/loadModel.ts'
 import {

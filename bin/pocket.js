@@ -43,7 +43,8 @@ if (major < 22) {
   const emitWarning = process.emitWarning
   process.emitWarning = (warning, ...rest) => {
     const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type
-    if (type === 'ExperimentalWarning' && String(warning).includes('SQLite')) return
+    if (type === 'ExperimentalWarning' && String(warning).includes('SQLite'))
+      return
     return emitWarning.call(process, warning, ...rest)
   }
   await import('../src/cli/main.ts')

@@ -19,7 +19,7 @@ import {
   encodeOutput,
   signReceipt,
 } from '../src/receipts/index.ts'
-import { engineIdentity, type Executor, executeTask } from './executeTask.ts'
+import { type Executor, engineIdentity, executeTask } from './executeTask.ts'
 import { serveAsJuror } from './juror.ts'
 import type { ModelShelf } from './modelShelf.ts'
 import {

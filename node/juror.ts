@@ -2,8 +2,9 @@
 // the receipts audit, commit a salted vote before the commit deadline and
 // reveal it after. The salt and vote are stored before the commit is sent,
 // so a restart reveals exactly what was committed.
-import { type Address, isAddressEqual, toHex } from 'viem'
+
 import { randomBytes } from 'node:crypto'
+import { type Address, isAddressEqual, toHex } from 'viem'
 import { taskMarketAbi } from '../src/chain/abis.ts'
 import { commitVote } from '../src/chain/commitVote.ts'
 import type { Deployment } from '../src/chain/deployment.ts'

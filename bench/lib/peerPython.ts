@@ -23,17 +23,29 @@ export const PEER_PACKAGES: Record<string, string[]> = {
 /** Makes sure `modules` import in the peer venv, installing what is missing. */
 export function ensurePeerModules(modules: string[]): void {
   if (!existsSync(VENV_PYTHON)) {
-    console.error(`[bench] creating the peer venv at ${dirname(dirname(VENV_PYTHON))}`)
-    execFileSync('python3', ['-m', 'venv', dirname(dirname(VENV_PYTHON))], { stdio: 'inherit' })
+    console.error(
+      `[bench] creating the peer venv at ${dirname(dirname(VENV_PYTHON))}`,
+    )
+    execFileSync('python3', ['-m', 'venv', dirname(dirname(VENV_PYTHON))], {
+      stdio: 'inherit',
+    })
   }
   const missing = modules.filter(
-    (m) => spawnSync(VENV_PYTHON, ['-c', `import ${m}`], { stdio: 'ignore' }).status !== 0,
+    (m) =>
+      spawnSync(VENV_PYTHON, ['-c', `import ${m}`], { stdio: 'ignore' })
+        .status !== 0,
   )
   if (missing.length === 0) return
   const packages = [...new Set(missing.flatMap((m) => PEER_PACKAGES[m] ?? [m]))]
-  console.error(`[bench] installing peer packages: ${packages.join(' ')} (first run only)`)
+  console.error(
+    `[bench] installing peer packages: ${packages.join(' ')} (first run only)`,
+  )
   execFileSync(VENV_PYTHON, ['-m', 'pip', 'install', ...packages], {
     stdio: 'inherit',
-    env: { ...process.env, CMAKE_ARGS: process.env.CMAKE_ARGS ?? '-DGGML_NATIVE=ON', MAKEFLAGS: '-j2' },
+    env: {
+      ...process.env,
+      CMAKE_ARGS: process.env.CMAKE_ARGS ?? '-DGGML_NATIVE=ON',
+      MAKEFLAGS: '-j2',
+    },
   })
 }

@@ -3,8 +3,9 @@
 // logits and recomputes the activation commitment; this file applies the
 // documented tolerances and explains any failure.
 import type { Model } from './model.ts'
-import { toNativeRequest } from './toNativeRequest.ts'
+import type { NativeAudit } from './native.ts'
 import { toEngineError } from './toEngineError.ts'
+import { toNativeRequest } from './toNativeRequest.ts'
 import type { Commitment, SamplingOptions } from './types.ts'
 
 /**
@@ -33,7 +34,11 @@ export type AuditParameters = {
   promptTokens: number[]
   completionTokens: number[]
   sampling: SamplingOptions
-  commitments?: { index: number; indices: ArrayLike<number>; values: ArrayLike<number> }[]
+  commitments?: {
+    index: number
+    indices: ArrayLike<number>
+    values: ArrayLike<number>
+  }[]
   tolerances?: Partial<AuditTolerances>
 }
 
@@ -41,13 +46,23 @@ export type AuditReport = {
   ok: boolean
   reasons: string[]
   tokensChecked: number
-  tokenFailures: { index: number; token: number; gap: number; u: number; low: number; high: number }[]
+  tokenFailures: {
+    index: number
+    token: number
+    gap: number
+    u: number
+    low: number
+    high: number
+  }[]
   commitmentsChecked: number
   minCommitOverlap: number
   maxCommitValueError: number
 }
 
-export async function auditCompletion(model: Model, p: AuditParameters): Promise<AuditReport> {
+export async function auditCompletion(
+  model: Model,
+  p: AuditParameters,
+): Promise<AuditReport> {
   const tol = { ...defaultAuditTolerances, ...p.tolerances }
   const claimed: Commitment[] = (p.commitments ?? []).map((c) => ({
     index: c.index,
@@ -55,8 +70,12 @@ export async function auditCompletion(model: Model, p: AuditParameters): Promise
     values: Array.from(c.values),
   }))
   const k = claimed[0]?.indices.length ?? 0
-  const { tokens: _, ...sampling } = toNativeRequest([], { ...p.sampling, maxTokens: 1 }, [])
-  let native
+  const { tokens: _, ...sampling } = toNativeRequest(
+    [],
+    { ...p.sampling, maxTokens: 1 },
+    [],
+  )
+  let native: NativeAudit
   try {
     native = await model.native.audit({
       ...sampling,
@@ -73,7 +92,14 @@ export async function auditCompletion(model: Model, p: AuditParameters): Promise
   const reasons: string[] = []
   const tokenFailures = native.checks
     .filter((c) => !c.ok)
-    .map(({ index, token, gap, u, low, high }) => ({ index, token, gap, u, low, high }))
+    .map(({ index, token, gap, u, low, high }) => ({
+      index,
+      token,
+      gap,
+      u,
+      low,
+      high,
+    }))
   if (tokenFailures.length > 0) {
     const f = tokenFailures[0] as AuditReport['tokenFailures'][number]
     reasons.push(
@@ -89,20 +115,32 @@ export async function auditCompletion(model: Model, p: AuditParameters): Promise
       return
     }
     const recomputed = new Map<number, number>()
-    mine.indices.forEach((idx, j) => recomputed.set(idx, mine.values[j] as number))
+    mine.indices.forEach((idx, j) => {
+      recomputed.set(idx, mine.values[j] as number)
+    })
     let matched = 0
     c.indices.forEach((idx, j) => {
       const v = recomputed.get(idx)
       if (v === undefined) return
       matched++
-      maxValueError = Math.max(maxValueError, Math.abs(v - (c.values[j] as number)))
+      maxValueError = Math.max(
+        maxValueError,
+        Math.abs(v - (c.values[j] as number)),
+      )
     })
-    minOverlap = Math.min(minOverlap, c.indices.length ? matched / c.indices.length : 0)
+    minOverlap = Math.min(
+      minOverlap,
+      c.indices.length ? matched / c.indices.length : 0,
+    )
   })
   if (claimed.length > 0 && minOverlap < tol.commitOverlap)
-    reasons.push(`activation commitment overlap ${minOverlap.toFixed(2)} is below ${tol.commitOverlap}`)
+    reasons.push(
+      `activation commitment overlap ${minOverlap.toFixed(2)} is below ${tol.commitOverlap}`,
+    )
   if (claimed.length > 0 && maxValueError > tol.commitValue)
-    reasons.push(`activation commitment values differ by up to ${maxValueError.toFixed(4)} (> ${tol.commitValue})`)
+    reasons.push(
+      `activation commitment values differ by up to ${maxValueError.toFixed(4)} (> ${tol.commitValue})`,
+    )
   return {
     ok: reasons.length === 0,
     reasons,

@@ -50,10 +50,13 @@ export class ChatTemplate {
     try {
       this.#template = new Template(this.source)
     } catch (cause) {
-      throw new ChatTemplateError('The model\'s chat template cannot be parsed.', {
-        details: (cause as Error).message,
-        cause,
-      })
+      throw new ChatTemplateError(
+        "The model's chat template cannot be parsed.",
+        {
+          details: (cause as Error).message,
+          cause,
+        },
+      )
     }
   }
 
@@ -72,10 +75,13 @@ export class ChatTemplate {
         ...options.extra,
       })
     } catch (cause) {
-      throw new ChatTemplateError('The model\'s chat template failed to render.', {
-        details: (cause as Error).message,
-        cause,
-      })
+      throw new ChatTemplateError(
+        "The model's chat template failed to render.",
+        {
+          details: (cause as Error).message,
+          cause,
+        },
+      )
     }
   }
 }

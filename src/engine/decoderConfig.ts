@@ -6,7 +6,8 @@ const DECODERS = new Set(['llama', 'mistral', 'qwen2', 'qwen3'])
 
 type HfConfig = Record<string, unknown>
 
-const n = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback)
+const n = (v: unknown, fallback: number): number =>
+  typeof v === 'number' ? v : fallback
 
 export function isDecoderConfig(config: HfConfig): boolean {
   return DECODERS.has(String(config.model_type))
@@ -21,8 +22,13 @@ export function decoderConfigFromHf(config: HfConfig): NativeDecoderConfig {
   const hidden = n(config.hidden_size, 0)
   const heads = n(config.num_attention_heads, 0)
   const eos = config.eos_token_id
-  const scaling = config.rope_scaling as Record<string, unknown> | null | undefined
-  const quant = config.quantization as { group_size?: number; bits?: number } | undefined
+  const scaling = config.rope_scaling as
+    | Record<string, unknown>
+    | null
+    | undefined
+  const quant = config.quantization as
+    | { group_size?: number; bits?: number }
+    | undefined
   return {
     architecture: arch,
     hiddenSize: hidden,
@@ -43,12 +49,19 @@ export function decoderConfigFromHf(config: HfConfig): NativeDecoderConfig {
             factor: n(scaling.factor, 1),
             lowFreqFactor: n(scaling.low_freq_factor, 1),
             highFreqFactor: n(scaling.high_freq_factor, 4),
-            originalMaxPositionEmbeddings: n(scaling.original_max_position_embeddings, 8192),
+            originalMaxPositionEmbeddings: n(
+              scaling.original_max_position_embeddings,
+              8192,
+            ),
           },
         }
       : {}),
     qkNorm: arch === 'qwen3',
-    eosIds: Array.isArray(eos) ? eos.map(Number) : typeof eos === 'number' ? [eos] : [],
+    eosIds: Array.isArray(eos)
+      ? eos.map(Number)
+      : typeof eos === 'number'
+        ? [eos]
+        : [],
     bosId: n(config.bos_token_id, -1),
     quantBits: quant?.bits ?? 0,
     quantGroup: quant?.group_size ?? 0,

@@ -16,7 +16,9 @@ export class IncrementalDetokenizer {
   push(id: number): string {
     this.#ids.push(id)
     const window = this.#ids.slice(this.#prefix)
-    const before = this.#tokenizer.decode(this.#ids.slice(this.#prefix, this.#read))
+    const before = this.#tokenizer.decode(
+      this.#ids.slice(this.#prefix, this.#read),
+    )
     const text = this.#tokenizer.decode(window)
     if (text.length > before.length && !text.endsWith('\uFFFD')) {
       const piece = text.slice(before.length)
@@ -29,7 +31,9 @@ export class IncrementalDetokenizer {
 
   /** Whatever is still held back (e.g. a dangling partial character). */
   flush(): string {
-    const before = this.#tokenizer.decode(this.#ids.slice(this.#prefix, this.#read))
+    const before = this.#tokenizer.decode(
+      this.#ids.slice(this.#prefix, this.#read),
+    )
     const text = this.#tokenizer.decode(this.#ids.slice(this.#prefix))
     this.#read = this.#ids.length
     this.#prefix = this.#read

@@ -1,11 +1,16 @@
 // A running generation seen from JS: an async iterator of text chunks fed by
 // the native token callback, plus a promise of the final stats.
 import { IncrementalDetokenizer } from './detokenizer.ts'
-import { toEngineError } from './toEngineError.ts'
 import type { NativeEvent, NativeModel, NativeStats } from './native.ts'
 import { StopStringMatcher } from './stopStrings.ts'
+import { toEngineError } from './toEngineError.ts'
 import type { TextTokenizer } from './tokenizer.ts'
-import type { GenerationChunk, GenerationStats, StopReason, TokenLogprob } from './types.ts'
+import type {
+  GenerationChunk,
+  GenerationStats,
+  StopReason,
+  TokenLogprob,
+} from './types.ts'
 
 export interface GenerationStream extends AsyncIterable<GenerationChunk> {
   /** Resolves with the stats once generation ends (also when cancelled). */
@@ -25,7 +30,9 @@ export type StartGenerationParameters = {
 
 export type FullStats = GenerationStats & { native: NativeStats }
 
-export function startGeneration(p: StartGenerationParameters): GenerationStream & { result: Promise<FullStats> } {
+export function startGeneration(
+  p: StartGenerationParameters,
+): GenerationStream & { result: Promise<FullStats> } {
   const queue: GenerationChunk[] = []
   let waiter: (() => void) | undefined
   let done = false
@@ -97,7 +104,8 @@ export function startGeneration(p: StartGenerationParameters): GenerationStream 
       wake()
       return
     }
-    if (stopString === undefined) emit(matcher.push(detok.flush()).emit + matcher.flush())
+    if (stopString === undefined)
+      emit(matcher.push(detok.flush()).emit + matcher.flush())
     const s = e.stats
     const stopReason: StopReason =
       stopString !== undefined ? 'stopString' : s.stopReason

@@ -1,18 +1,10 @@
 // The engine's public surface.
-export { loadModel } from './loadModel.ts'
-export type { LoadModelParameters, LoadModelReturnType } from './loadModel.ts'
-export { Model } from './model.ts'
-export type { ModelVision } from './model.ts'
-export { loadEmbeddingModel } from './embeddings/loadEmbeddingModel.ts'
-export { EmbeddingModel } from './embeddings/EmbeddingModel.ts'
-export type { EmbedOptions, EmbedResult } from './embeddings/EmbeddingModel.ts'
-export { loadVisionModel } from './vision/loadVisionModel.ts'
-export { VisionModel } from './vision/VisionModel.ts'
-export { fetchImage } from './vision/fetchImage.ts'
-export { auditCompletion, defaultAuditTolerances } from './audit.ts'
+
 export type { AuditParameters, AuditReport, AuditTolerances } from './audit.ts'
-export type { GenerationStream } from './generationStream.ts'
-export { native } from './native.ts'
+export { auditCompletion, defaultAuditTolerances } from './audit.ts'
+export type { EmbedOptions, EmbedResult } from './embeddings/EmbeddingModel.ts'
+export { EmbeddingModel } from './embeddings/EmbeddingModel.ts'
+export { loadEmbeddingModel } from './embeddings/loadEmbeddingModel.ts'
 export {
   BaseError,
   ChatTemplateError,
@@ -23,6 +15,12 @@ export {
   ModelLoadError,
   UnsupportedModelError,
 } from './errors.ts'
+export type { GenerationStream } from './generationStream.ts'
+export type { LoadModelParameters, LoadModelReturnType } from './loadModel.ts'
+export { loadModel } from './loadModel.ts'
+export type { ModelVision } from './model.ts'
+export { Model } from './model.ts'
+export { native } from './native.ts'
 export type {
   ChatMessage,
   Commitment,
@@ -38,3 +36,6 @@ export type {
   TokenLogprob,
   ToolCall,
 } from './types.ts'
+export { fetchImage } from './vision/fetchImage.ts'
+export { loadVisionModel } from './vision/loadVisionModel.ts'
+export { VisionModel } from './vision/VisionModel.ts'

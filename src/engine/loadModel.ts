@@ -8,21 +8,30 @@ import { ChatTemplate } from './chatTemplate.ts'
 import { decoderConfigFromHf } from './decoderConfig.ts'
 import { ModelLoadError } from './errors.ts'
 import { Model } from './model.ts'
-import { native } from './native.ts'
-import { TextTokenizer } from './tokenizer.ts'
+import { type NativeModel, native } from './native.ts'
 import { toEngineError } from './toEngineError.ts'
+import { TextTokenizer } from './tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
 import { loadVisionLanguageModel } from './vision/loadVisionLanguageModel.ts'
 
 const GGUF_FILE_TYPES: Record<number, string> = {
-  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 32: 'BF16',
+  0: 'F32',
+  1: 'F16',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  7: 'Q8_0',
+  32: 'BF16',
 }
 
 export type LoadModelParameters = LoadModelOptions
 export type LoadModelReturnType = Model
 
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  if (!existsSync(path)) throw new ModelLoadError(path, { details: 'no such file or directory' })
+export async function loadModel(
+  path: string,
+  options: LoadModelOptions = {},
+): Promise<Model> {
+  if (!existsSync(path))
+    throw new ModelLoadError(path, { details: 'no such file or directory' })
   const stat = statSync(path)
   const dir = stat.isDirectory() ? path : dirname(path)
   const model =
@@ -33,7 +42,9 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     // One file per model identity (path, size, mtime): a changed file never
     // gets another model's KV.
     const id = createHash('sha256')
-      .update(`${path}\0${stat.size}\0${stat.mtimeMs}\0${model.info.contextLength}`)
+      .update(
+        `${path}\0${stat.size}\0${stat.mtimeMs}\0${model.info.contextLength}`,
+      )
       .digest('hex')
       .slice(0, 32)
     model.promptCacheFile = join(options.promptCacheDir, `${id}.safetensors`)
@@ -43,8 +54,11 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   return model
 }
 
-async function loadGguf(path: string, options: LoadModelOptions): Promise<Model> {
-  let nm
+async function loadGguf(
+  path: string,
+  options: LoadModelOptions,
+): Promise<Model> {
+  let nm: NativeModel
   try {
     nm = await native().loadModel({
       path,
@@ -60,7 +74,9 @@ async function loadGguf(path: string, options: LoadModelOptions): Promise<Model>
   try {
     const meta = nm.metadata
     const tokenizer = TextTokenizer.fromGguf(meta, path)
-    const template = new ChatTemplate(meta['tokenizer.chat_template'] as string | undefined)
+    const template = new ChatTemplate(
+      meta['tokenizer.chat_template'] as string | undefined,
+    )
     const fileType = meta['general.file_type']
     const info: ModelInfo = {
       path,
@@ -71,7 +87,10 @@ async function loadGguf(path: string, options: LoadModelOptions): Promise<Model>
       vocabSize: nm.info.vocabSize,
       hiddenSize: nm.info.hiddenSize,
       numLayers: nm.info.numLayers,
-      quantization: typeof fileType === 'number' ? (GGUF_FILE_TYPES[fileType] ?? `type ${fileType}`) : 'unknown',
+      quantization:
+        typeof fileType === 'number'
+          ? (GGUF_FILE_TYPES[fileType] ?? `type ${fileType}`)
+          : 'unknown',
       sizeBytes: statSync(path).size,
     }
     return new Model({ native: nm, info, tokenizer, template })
@@ -85,11 +104,17 @@ function readJson(path: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(path, 'utf8'))
   } catch (cause) {
-    throw new ModelLoadError(dirname(path), { details: `cannot read ${basename(path)}`, cause })
+    throw new ModelLoadError(dirname(path), {
+      details: `cannot read ${basename(path)}`,
+      cause,
+    })
   }
 }
 
-async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<Model> {
+async function loadSafetensors(
+  dir: string,
+  options: LoadModelOptions,
+): Promise<Model> {
   const config = readJson(join(dir, 'config.json'))
   if (config.vision_config) return loadVisionLanguageModel(dir, options)
   const decoder = decoderConfigFromHf(config)
@@ -97,7 +122,8 @@ async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<
     .filter((f) => f.endsWith('.safetensors'))
     .sort()
     .map((f) => join(dir, f))
-  if (files.length === 0) throw new ModelLoadError(dir, { details: 'no .safetensors files' })
+  if (files.length === 0)
+    throw new ModelLoadError(dir, { details: 'no .safetensors files' })
   let templateSource: string | undefined
   if (existsSync(join(dir, 'tokenizer_config.json'))) {
     const tc = readJson(join(dir, 'tokenizer_config.json'))
@@ -107,7 +133,7 @@ async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<
     templateSource = readFileSync(join(dir, 'chat_template.jinja'), 'utf8')
   const tokenizer = TextTokenizer.fromDirectory(dir, decoder.eosIds)
   const template = new ChatTemplate(templateSource)
-  let nm
+  let nm: NativeModel
   try {
     nm = await native().loadModel({
       path: dir,
@@ -132,7 +158,9 @@ async function loadSafetensors(dir: string, options: LoadModelOptions): Promise<
     vocabSize: decoder.vocabSize,
     hiddenSize: decoder.hiddenSize,
     numLayers: decoder.numLayers,
-    quantization: decoder.quantBits ? `${decoder.quantBits}bit` : String(config.torch_dtype ?? 'float32'),
+    quantization: decoder.quantBits
+      ? `${decoder.quantBits}bit`
+      : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
   }
   return new Model({ native: nm, info, tokenizer, template })

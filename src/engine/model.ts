@@ -1,7 +1,11 @@
 // A loaded model: tokenizer + chat template in TS, weights and the decode
 // loop in the native engine. Dispose it (or `await using`) to free memory.
-import { type AuditParameters, type AuditReport, auditCompletion } from './audit.ts'
-import { ChatTemplate } from './chatTemplate.ts'
+import {
+  type AuditParameters,
+  type AuditReport,
+  auditCompletion,
+} from './audit.ts'
+import type { ChatTemplate } from './chatTemplate.ts'
 import { deferGeneration } from './deferGeneration.ts'
 import {
   ContextOverflowError,
@@ -9,7 +13,11 @@ import {
   ModelDisposedError,
 } from './errors.ts'
 import { type GenerationStream, startGeneration } from './generationStream.ts'
-import type { NativeEvaluateRequest, NativeEvaluation, NativeModel } from './native.ts'
+import type {
+  NativeEvaluateRequest,
+  NativeEvaluation,
+  NativeModel,
+} from './native.ts'
 import { toEngineError } from './toEngineError.ts'
 import type { TextTokenizer } from './tokenizer.ts'
 import { toNativeRequest } from './toNativeRequest.ts'
@@ -81,7 +89,11 @@ export class Model {
 
   applyChatTemplate(
     messages: ChatMessage[],
-    opts: { addGenerationPrompt?: boolean; tools?: unknown[]; extra?: Record<string, unknown> } = {},
+    opts: {
+      addGenerationPrompt?: boolean
+      tools?: unknown[]
+      extra?: Record<string, unknown>
+    } = {},
   ): string {
     return this.template.render(messages, {
       ...opts,
@@ -92,7 +104,10 @@ export class Model {
   }
 
   /** Prompt token ids for a raw string or a chat (through the template). */
-  promptTokens(input: string | ChatMessage[], options: GenerateOptions = {}): number[] {
+  promptTokens(
+    input: string | ChatMessage[],
+    options: GenerateOptions = {},
+  ): number[] {
     if (typeof input === 'string' && options.raw) return this.tokenize(input)
     const messages: ChatMessage[] =
       typeof input === 'string' ? [{ role: 'user', content: input }] : input
@@ -103,12 +118,17 @@ export class Model {
   }
 
   /** Streams the completion as text chunks; `.result` gives the stats. */
-  generate(input: string | ChatMessage[], options: GenerateOptions = {}): GenerationStream {
+  generate(
+    input: string | ChatMessage[],
+    options: GenerateOptions = {},
+  ): GenerationStream {
     if (!this.#native) throw new ModelDisposedError()
     const images = imagesOf(input)
-    if (images.length === 0) return this.#start(this.promptTokens(input, options), options)
+    if (images.length === 0)
+      return this.#start(this.promptTokens(input, options), options)
     const vision = this.vision
-    if (!vision) throw new InvalidOptionError('messages', 'model does not support images')
+    if (!vision)
+      throw new InvalidOptionError('messages', 'model does not support images')
     const text = this.applyChatTemplate(input as ChatMessage[], {
       extra: options.templateContext,
     })
@@ -116,7 +136,12 @@ export class Model {
     this.#active++
     const pending = vision
       .prepare({ text, images, encode: (t) => this.tokenizer.encode(t) })
-      .then((p) => this.#start(p.tokens, { ...options, imageEmbeddings: p.imageEmbeddings }))
+      .then((p) =>
+        this.#start(p.tokens, {
+          ...options,
+          imageEmbeddings: p.imageEmbeddings,
+        }),
+      )
       .finally(() => {
         this.#active--
       })
@@ -128,7 +153,11 @@ export class Model {
     if (!native) throw new ModelDisposedError()
     if (tokens.length >= this.info.contextLength)
       throw new ContextOverflowError(tokens.length, this.info.contextLength)
-    const request = toNativeRequest(tokens, options, this.tokenizer.special.eosIds)
+    const request = toNativeRequest(
+      tokens,
+      options,
+      this.tokenizer.special.eosIds,
+    )
     this.#active++
     return startGeneration({
       model: native,
@@ -144,7 +173,10 @@ export class Model {
   }
 
   /** Convenience: the whole completion as one string. */
-  async complete(input: string | ChatMessage[], options: GenerateOptions = {}): Promise<string> {
+  async complete(
+    input: string | ChatMessage[],
+    options: GenerateOptions = {},
+  ): Promise<string> {
     let text = ''
     for await (const chunk of this.generate(input, options)) text += chunk.text
     return text
@@ -160,7 +192,10 @@ export class Model {
     options: Omit<NativeEvaluateRequest, 'tokens'> = {},
   ): Promise<NativeEvaluation> {
     try {
-      return await this.native.evaluate({ ...options, tokens: Int32Array.from(tokens) })
+      return await this.native.evaluate({
+        ...options,
+        tokens: Int32Array.from(tokens),
+      })
     } catch (e) {
       throw toEngineError(e, this.info.path)
     }

@@ -148,7 +148,10 @@ export interface NativeModel {
   evaluate(req: NativeEvaluateRequest): Promise<NativeEvaluation>
   readonly info: NativeModelInfo
   readonly metadata: Record<string, NativeMetadataValue>
-  generate(req: NativeGenerateRequest, onEvent: (e: NativeEvent) => void): number
+  generate(
+    req: NativeGenerateRequest,
+    onEvent: (e: NativeEvent) => void,
+  ): number
   cancel(requestId: number): void
   unload(): Promise<void>
 }

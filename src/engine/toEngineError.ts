@@ -21,7 +21,10 @@ export function toEngineError(error: unknown, path = ''): BaseError {
       return new UnsupportedModelError(message, { cause: e })
     case 'E_INVALID_ARG': {
       const [param, ...rest] = message.split(': ')
-      return new InvalidOptionError(param ?? 'request', rest.join(': ') || message)
+      return new InvalidOptionError(
+        param ?? 'request',
+        rest.join(': ') || message,
+      )
     }
     case 'E_CONTEXT': {
       const m = /(\d+) tokens but the context length is (\d+)/.exec(message)

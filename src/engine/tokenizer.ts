@@ -34,7 +34,8 @@ export class TextTokenizer {
   ): TextTokenizer {
     const model = meta['tokenizer.ggml.model']
     const tokens = meta['tokenizer.ggml.tokens'] as string[] | undefined
-    if (!tokens) throw new ModelLoadError(path, { details: 'GGUF has no vocabulary' })
+    if (!tokens)
+      throw new ModelLoadError(path, { details: 'GGUF has no vocabulary' })
     if (model !== 'gpt2')
       throw new UnsupportedModelError(
         `GGUF tokenizer "${String(model)}" is not supported (gpt2 byte-level BPE is).`,
@@ -59,11 +60,22 @@ export class TextTokenizer {
         })
     }
     // SmolLM-style vocabularies split digits one by one before byte-level BPE.
-    const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }
+    const byteLevel = {
+      type: 'ByteLevel',
+      add_prefix_space: false,
+      trim_offsets: true,
+      use_regex: true,
+    }
     const pre = meta['tokenizer.ggml.pre']
     const preTokenizer =
       pre === 'smollm'
-        ? { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel] }
+        ? {
+            type: 'Sequence',
+            pretokenizers: [
+              { type: 'Digits', individual_digits: true },
+              byteLevel,
+            ],
+          }
         : byteLevel
     const json = {
       version: '1.0',
@@ -71,7 +83,12 @@ export class TextTokenizer {
       normalizer: null,
       pre_tokenizer: preTokenizer,
       post_processor: null,
-      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      decoder: {
+        type: 'ByteLevel',
+        add_prefix_space: true,
+        trim_offsets: true,
+        use_regex: true,
+      },
       model: {
         type: 'BPE',
         vocab,
@@ -85,11 +102,13 @@ export class TextTokenizer {
         ignore_merges: false,
       },
     }
-    const num = (k: string) => (typeof meta[k] === 'number' ? (meta[k] as number) : undefined)
+    const num = (k: string) =>
+      typeof meta[k] === 'number' ? (meta[k] as number) : undefined
     const bosId = num('tokenizer.ggml.bos_token_id')
-    const eosIds = [num('tokenizer.ggml.eos_token_id'), num('tokenizer.ggml.eot_token_id')].filter(
-      (x): x is number => x !== undefined,
-    )
+    const eosIds = [
+      num('tokenizer.ggml.eos_token_id'),
+      num('tokenizer.ggml.eot_token_id'),
+    ].filter((x): x is number => x !== undefined)
     const special: SpecialTokens = {
       bosId,
       eosIds,
@@ -107,23 +126,32 @@ export class TextTokenizer {
     try {
       json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'))
     } catch (cause) {
-      throw new ModelLoadError(dir, { details: 'missing or invalid tokenizer.json', cause })
+      throw new ModelLoadError(dir, {
+        details: 'missing or invalid tokenizer.json',
+        cause,
+      })
     }
     try {
-      config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'))
+      config = JSON.parse(
+        readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'),
+      )
     } catch {}
     const tokenizer = new Tokenizer(json as object, config)
     const tokenString = (v: unknown) =>
-      typeof v === 'string' ? v : (v as { content?: string } | undefined)?.content
+      typeof v === 'string'
+        ? v
+        : (v as { content?: string } | undefined)?.content
     const bosToken = tokenString(config.bos_token)
     const eosToken = tokenString(config.eos_token)
-    const eos = eosToken !== undefined ? tokenizer.token_to_id(eosToken) : undefined
+    const eos =
+      eosToken !== undefined ? tokenizer.token_to_id(eosToken) : undefined
     const ids = new Set(eosIds)
     if (eos !== undefined) ids.add(eos)
     return new TextTokenizer(tokenizer, {
       bosToken,
       eosToken,
-      bosId: bosToken !== undefined ? tokenizer.token_to_id(bosToken) : undefined,
+      bosId:
+        bosToken !== undefined ? tokenizer.token_to_id(bosToken) : undefined,
       eosIds: [...ids],
       addBos: config.add_bos_token === true,
     })

@@ -54,7 +54,10 @@ export type GenerateOptions = SamplingOptions & {
    * Constrains decoding with the grammar engine (llguidance): a JSON schema,
    * a regex, a Lark grammar or llguidance's own format. Output always matches.
    */
-  grammar?: { kind: 'json_schema' | 'regex' | 'lark' | 'llguidance'; text: string }
+  grammar?: {
+    kind: 'json_schema' | 'regex' | 'lark' | 'llguidance'
+    text: string
+  }
   /**
    * VLMs: projected image features replacing the embeddings of the image
    * placeholder tokens at these (ascending) prompt positions.
@@ -82,7 +85,12 @@ export type GenerationChunk = {
   logprobs?: TokenLogprob[]
 }
 
-export type StopReason = 'eos' | 'stopString' | 'maxTokens' | 'contextFull' | 'cancelled'
+export type StopReason =
+  | 'eos'
+  | 'stopString'
+  | 'maxTokens'
+  | 'contextFull'
+  | 'cancelled'
 
 export type GenerationStats = {
   promptTokens: number

@@ -1,13 +1,14 @@
 // Public surface of the receipts layer: EIP-712 receipts, hashes of the
 // things they bind, the on-chain output envelope, and the auditor's verdict.
-export { auditReceipt } from './auditReceipt.ts'
+
 export type {
   AuditReceiptParameters,
   AuditReceiptReturnType,
   CommittedResult,
 } from './auditReceipt.ts'
-export { buildReceipt } from './buildReceipt.ts'
+export { auditReceipt } from './auditReceipt.ts'
 export type { BuildReceiptParameters } from './buildReceipt.ts'
+export { buildReceipt } from './buildReceipt.ts'
 export {
   commitmentHash,
   decodeCommitments,
@@ -19,21 +20,21 @@ export {
   ModelDigestError,
   SamplingParamsError,
 } from './errors.ts'
-export { hashReceipt } from './hashReceipt.ts'
 export type { HashReceiptParameters } from './hashReceipt.ts'
-export { modelDigest, modelDigestOfPath, weightFiles } from './modelDigest.ts'
+export { hashReceipt } from './hashReceipt.ts'
 export type {
   ModelDigestParameters,
   ModelDigestReturnType,
 } from './modelDigest.ts'
-export { decodeOutput, encodeOutput } from './outputEnvelope.ts'
+export { modelDigest, modelDigestOfPath, weightFiles } from './modelDigest.ts'
 export type { OutputEnvelope } from './outputEnvelope.ts'
+export { decodeOutput, encodeOutput } from './outputEnvelope.ts'
 export { encodeTokenIds, outputHash } from './outputHash.ts'
-export { signReceipt } from './signReceipt.ts'
 export type {
   SignReceiptParameters,
   SignReceiptReturnType,
 } from './signReceipt.ts'
+export { signReceipt } from './signReceipt.ts'
 export {
   decodeInput,
   decodeSampling,
@@ -42,8 +43,8 @@ export {
   hashBytes,
   normalizeSampling,
 } from './taskEncoding.ts'
-export { receiptDomain, receiptTypes } from './typedData.ts'
 export type { ReceiptDomainParameters } from './typedData.ts'
+export { receiptDomain, receiptTypes } from './typedData.ts'
 export type {
   Commitment,
   PostedTask,
@@ -51,5 +52,5 @@ export type {
   TaskInput,
   TaskSampling,
 } from './types.ts'
-export { verifyReceiptSignature } from './verifyReceiptSignature.ts'
 export type { VerifyReceiptSignatureParameters } from './verifyReceiptSignature.ts'
+export { verifyReceiptSignature } from './verifyReceiptSignature.ts'

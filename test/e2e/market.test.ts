@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Address, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Auditor } from '../../node/auditor.ts'
+import { NodeDaemon } from '../../node/daemon.ts'
 import {
   type Execution,
   type Executor,
   executeTask,
 } from '../../node/executeTask.ts'
-import { Auditor } from '../../node/auditor.ts'
-import { NodeDaemon } from '../../node/daemon.ts'
 import { ModelShelf } from '../../node/modelShelf.ts'
 import {
   assignBid,
@@ -23,8 +23,7 @@ import {
   waitForTask,
 } from '../../node/requester.ts'
 import { NodeStore } from '../../node/store.ts'
-import { taskMarketAbi } from '../../src/chain/abis.ts'
-import { stakingAbi } from '../../src/chain/abis.ts'
+import { stakingAbi, taskMarketAbi } from '../../src/chain/abis.ts'
 import { loadModel } from '../../src/engine/loadModel.ts'
 import type { Model } from '../../src/engine/model.ts'
 import {
@@ -318,15 +317,13 @@ describe('marketplace end to end', () => {
       args: object,
     ) =>
       (
-        await chain
-          .clients(0)
-          .public.getContractEvents({
-            address: chain.deployment.addresses.TaskMarket,
-            abi: taskMarketAbi,
-            eventName,
-            args,
-            fromBlock: 0n,
-          } as never)
+        await chain.clients(0).public.getContractEvents({
+          address: chain.deployment.addresses.TaskMarket,
+          abi: taskMarketAbi,
+          eventName,
+          args,
+          fromBlock: 0n,
+        } as never)
       ).length
     // 1) killed mid-generation: the executor dies before any result is stored
     let release: (e: Error) => void = () => {}

@@ -2,7 +2,7 @@
 // cost, challenge failures, resolve, and serve as a juror (node/auditor.ts).
 import type { Command } from 'commander'
 import { Auditor } from '../../../node/auditor.ts'
-import { openNode, type OpenNodeFlags } from '../../../node/openNode.ts'
+import { type OpenNodeFlags, openNode } from '../../../node/openNode.ts'
 
 export function registerAudit(program: Command): void {
   program

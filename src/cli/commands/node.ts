@@ -9,7 +9,7 @@ import {
   keystorePassword,
   writeKeystore,
 } from '../../../node/keystore.ts'
-import { openNode, type OpenNodeFlags } from '../../../node/openNode.ts'
+import { type OpenNodeFlags, openNode } from '../../../node/openNode.ts'
 import { requestUnbond } from '../../chain/requestUnbond.ts'
 import { stake } from '../../chain/stake.ts'
 

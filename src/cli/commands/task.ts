@@ -1,15 +1,15 @@
 // `pocket task post|wait|get`: the requester side (node/requester.ts).
 import type { Command } from 'commander'
 import { formatEther, type Hex, parseEther } from 'viem'
-import { openNode, type OpenNodeFlags } from '../../../node/openNode.ts'
+import { type OpenNodeFlags, openNode } from '../../../node/openNode.ts'
 import {
   assignBid,
   getTaskResult,
   postInferenceTask,
   waitForTask,
 } from '../../../node/requester.ts'
-import { modelDigestOfPath } from '../../receipts/modelDigest.ts'
 import type { TaskState } from '../../chain/getTask.ts'
+import { modelDigestOfPath } from '../../receipts/modelDigest.ts'
 
 type PostFlags = OpenNodeFlags & {
   model: string

@@ -2,11 +2,11 @@
 // vision tower + connector producing decoder-space image tokens. Images are
 // decoded and normalized in TS (sharp), the towers run in the native engine.
 import type { Tokenizer } from '@huggingface/tokenizers'
-import { InvalidOptionError, ModelDisposedError } from '../errors.ts'
 import type {
   NativeEncoder,
   NativeTensor,
 } from '../embeddings/nativeEncoder.ts'
+import { InvalidOptionError, ModelDisposedError } from '../errors.ts'
 import { toEngineError } from '../toEngineError.ts'
 import { preprocessImage } from './preprocessImage.ts'
 import type { VisionModelConfig } from './readVisionConfig.ts'

@@ -3,11 +3,11 @@
 // preprocessing (size, mean, std, crop).
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ModelLoadError, UnsupportedModelError } from '../errors.ts'
 import type {
   NativeTowerConfig,
   NativeVisionConfig,
 } from '../embeddings/nativeEncoder.ts'
+import { ModelLoadError, UnsupportedModelError } from '../errors.ts'
 import type { ImageProcessing } from './preprocessImage.ts'
 
 export type VisionModelConfig = {

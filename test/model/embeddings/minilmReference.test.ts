@@ -4,9 +4,9 @@
 // one at a time, plus `dimensions` truncation and real token usage.
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasEncoders } from '../../helpers/encoders.ts'
 import type { EmbeddingModel } from '../../../src/engine/embeddings/EmbeddingModel.ts'
 import { loadEmbeddingModel } from '../../../src/engine/embeddings/loadEmbeddingModel.ts'
+import { hasEncoders } from '../../helpers/encoders.ts'
 import { minilmPath } from '../../helpers/minilm.ts'
 
 type Reference = {

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasEncoders } from '../../helpers/encoders.ts'
 import { fetchImage } from '../../../src/engine/vision/fetchImage.ts'
 import { loadVisionModel } from '../../../src/engine/vision/loadVisionModel.ts'
 import { preprocessImage } from '../../../src/engine/vision/preprocessImage.ts'
+import { hasEncoders } from '../../helpers/encoders.ts'
 import {
   clipImageReference,
   V,

@@ -1,7 +1,7 @@
 // The search pipeline without the engine: line-span chunking, the sqlite-vec
 // store (persisted, re-indexing only changed files) and top-k ranking, with
 // a tiny deterministic bag-of-words embedder standing in for the model.
-import { mkdtemp, rm, utimes, writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -86,11 +86,9 @@ describe('error mapping', () => {
     await expectError(await chat({ max_tokens: 0 }), 400, {
       param: 'max_tokens',
     })
-    await expectError(
-      await chat({ response_format: { type: 'xml' } }),
-      400,
-      { param: 'response_format.type' },
-    )
+    await expectError(await chat({ response_format: { type: 'xml' } }), 400, {
+      param: 'response_format.type',
+    })
     await expectError(await chat({}, [{ role: 'wizard', content: 'x' }]), 400, {
       param: 'messages[0].role',
     })

@@ -3,9 +3,9 @@
 // path). The query is embedded with the model the index was built with.
 import type { RequestHandler } from 'express'
 import { z } from 'zod'
+import { defaultIndexPath } from '../../../search/defaultIndexPath.ts'
 import { searchIndex } from '../../../search/searchIndex.ts'
 import { VectorStore } from '../../../search/VectorStore.ts'
-import { defaultIndexPath } from '../../../search/defaultIndexPath.ts'
 import type { ServerContext } from '../../context.ts'
 import { InvalidRequestError, NotImplementedError } from '../../errors.ts'
 import { parseBody } from '../../validate/parseBody.ts'
