@@ -1,0 +1,169 @@
+#include "js_convert.h"
+
+#include "errors.h"
+
+namespace pocket {
+
+int get_int(const Napi::Object& o, const char* key, int fallback) {
+  auto v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+}
+float get_float(const Napi::Object& o, const char* key, float fallback) {
+  auto v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().FloatValue() : fallback;
+}
+bool get_bool(const Napi::Object& o, const char* key, bool fallback) {
+  auto v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback) {
+  auto v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+std::vector<int> get_ints(const Napi::Object& o, const char* key) {
+  std::vector<int> out;
+  auto v = o.Get(key);
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_int32_array) throw invalid_arg(std::string(key) + ": must be an Int32Array");
+    auto arr = v.As<Napi::Int32Array>();
+    out.assign(arr.Data(), arr.Data() + arr.ElementLength());
+  } else if (v.IsArray()) {
+    auto arr = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  }
+  return out;
+}
+
+DecoderConfig config_from_js(const Napi::Object& o) {
+  DecoderConfig c;
+  c.architecture = get_string(o, "architecture");
+  c.hidden_size = get_int(o, "hiddenSize", 0);
+  c.num_layers = get_int(o, "numLayers", 0);
+  c.num_heads = get_int(o, "numHeads", 0);
+  c.num_kv_heads = get_int(o, "numKvHeads", c.num_heads);
+  c.head_dim = get_int(o, "headDim", 0);
+  c.intermediate_size = get_int(o, "intermediateSize", 0);
+  c.vocab_size = get_int(o, "vocabSize", 0);
+  c.context_length = get_int(o, "contextLength", 2048);
+  c.rms_eps = get_float(o, "rmsEps", 1e-5f);
+  c.rope_theta = get_float(o, "ropeTheta", 10000.0f);
+  c.rope_traditional = get_bool(o, "ropeTraditional", false);
+  c.attention_bias = get_bool(o, "attentionBias", false);
+  c.qk_norm = get_bool(o, "qkNorm", false);
+  c.eos_ids = get_ints(o, "eosIds");
+  c.bos_id = get_int(o, "bosId", -1);
+  c.quant_bits = get_int(o, "quantBits", 0);
+  c.quant_group = get_int(o, "quantGroup", 0);
+  c.weight_prefix = get_string(o, "weightPrefix", "model.");
+  c.lm_head_name = get_string(o, "lmHeadName", "lm_head");
+  auto rs = o.Get("ropeScaling");
+  if (rs.IsObject()) {
+    auto r = rs.As<Napi::Object>();
+    c.rope_scaling.type = get_string(r, "type");
+    c.rope_scaling.factor = get_float(r, "factor", 1.0f);
+    c.rope_scaling.low_freq_factor = get_float(r, "lowFreqFactor", 1.0f);
+    c.rope_scaling.high_freq_factor = get_float(r, "highFreqFactor", 4.0f);
+    c.rope_scaling.original_max_position = get_int(r, "originalMaxPositionEmbeddings", 8192);
+  }
+  return c;
+}
+
+GenerationOptions generation_from_js(const Napi::Object& o) {
+  GenerationOptions g;
+  g.prompt = get_ints(o, "tokens");
+  auto& s = g.sampling;
+  s.temperature = get_float(o, "temperature", 0.8f);
+  s.top_k = get_int(o, "topK", 0);
+  s.top_p = get_float(o, "topP", 1.0f);
+  s.min_p = get_float(o, "minP", 0.0f);
+  s.repetition_penalty = get_float(o, "repetitionPenalty", 1.0f);
+  s.repetition_context = get_int(o, "repetitionContextSize", 64);
+  s.presence_penalty = get_float(o, "presencePenalty", 0.0f);
+  s.frequency_penalty = get_float(o, "frequencyPenalty", 0.0f);
+  s.top_logprobs = get_int(o, "topLogprobs", 0);
+  auto seed = o.Get("seed");
+  if (seed.IsNumber()) {
+    double d = seed.As<Napi::Number>().DoubleValue();
+    if (d < 0 || d > 9007199254740991.0 || d != double(uint64_t(d)))
+      throw invalid_arg("seed: must be a non-negative integer");
+    s.seed = uint64_t(d) + 1;  // 0 is reserved for "no seed"
+  }
+  auto bias = o.Get("logitBias");
+  if (bias.IsArray()) {
+    auto arr = bias.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      auto pair = arr.Get(i).As<Napi::Array>();
+      s.logit_bias.emplace_back(pair.Get(0u).As<Napi::Number>().Int32Value(),
+                                pair.Get(1u).As<Napi::Number>().FloatValue());
+    }
+  }
+  g.max_tokens = get_int(o, "maxTokens", -1);
+  g.stop_ids = get_ints(o, "stopTokenIds");
+  g.verified = get_bool(o, "verified", false);
+  g.prompt_cache = get_bool(o, "promptCache", true);
+  g.logprobs = get_bool(o, "logprobs", false);
+  g.commit_top_k = get_int(o, "commitTopK", 0);
+  auto image = o.Get("imageEmbeddings");
+  if (image.IsObject()) {
+    auto io = image.As<Napi::Object>();
+    InjectedEmbeddings inj;
+    inj.positions = get_ints(io, "positions");
+    auto values = io.Get("values");
+    if (!values.IsTypedArray() || values.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw invalid_arg("imageEmbeddings: values must be a Float32Array");
+    auto f = values.As<Napi::Float32Array>();
+    inj.values.assign(f.Data(), f.Data() + f.ElementLength());
+    g.inject = std::move(inj);
+  }
+  auto grammar = o.Get("grammar");
+  if (grammar.IsObject()) {
+    auto go = grammar.As<Napi::Object>();
+    g.grammar_kind = get_string(go, "kind");
+    g.grammar_text = get_string(go, "text");
+    if (g.grammar_kind != "json_schema" && g.grammar_kind != "regex" && g.grammar_kind != "lark" &&
+        g.grammar_kind != "llguidance")
+      throw invalid_arg("response_format: grammar kind must be json_schema, regex, lark or llguidance");
+  }
+  return g;
+}
+
+Napi::Object config_to_js(Napi::Env env, const DecoderConfig& c) {
+  auto o = Napi::Object::New(env);
+  o.Set("architecture", c.architecture);
+  o.Set("hiddenSize", c.hidden_size);
+  o.Set("numLayers", c.num_layers);
+  o.Set("numHeads", c.num_heads);
+  o.Set("numKvHeads", c.num_kv_heads);
+  o.Set("headDim", c.head_dim);
+  o.Set("intermediateSize", c.intermediate_size);
+  o.Set("vocabSize", c.vocab_size);
+  o.Set("ropeTheta", c.rope_theta);
+  o.Set("ropeTraditional", c.rope_traditional);
+  o.Set("tieEmbeddings", c.tie_embeddings);
+  o.Set("qkNorm", c.qk_norm);
+  o.Set("bosId", c.bos_id);
+  auto eos = Napi::Array::New(env, c.eos_ids.size());
+  for (size_t i = 0; i < c.eos_ids.size(); ++i) eos.Set(uint32_t(i), c.eos_ids[i]);
+  o.Set("eosIds", eos);
+  return o;
+}
+
+Napi::Array commitments_to_js(Napi::Env env, const std::vector<ChunkCommitment>& list) {
+  auto commits = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto& c = list[i];
+    auto co = Napi::Object::New(env);
+    co.Set("index", c.index);
+    auto idx = Napi::Int32Array::New(env, c.indices.size());
+    std::copy(c.indices.begin(), c.indices.end(), idx.Data());
+    auto val = Napi::Float32Array::New(env, c.values.size());
+    std::copy(c.values.begin(), c.values.end(), val.Data());
+    co.Set("indices", idx);
+    co.Set("values", val);
+    commits.Set(uint32_t(i), co);
+  }
+  return commits;
+}
+
+} // namespace pocket
