@@ -6,6 +6,7 @@
 #include "bert.h"
 #include "file_check.h"
 #include "js_bridge.h"
+#include "js_convert.h"
 #include "vision.h"
 
 namespace pocket {
@@ -32,22 +33,6 @@ std::shared_ptr<Encoder> find_encoder(int handle) {
   return it->second;
 }
 
-int int_of(const Napi::Object& o, const char* key, int fallback) {
-  auto v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
-}
-float float_of(const Napi::Object& o, const char* key, float fallback) {
-  auto v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().FloatValue() : fallback;
-}
-std::string string_of(const Napi::Object& o, const char* key, const std::string& fallback = "") {
-  auto v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
-}
-bool bool_of(const Napi::Object& o, const char* key, bool fallback) {
-  auto v = o.Get(key);
-  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
-}
 std::vector<int> ints_of(const Napi::Object& o, const char* key) {
   auto v = o.Get(key);
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
@@ -65,44 +50,44 @@ std::vector<float> floats_of(const Napi::Object& o, const char* key) {
 
 BertConfig bert_config(const Napi::Object& o) {
   BertConfig c;
-  c.hidden_size = int_of(o, "hiddenSize", 0);
-  c.num_layers = int_of(o, "numLayers", 0);
-  c.num_heads = int_of(o, "numHeads", 0);
-  c.intermediate_size = int_of(o, "intermediateSize", 0);
-  c.layer_norm_eps = float_of(o, "layerNormEps", 1e-12f);
-  c.hidden_act = string_of(o, "hiddenAct", "gelu");
+  c.hidden_size = get_int(o, "hiddenSize", 0);
+  c.num_layers = get_int(o, "numLayers", 0);
+  c.num_heads = get_int(o, "numHeads", 0);
+  c.intermediate_size = get_int(o, "intermediateSize", 0);
+  c.layer_norm_eps = get_float(o, "layerNormEps", 1e-12f);
+  c.hidden_act = get_string(o, "hiddenAct", "gelu");
   return c;
 }
 
 TowerConfig tower_config(const Napi::Object& o) {
   TowerConfig c;
-  c.hidden_size = int_of(o, "hiddenSize", 0);
-  c.num_layers = int_of(o, "numLayers", 0);
-  c.num_heads = int_of(o, "numHeads", 0);
-  c.intermediate_size = int_of(o, "intermediateSize", 0);
-  c.layer_norm_eps = float_of(o, "layerNormEps", 1e-5f);
-  c.hidden_act = string_of(o, "hiddenAct", "quick_gelu");
-  c.patch_size = int_of(o, "patchSize", 0);
-  c.image_size = int_of(o, "imageSize", 0);
-  c.vocab_size = int_of(o, "vocabSize", 0);
-  c.max_positions = int_of(o, "maxPositions", 0);
-  c.eos_token_id = int_of(o, "eosTokenId", -1);
+  c.hidden_size = get_int(o, "hiddenSize", 0);
+  c.num_layers = get_int(o, "numLayers", 0);
+  c.num_heads = get_int(o, "numHeads", 0);
+  c.intermediate_size = get_int(o, "intermediateSize", 0);
+  c.layer_norm_eps = get_float(o, "layerNormEps", 1e-5f);
+  c.hidden_act = get_string(o, "hiddenAct", "quick_gelu");
+  c.patch_size = get_int(o, "patchSize", 0);
+  c.image_size = get_int(o, "imageSize", 0);
+  c.vocab_size = get_int(o, "vocabSize", 0);
+  c.max_positions = get_int(o, "maxPositions", 0);
+  c.eos_token_id = get_int(o, "eosTokenId", -1);
   return c;
 }
 
 // {family, vision: {...}, text?: {...}, projectionDim, scaleFactor, featureLayer, dropCls}.
 VisionModelConfig vision_config_from_js(const Napi::Object& o, const std::string& kind) {
   VisionModelConfig c;
-  c.family = string_of(o, "family", kind);
+  c.family = get_string(o, "family", kind);
   if (c.family != "clip" && c.family != "siglip" && c.family != "idefics3" && c.family != "llava")
     throw unsupported("vision family '" + c.family + "' is not supported (clip, siglip, idefics3, llava are)");
   if (!o.Get("vision").IsObject()) throw invalid_arg("config.vision: required");
   c.vision = tower_config(o.Get("vision").As<Napi::Object>());
   if (o.Get("text").IsObject()) c.text = tower_config(o.Get("text").As<Napi::Object>());
-  c.projection_dim = int_of(o, "projectionDim", 0);
-  c.scale_factor = int_of(o, "scaleFactor", 1);
-  c.feature_layer = int_of(o, "featureLayer", -1);
-  c.drop_cls = bool_of(o, "dropCls", true);
+  c.projection_dim = get_int(o, "projectionDim", 0);
+  c.scale_factor = get_int(o, "scaleFactor", 1);
+  c.feature_layer = get_int(o, "featureLayer", -1);
+  c.drop_cls = get_bool(o, "dropCls", true);
   if (c.scale_factor <= 0) throw invalid_arg("config.scaleFactor: must be positive");
   return c;
 }
@@ -137,7 +122,7 @@ Napi::Value tensor_to_js(Napi::Env env, Tensor& t) {
 // Token ids + mask validated against batch x seqLen.
 std::pair<mx::array, mx::array> token_batch(const Napi::Object& o) {
   auto ids = ints_of(o, "inputIds");
-  int batch = int_of(o, "batch", 0), len = int_of(o, "seqLen", 0);
+  int batch = get_int(o, "batch", 0), len = get_int(o, "seqLen", 0);
   if (batch <= 0 || len <= 0 || size_t(batch) * len != ids.size())
     throw invalid_arg("inputIds: length must equal batch * seqLen");
   std::vector<int> mask = o.Get("attentionMask").IsUndefined() ? std::vector<int>(ids.size(), 1)
@@ -189,8 +174,8 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     return run(info, [](const Napi::Object& o, int handle) -> std::function<Tensor()> {
       auto [ids, mask] = token_batch(o);
-      auto pooling = string_of(o, "pooling", "mean");
-      bool normalize = bool_of(o, "normalize", true);
+      auto pooling = get_string(o, "pooling", "mean");
+      bool normalize = get_bool(o, "normalize", true);
       return [=] {
         auto enc = find_encoder(handle);
         if (enc->bert) return to_tensor(pool_tokens(enc->bert->forward(ids, mask), mask, pooling, normalize));
@@ -203,7 +188,7 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
   Napi::Value EmbedText(const Napi::CallbackInfo& info) {
     return run(info, [](const Napi::Object& o, int handle) -> std::function<Tensor()> {
       auto [ids, mask] = token_batch(o);
-      bool normalize = bool_of(o, "normalize", true);
+      bool normalize = get_bool(o, "normalize", true);
       return [=] {
         auto enc = find_encoder(handle);
         if (!enc->vision || !enc->vision->has_text()) throw invalid_arg("model: this encoder has no text tower");
@@ -217,11 +202,11 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
   Napi::Value EmbedImage(const Napi::CallbackInfo& info) {
     return run(info, [](const Napi::Object& o, int handle) -> std::function<Tensor()> {
       auto pixels = floats_of(o, "pixels");
-      int b = int_of(o, "batch", 1), h = int_of(o, "height", 0), w = int_of(o, "width", 0);
+      int b = get_int(o, "batch", 1), h = get_int(o, "height", 0), w = get_int(o, "width", 0);
       if (b <= 0 || h <= 0 || w <= 0 || size_t(b) * h * w * 3 != pixels.size())
         throw invalid_arg("pixels: length must equal batch * height * width * 3");
-      auto output = string_of(o, "output", "embedding");
-      bool normalize = bool_of(o, "normalize", true);
+      auto output = get_string(o, "output", "embedding");
+      bool normalize = get_bool(o, "normalize", true);
       return [=] {
         auto enc = find_encoder(handle);
         if (!enc->vision) throw invalid_arg("model: this encoder has no vision tower");
@@ -261,8 +246,8 @@ Napi::Value LoadEncoder(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw make_js_error(env, "E_INVALID_ARG", "loadEncoder(options) expects an object");
   auto o = info[0].As<Napi::Object>();
-  auto kind = string_of(o, "kind", "bert");
-  auto path = string_of(o, "path");
+  auto kind = get_string(o, "kind", "bert");
+  auto path = get_string(o, "path");
   std::vector<std::string> files;
   if (o.Get("files").IsArray()) {
     auto arr = o.Get("files").As<Napi::Array>();
