@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path'
 import { ChatTemplate } from './chatTemplate.ts'
 import { decoderConfigFromHf } from './decoderConfig.ts'
 import { ModelLoadError } from './errors.ts'
+import { loadSafetensorsDecoder } from './loadSafetensorsDecoder.ts'
 import { Model } from './model.ts'
 import { type NativeModel, native } from './native.ts'
 import { toEngineError } from './toEngineError.ts'
@@ -133,22 +134,7 @@ async function loadSafetensors(
     templateSource = readFileSync(join(dir, 'chat_template.jinja'), 'utf8')
   const tokenizer = TextTokenizer.fromDirectory(dir, decoder.eosIds)
   const template = new ChatTemplate(templateSource)
-  let nm: NativeModel
-  try {
-    nm = await native().loadModel({
-      path: dir,
-      format: 'safetensors',
-      files,
-      tokenizerJson: join(dir, 'tokenizer.json'),
-      config: decoder,
-      contextLength: options.contextLength,
-      prefillChunkSize: options.prefillChunkSize,
-      parallel: options.parallel,
-      kvBits: options.kvBits,
-    })
-  } catch (e) {
-    throw toEngineError(e, dir)
-  }
+  const nm = await loadSafetensorsDecoder(dir, files, decoder, options)
   const info: ModelInfo = {
     path: dir,
     format: 'safetensors',

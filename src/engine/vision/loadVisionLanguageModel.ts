@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { ChatTemplate } from '../chatTemplate.ts'
 import { ModelLoadError, UnsupportedModelError } from '../errors.ts'
+import { loadSafetensorsDecoder } from '../loadSafetensorsDecoder.ts'
 import { Model } from '../model.ts'
-import { type NativeModel, native } from '../native.ts'
+import type { NativeModel } from '../native.ts'
 import { toEngineError } from '../toEngineError.ts'
 import { TextTokenizer } from '../tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from '../types.ts'
@@ -60,17 +61,7 @@ export async function loadVisionLanguageModel(
   let nm: NativeModel | undefined
   let vision: VisionModel | undefined
   try {
-    nm = await native().loadModel({
-      path: dir,
-      format: 'safetensors',
-      files,
-      tokenizerJson: join(dir, 'tokenizer.json'),
-      config: decoder,
-      contextLength: options.contextLength,
-      prefillChunkSize: options.prefillChunkSize,
-      parallel: options.parallel,
-      kvBits: options.kvBits,
-    })
+    nm = await loadSafetensorsDecoder(dir, files, decoder, options)
     vision = await loadVisionModel(dir)
     if (vision.dimensions !== decoder.hiddenSize)
       throw new ModelLoadError(dir, {
