@@ -30,9 +30,9 @@ AuditResult audit_completion(LoadedModel& model, const AuditOptions& o) {
     for (int j = 0; j < rows; ++j) {
       int i = first + j - (P - 1);  // completion index
       std::vector<float> logits(L + size_t(j) * cfg.vocab_size, L + size_t(j + 1) * cfg.vocab_size);
-      std::vector<int> context(seq.begin(), seq.begin() + P + i);
-      std::vector<int> done(o.completion.begin(), o.completion.begin() + i);
-      apply_penalties(logits, o.sampling, context, done);
+      // Views, not copies: the context is the sequence up to this position.
+      apply_penalties(logits, o.sampling, std::span<const int>(seq.data(), size_t(P + i)),
+                      std::span<const int>(o.completion.data(), size_t(i)));
       auto& check = r.checks[i];
       check.index = i;
       check.token = o.completion[i];

@@ -250,8 +250,7 @@ void Generation::decode_one() {
   auto& cfg = model_->llm->config();
   int index = int(completion_.size());
   std::vector<float> processed = logits_;
-  std::vector<int> context = cache_tokens_;
-  apply_penalties(processed, opts_.sampling, context, completion_);
+  apply_penalties(processed, opts_.sampling, cache_tokens_, completion_);
 #ifdef POCKET_HAVE_GRAMMAR
   if (grammar_) grammar_->mask_logits(processed);  // EOS stays allowed only where the grammar accepts
 #endif

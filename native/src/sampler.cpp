@@ -42,8 +42,8 @@ void validate_sampling(const SamplingParams& p, int vocab) {
   }
 }
 
-void apply_penalties(std::vector<float>& logits, const SamplingParams& p, const std::vector<int>& context,
-                     const std::vector<int>& completion) {
+void apply_penalties(std::vector<float>& logits, const SamplingParams& p, std::span<const int> context,
+                     std::span<const int> completion) {
   for (auto& [tok, bias] : p.logit_bias) logits[tok] += bias;
   if (p.repetition_penalty != 1.0f && p.repetition_context > 0) {
     size_t start = context.size() > size_t(p.repetition_context) ? context.size() - p.repetition_context : 0;

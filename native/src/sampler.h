@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -35,7 +36,7 @@ void validate_sampling(const SamplingParams& p, int vocab_size);
 // In-place: logit bias, repetition (llama.cpp style over the last
 // repetition_context tokens of `context`), presence/frequency over `completion`.
 void apply_penalties(std::vector<float>& logits, const SamplingParams& p,
-                     const std::vector<int>& context, const std::vector<int>& completion);
+                     std::span<const int> context, std::span<const int> completion);
 
 // Truncated, renormalized distribution (temperature, top-k, top-p, min-p),
 // ordered by token id. Empty for greedy.
