@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "generation.h"
 
@@ -63,32 +64,66 @@ void Engine::forget(int request_id) {
   cancels_.erase(request_id);
 }
 
+int PrefillBudget::tokens(int max_chunk) const {
+  if (step_ms_ <= 0 || token_ms_ <= 0) return std::min(kFirst, max_chunk);
+  int n = int((kRatio - 1.0) * step_ms_ / token_ms_);
+  return std::clamp(n, std::min(kMin, max_chunk), max_chunk);
+}
+
+void PrefillBudget::record(double ms, int prefill_tokens) {
+  constexpr double a = 0.2;  // exponential moving averages
+  if (prefill_tokens == 0) {
+    step_ms_ = step_ms_ <= 0 ? ms : (1 - a) * step_ms_ + a * ms;
+  } else if (step_ms_ > 0) {
+    double per_token = std::max(ms - step_ms_, 0.01) / prefill_tokens;
+    token_ms_ = token_ms_ <= 0 ? per_token : (1 - a) * token_ms_ + a * per_token;
+  }
+}
+
 void Engine::step_generations() {
-  // 1. Start new requests; 2. one prefill chunk per prefilling stream;
-  // 3. one decode step for all decoding streams, batched per model.
+  // 1. Start new requests. 2. Prefill: alone when nothing decodes; otherwise
+  // a prompt chunk sized by the budget joins the decode forward (verified and
+  // image prompts prefill alone in small chunks). 3. Decode: every stream
+  // samples a token; speculative streams add draft tokens; one forward per
+  // model feeds them all (verified streams: batch 1).
+  auto t0 = std::chrono::steady_clock::now();
   bool decoding = false;
   for (auto& g : active_) decoding |= g->prepare() && !g->prefilling();
+  std::unordered_map<LoadedModel*, std::vector<Generation::Work>> work;
+  int shared_prefill = 0;
   for (auto& g : active_) {
     if (g->finished() || !g->prefilling()) continue;
-    g->prefill_step(decoding ? g->model()->interleaved_prefill_chunk : 0);
+    if (!decoding) {
+      g->prefill_step(0);
+    } else if (!g->shares_prefill()) {
+      g->prefill_step(g->model()->interleaved_prefill_chunk);
+    } else if (int room = budget_.tokens(g->model()->prefill_chunk) - shared_prefill; room > 0) {
+      auto chunk = g->next_prefill(room);
+      shared_prefill += int(chunk.size());
+      work[g->model()].push_back({g.get(), std::move(chunk)});
+    }
   }
-  std::unordered_map<LoadedModel*, std::vector<std::pair<Generation*, int>>> batches;
+  std::vector<std::pair<Generation*, int>> spec;
   for (auto& g : active_) {
     if (g->finished() || g->prefilling()) continue;
     int token = g->sample();
     if (token < 0) continue;
-    if (g->verified()) {
-      g->feed(token);  // verified mode: always batch size 1
-    } else {
-      auto& b = batches[g->model()];
-      b.emplace_back(g.get(), token);
-      if (int(b.size()) >= g->model()->max_batch) {
-        Generation::feed_batch(b);
-        b.clear();
-      }
-    }
+    if (g->verified())
+      g->feed(token);
+    else if (g->speculative())
+      spec.emplace_back(g.get(), token);
+    else
+      work[g->model()].push_back({g.get(), {token}});
   }
-  for (auto& [model, b] : batches) Generation::feed_batch(b);
+  auto proposals = Generation::draft_batch(spec);
+  for (size_t i = 0; i < spec.size(); ++i)
+    if (!spec[i].first->finished()) work[spec[i].first->model()].push_back({spec[i].first, std::move(proposals[i])});
+  for (auto& [model, list] : work)
+    for (size_t i = 0; i < list.size(); i += model->max_batch)
+      Generation::run_batch({list.begin() + i, list.begin() + std::min(list.size(), i + model->max_batch)});
+  if (decoding)
+    budget_.record(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+                   shared_prefill);
   active_.erase(std::remove_if(active_.begin(), active_.end(), [](auto& g) { return g->finished(); }),
                 active_.end());
 }

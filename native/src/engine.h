@@ -40,8 +40,8 @@ struct LoadedModel {
   }
   // Continuous batching: up to this many non-verified streams share a decode step.
   int max_batch = 8;
-  // Prefill chunk used while other streams of any model are decoding, so
-  // their inter-token latency stays low (verified requests keep prefill_chunk).
+  // Prefill chunk for prompts that cannot share the decode forward (image
+  // rows) while other streams decode; verified requests keep prefill_chunk.
   int interleaved_prefill_chunk = 32;
   struct CachedSequence {
     std::unique_ptr<KVCache> cache;
@@ -52,6 +52,20 @@ struct LoadedModel {
 };
 
 class Generation;
+
+// How many prompt tokens may join a decode step so that running streams'
+// inter-token latency stays within kRatio of a decode-only step. Learns the
+// decode step time and the marginal cost of a prompt token as it goes.
+class PrefillBudget {
+ public:
+  int tokens(int max_chunk) const;
+  void record(double step_ms, int prefill_tokens);
+
+ private:
+  static constexpr double kRatio = 1.6;
+  static constexpr int kFirst = 16, kMin = 4;
+  double step_ms_ = 0, token_ms_ = 0;
+};
 
 class Engine {
  public:
@@ -81,6 +95,7 @@ class Engine {
   std::deque<std::function<void()>> tasks_;
   bool stopping_ = false;
   std::vector<std::shared_ptr<Generation>> active_;
+  PrefillBudget budget_;
   std::unordered_map<int, std::shared_ptr<LoadedModel>> models_;
   int model_ids_ = 0;
   std::atomic<int> request_ids_{0};

@@ -11,6 +11,19 @@
 
 namespace pocket {
 
+std::pair<size_t, std::list<LoadedModel::CachedSequence>::iterator> find_idle(LoadedModel& m,
+                                                                               const std::vector<int>& tokens,
+                                                                               bool enabled) {
+  size_t best = 0;
+  auto best_it = m.idle.end();
+  if (!enabled) return {best, best_it};
+  for (auto it = m.idle.begin(); it != m.idle.end(); ++it) {
+    size_t n = std::mismatch(tokens.begin(), tokens.end(), it->tokens.begin(), it->tokens.end()).first - tokens.begin();
+    if (n > best) best = n, best_it = it;
+  }
+  return {best, best_it};
+}
+
 std::shared_ptr<GrammarTokenizer> LoadedModel::grammar() {
 #ifdef POCKET_HAVE_GRAMMAR
   if (grammar_tokenizer) return grammar_tokenizer;
@@ -52,8 +65,7 @@ Generation::Generation(int id, std::shared_ptr<LoadedModel> model, GenerationOpt
 
 Generation::~Generation() { Engine::instance().forget(id_); }
 
-template <typename F>
-bool Generation::guarded(F&& f) {
+bool Generation::guarded(const std::function<void()>& f) {
   if (finished_) return false;
   try {
     if (cancel_->load()) {
@@ -92,7 +104,7 @@ bool Generation::prefill_step(int max_chunk) {
 
 int Generation::sample() {
   pending_token_ = -1;
-  guarded([&] { decode_one(); });
+  guarded([&] { emit(choose()); });
   return finished_ ? -1 : pending_token_;
 }
 
@@ -100,34 +112,10 @@ bool Generation::feed(int token) {
   return guarded([&] { forward({token}); });
 }
 
-void Generation::feed_batch(const std::vector<std::pair<Generation*, int>>& batch) {
-  if (batch.empty()) return;
-  if (batch.size() == 1) {
-    batch[0].first->feed(batch[0].second);
-    return;
-  }
-  auto& llm = *batch[0].first->model_->llm;
-  std::vector<int> tokens;
-  std::vector<KVCache*> caches;
-  for (auto& [g, t] : batch) {
-    tokens.push_back(t);
-    caches.push_back(g->cache_.get());
-  }
-  try {
-    auto hidden = llm.forward_batch(tokens, caches);  // [B, 1, D]
-    int B = int(batch.size());
-    auto logits = mx::reshape(llm.logits(hidden), {B, -1});
-    auto hid = mx::reshape(mx::astype(hidden, mx::float32), {B, -1});
-    std::vector<mx::array> outs{logits, hid};
-    for (auto* c : caches)
-      for (auto& a : c->state()) outs.push_back(a);
-    mx::eval(outs);
-    int V = logits.shape(1), D = hid.shape(1);
-    for (int b = 0; b < B; ++b)
-      batch[b].first->accept_row(tokens[b], logits.data<float>() + size_t(b) * V, hid.data<float>() + size_t(b) * D);
-  } catch (const std::exception& e) {
-    for (auto& [g, t] : batch) g->abort(e.what());
-  }
+std::vector<int> Generation::next_prefill(int max_tokens) const {
+  auto& prompt = opts_.prompt;
+  int end = std::min<int>(prefill_pos_ + std::min(max_tokens, model_->prefill_chunk), int(prompt.size()));
+  return std::vector<int>(prompt.begin() + prefill_pos_, prompt.begin() + end);
 }
 
 mx::array Generation::inject_rows(mx::array h, int start) const {
@@ -150,13 +138,6 @@ mx::array Generation::inject_rows(mx::array h, int start) const {
     i = j + 1;
   }
   return h;
-}
-
-void Generation::accept_row(int token, const float* logits, const float* hidden) {
-  auto& cfg = model_->llm->config();
-  logits_.assign(logits, logits + cfg.vocab_size);
-  hidden_.assign(hidden, hidden + cfg.hidden_size);
-  cache_tokens_.push_back(token);
 }
 
 void Generation::abort(const std::string& message) {
@@ -185,15 +166,23 @@ void Generation::begin() {
   stats_.seed = opts_.sampling.seed;
   stats_.prompt_tokens = int(prompt.size());
 
-  // Prefix cache: take the idle cache sharing the longest prefix.
-  size_t best = 0;
-  auto best_it = model_->idle.end();
-  if (opts_.prompt_cache) {
-    for (auto it = model_->idle.begin(); it != model_->idle.end(); ++it) {
-      size_t n = std::mismatch(prompt.begin(), prompt.end(), it->tokens.begin(), it->tokens.end()).first - prompt.begin();
-      if (n > best) best = n, best_it = it;
-    }
+  if (opts_.draft) {
+    if (opts_.verified) throw invalid_arg("draft_model: verified mode does not use speculative decoding");
+    auto& d = *opts_.draft;
+    if (d.llm->config().vocab_size != cfg.vocab_size || (!d.vocab.empty() && !model_->vocab.empty() && d.vocab != model_->vocab))
+      throw invalid_arg("draft_model: its vocabulary differs from the model's (speculative decoding needs the same tokenizer)");
+    if (opts_.num_draft < 1 || opts_.num_draft > 32) throw invalid_arg("numDraftTokens: must be between 1 and 32");
+    stats_.draft_model = d.path;
   }
+  if (opts_.prompt_lookup) {
+    if (opts_.draft) throw invalid_arg("draft_model: choose a draft model or prompt lookup, not both");
+    if (opts_.verified) throw invalid_arg("draft_model: verified mode does not use speculative decoding");
+    if (opts_.num_draft < 1 || opts_.num_draft > 32) throw invalid_arg("numDraftTokens: must be between 1 and 32");
+    stats_.draft_model = "prompt-lookup";
+  }
+
+  // Prefix cache: take the idle cache sharing the longest prefix.
+  auto [best, best_it] = find_idle(*model_, prompt, opts_.prompt_cache);
   size_t reuse = std::min(best, prompt.size() - 1);  // always prefill >= 1 token
   if (opts_.inject) {
     auto& inj = *opts_.inject;
@@ -246,19 +235,25 @@ void Generation::forward(const std::vector<int>& tokens, int start) {
   cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
 }
 
-void Generation::decode_one() {
-  auto& cfg = model_->llm->config();
-  int index = int(completion_.size());
+bool Generation::is_stop(int token) const {
+  auto& eos = model_->llm->config().eos_ids;
+  return std::find(eos.begin(), eos.end(), token) != eos.end() ||
+         std::find(opts_.stop_ids.begin(), opts_.stop_ids.end(), token) != opts_.stop_ids.end();
+}
+
+SampleResult Generation::choose() {
   std::vector<float> processed = logits_;
   apply_penalties(processed, opts_.sampling, cache_tokens_, completion_);
 #ifdef POCKET_HAVE_GRAMMAR
   if (grammar_) grammar_->mask_logits(processed);  // EOS stays allowed only where the grammar accepts
 #endif
-  auto r = sample_token(processed, opts_.sampling, uint64_t(index));
+  return sample_token(processed, opts_.sampling, uint64_t(completion_.size()));
+}
+
+void Generation::emit(const SampleResult& r) {
+  int index = int(completion_.size());
   if (index == 0) t_first_ = clock::now();
-  bool is_stop = std::find(cfg.eos_ids.begin(), cfg.eos_ids.end(), r.token) != cfg.eos_ids.end() ||
-                 std::find(opts_.stop_ids.begin(), opts_.stop_ids.end(), r.token) != opts_.stop_ids.end();
-  if (is_stop) {
+  if (is_stop(r.token)) {
     stats_.stop_token = r.token;
     finish("eos");
     return;
@@ -286,7 +281,7 @@ void Generation::decode_one() {
     finish("maxTokens");
     return;
   }
-  if (cache_->offset() + 1 >= model_->context_length) {
+  if (int(cache_tokens_.size()) + 1 >= model_->context_length) {
     finish("contextFull");
     return;
   }
@@ -319,10 +314,15 @@ void Generation::finish(const std::string& reason) {
 
 void Generation::release_cache() {
   // A cache holding image features must not be matched by token ids later.
-  if (!cache_ || !opts_.prompt_cache || cache_tokens_.empty() || opts_.inject) return;
-  auto& idle = model_->idle;
-  idle.push_front({std::move(cache_), std::move(cache_tokens_)});
-  while (idle.size() > LoadedModel::kMaxIdle) idle.pop_back();
+  if (!opts_.prompt_cache || opts_.inject) return;
+  auto keep = [](LoadedModel& m, std::unique_ptr<KVCache>& cache, std::vector<int>& tokens) {
+    if (!cache || tokens.empty()) return;
+    cache->trim_to(int(tokens.size()));  // drops rejected draft rows
+    m.idle.push_front({std::move(cache), std::move(tokens)});
+    while (m.idle.size() > LoadedModel::kMaxIdle) m.idle.pop_back();
+  };
+  keep(*model_, cache_, cache_tokens_);
+  if (opts_.draft) keep(*opts_.draft, draft_cache_, draft_tokens_);
 }
 
 } // namespace pocket

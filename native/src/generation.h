@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,13 @@ struct GenerationOptions {
   std::string grammar_kind;  // "" = unconstrained; json_schema | regex | lark | llguidance
   std::string grammar_text;
   std::optional<InjectedEmbeddings> inject;
+  // Speculative decoding: a draft model of the same vocabulary proposes up to
+  // num_draft tokens per step; the model verifies them in one forward.
+  // Or prompt lookup: drafts copied from where the context's last n-gram
+  // occurred before (no draft model; pays off when output repeats input).
+  std::shared_ptr<LoadedModel> draft;
+  bool prompt_lookup = false;
+  int num_draft = 4;
 };
 
 // Top-k of the final hidden state that produced completion token `index`.
@@ -52,6 +60,9 @@ struct GenerationStats {
   std::vector<ChunkCommitment> commitments;
   int grammar_masks = 0;
   double grammar_mask_ms = 0;
+  // Speculative decoding (LM Studio's names): proposed = accepted + rejected + ignored.
+  std::string draft_model;
+  int draft_total = 0, draft_accepted = 0, draft_rejected = 0, draft_ignored = 0;
 };
 
 class GenerationSink {
@@ -62,13 +73,21 @@ class GenerationSink {
   virtual void on_error(const std::string& code, const std::string& message) = 0;
 };
 
+// The idle cache of `m` sharing the longest prefix with `tokens` (length, iterator).
+std::pair<size_t, std::list<LoadedModel::CachedSequence>::iterator> find_idle(LoadedModel& m,
+                                                                               const std::vector<int>& tokens,
+                                                                               bool enabled);
+
 // Top-k (by value) of a hidden vector, ties by index.
 ChunkCommitment top_k_commitment(int index, const float* h, int n, int k);
 
-// The engine drives a generation in phases: prepare() once, prefill_step()
-// until prefilling() is false, then per decode step: sample() picks the next
-// token (or finishes), and the engine feeds it back — alone (verified mode) or
-// batched with other streams of the same model — through feed().
+// The engine drives a generation in phases: prepare() once, then prefill the
+// prompt (alone with prefill_step(), or chunk by chunk inside a shared
+// forward via next_prefill() + run_batch()), then per decode step: sample()
+// picks and emits the next token (or finishes), and the engine feeds it back
+// alone (verified mode, feed()) or in a shared forward with other streams of
+// the same model (run_batch()). Speculative streams first get draft tokens
+// (draft_batch()) and feed [token, drafts...]; run_batch() verifies them.
 class Generation {
  public:
   Generation(int id, std::shared_ptr<LoadedModel> model, GenerationOptions opts,
@@ -82,8 +101,23 @@ class Generation {
   int sample();
   // Feeds `token` alone (batch 1).
   bool feed(int token);
-  // Batched feed: one forward for several generations of the same model.
-  static void feed_batch(const std::vector<std::pair<Generation*, int>>& batch);
+
+  // The next at most max_tokens prompt tokens, for a shared forward.
+  std::vector<int> next_prefill(int max_tokens) const;
+  // Whether this stream's prefill may share a forward (not verified, no image rows).
+  bool shares_prefill() const { return !opts_.verified && !opts_.inject; }
+  bool speculative() const { return opts_.draft || opts_.prompt_lookup; }
+
+  // One forward for several generations of the same model: each feeds its
+  // tokens (a prompt chunk, one decoded token, or a token plus its drafts).
+  struct Work {
+    Generation* g;
+    std::vector<int> tokens;
+  };
+  static void run_batch(const std::vector<Work>& batch);
+  // Draft proposals for speculative streams (batched per draft model); each
+  // entry is (generation, token just sampled). Returns [token, drafts...] per entry.
+  static std::vector<std::vector<int>> draft_batch(const std::vector<std::pair<Generation*, int>>& spec);
 
   bool finished() const { return finished_; }
   bool prefilling() const { return prefilling_; }
@@ -92,16 +126,26 @@ class Generation {
   void abort(const std::string& message);
 
  private:
-  template <typename F>
-  bool guarded(F&& f);
+  bool guarded(const std::function<void()>& f);
   void begin();
-  void decode_one();
+  // Picks the next token from logits_ (penalties, grammar mask, sampler).
+  SampleResult choose();
+  // Emits a chosen token: stop checks, commitments, grammar, sink; sets pending_token_.
+  void emit(const SampleResult& r);
+  // Consumes the rows of a shared forward (see run_batch).
+  void absorb(const std::vector<int>& tokens, const float* logits, const float* hidden, int rows);
+  // Speculative decoding: aligns the draft cache with [context..., token] and
+  // returns the tokens the draft still has to read.
+  std::vector<int> draft_catch_up(int token);
+  int draft_budget() const;
+  std::vector<int> lookup_draft(int token, int budget) const;
+  void verify(const std::vector<int>& tokens, const float* logits, const float* hidden);
   // Feeds tokens (prompt positions from `start` when >= 0); sets logits_/hidden_.
   void forward(const std::vector<int>& tokens, int start = -1);
   mx::array inject_rows(mx::array h, int start) const;
-  void accept_row(int token, const float* logits, const float* hidden);
   void finish(const std::string& reason);
   void release_cache();
+  bool is_stop(int token) const;
 
   using clock = std::chrono::steady_clock;
   int id_;
@@ -112,6 +156,8 @@ class Generation {
   std::unique_ptr<KVCache> cache_;
   std::unique_ptr<GrammarMatcher> grammar_;
   std::vector<int> cache_tokens_;  // tokens whose KV is in cache_
+  std::unique_ptr<KVCache> draft_cache_;
+  std::vector<int> draft_tokens_;  // tokens whose KV is in draft_cache_
   std::vector<int> completion_;
   std::vector<float> logits_, hidden_;
   GenerationStats stats_;

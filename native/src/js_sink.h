@@ -52,6 +52,15 @@ class JsSink : public GenerationSink {
       o.Set("grammarMaskMs", s->grammar_mask_ms);
       o.Set("seed", double(s->seed));
       o.Set("commitments", commitments_to_js(env, s->commitments));
+      if (!s->draft_model.empty()) {
+        auto d = Napi::Object::New(env);
+        d.Set("draftModel", s->draft_model);
+        d.Set("totalDraftTokens", s->draft_total);
+        d.Set("acceptedDraftTokens", s->draft_accepted);
+        d.Set("rejectedDraftTokens", s->draft_rejected);
+        d.Set("ignoredDraftTokens", s->draft_ignored);
+        o.Set("speculative", d);
+      }
       auto ev = Napi::Object::New(env);
       ev.Set("type", "done");
       ev.Set("stats", o);

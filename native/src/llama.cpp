@@ -110,28 +110,37 @@ size_t LlamaModel::nbytes() const {
   return n;
 }
 
-mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, KVCache& cache, int layer) const {
+mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, const std::vector<Segment>& segs,
+                                 int layer) const {
   auto& c = cfg_;
-  int L = x.shape(1);
-  auto q = mx::reshape(l.q(x), {1, L, c.num_heads, c.head_dim});
-  auto k = mx::reshape(l.k(x), {1, L, c.num_kv_heads, c.head_dim});
-  auto v = mx::reshape(l.v(x), {1, L, c.num_kv_heads, c.head_dim});
+  int T = x.shape(1);
+  auto q = mx::reshape(l.q(x), {1, T, c.num_heads, c.head_dim});
+  auto k = mx::reshape(l.k(x), {1, T, c.num_kv_heads, c.head_dim});
+  auto v = mx::reshape(l.v(x), {1, T, c.num_kv_heads, c.head_dim});
   if (l.q_norm) {
     q = pocket_rms_norm(q, *l.q_norm, c.rms_eps);
     k = pocket_rms_norm(k, *l.k_norm, c.rms_eps);
   }
-  q = mx::transpose(q, {0, 2, 1, 3});
-  k = mx::transpose(k, {0, 2, 1, 3});
-  v = mx::transpose(v, {0, 2, 1, 3});
-  int offset = cache.offset();
   std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(c.rope_theta);
-  q = pocket_rope(q, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-  k = pocket_rope(k, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-  auto [keys, values] = cache.update(layer, k, v);
   float scale = 1.0f / std::sqrt(float(c.head_dim));
-  auto o = pocket_sdpa(q, keys, values, scale, L > 1);
-  o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim});
-  return l.o(o);
+  std::vector<mx::array> outs;
+  int start = 0;
+  for (auto& s : segs) {
+    int L = s.h.shape(1);
+    // Rows [start, start + L) of the packed projections, as [1, heads, L, head_dim].
+    auto rows = [&](const mx::array& a) {
+      auto part = segs.size() == 1 ? a : mx::slice(a, {0, start, 0, 0}, {1, start + L, a.shape(2), a.shape(3)});
+      return mx::transpose(part, {0, 2, 1, 3});
+    };
+    int offset = s.cache->offset();
+    auto qs = pocket_rope(rows(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+    auto ks = pocket_rope(rows(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+    auto [keys, values] = s.cache->update(layer, ks, rows(v));
+    auto o = pocket_sdpa(qs, keys, values, scale, L > 1);
+    outs.push_back(mx::reshape(mx::transpose(o, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim}));
+    start += L;
+  }
+  return l.o(outs.size() == 1 ? outs[0] : mx::concatenate(outs, 1));
 }
 
 mx::array LlamaModel::embed_tokens(const mx::array& tokens) const { return embed_(tokens); }
@@ -141,57 +150,24 @@ mx::array LlamaModel::forward(const mx::array& tokens, KVCache& cache) const {
 }
 
 mx::array LlamaModel::forward_embeddings(const mx::array& input, KVCache& cache) const {
-  auto h = input;
+  return forward_segments({{input, &cache}});
+}
+
+mx::array LlamaModel::forward_segments(const std::vector<Segment>& segs) const {
+  if (segs.empty()) throw invalid_arg("forward: no segments");
+  std::vector<mx::array> inputs;
+  for (auto& s : segs) inputs.push_back(s.h);
+  auto h = inputs.size() == 1 ? inputs[0] : mx::concatenate(inputs, 1);
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
-    h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), cache, int(i)));
+    h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), segs, int(i)));
     auto x = pocket_rms_norm(h, l.ffn_norm, cfg_.rms_eps);
     auto g = l.gate(x);
     auto act = pocket_swiglu(g, l.up(x));
     h = mx::add(h, l.down(act));
   }
-  cache.advance(input.shape(1));
+  for (auto& s : segs) s.cache->advance(s.h.shape(1));
   return pocket_rms_norm(h, *final_norm_, cfg_.rms_eps);
-}
-
-mx::array LlamaModel::forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches) const {
-  auto& c = cfg_;
-  int B = int(tokens.size());
-  auto h = embed_(mx::array(tokens.data(), {B, 1}, mx::int32));  // [B, 1, D]
-  std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(c.rope_theta);
-  float scale = 1.0f / std::sqrt(float(c.head_dim));
-  for (size_t li = 0; li < layers_.size(); ++li) {
-    auto& l = layers_[li];
-    auto x = pocket_rms_norm(h, l.attn_norm, c.rms_eps);
-    auto q = mx::reshape(l.q(x), {B, 1, c.num_heads, c.head_dim});
-    auto k = mx::reshape(l.k(x), {B, 1, c.num_kv_heads, c.head_dim});
-    auto v = mx::reshape(l.v(x), {B, 1, c.num_kv_heads, c.head_dim});
-    if (l.q_norm) {
-      q = pocket_rms_norm(q, *l.q_norm, c.rms_eps);
-      k = pocket_rms_norm(k, *l.k_norm, c.rms_eps);
-    }
-    q = mx::transpose(q, {0, 2, 1, 3});
-    k = mx::transpose(k, {0, 2, 1, 3});
-    v = mx::transpose(v, {0, 2, 1, 3});
-    std::vector<mx::array> outs;
-    for (int b = 0; b < B; ++b) {
-      auto sl = [&](const mx::array& a) {
-        return mx::slice(a, {b, 0, 0, 0}, {b + 1, a.shape(1), a.shape(2), a.shape(3)});
-      };
-      int offset = caches[b]->offset();
-      auto qb = pocket_rope(sl(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-      auto kb = pocket_rope(sl(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-      auto [keys, values] = caches[b]->update(int(li), kb, sl(v));
-      outs.push_back(pocket_sdpa(qb, keys, values, scale, false));
-    }
-    auto o = mx::reshape(mx::transpose(mx::concatenate(outs, 0), {0, 2, 1, 3}), {B, 1, c.num_heads * c.head_dim});
-    h = mx::add(h, l.o(o));
-    auto y = pocket_rms_norm(h, l.ffn_norm, c.rms_eps);
-    auto g = l.gate(y);
-    h = mx::add(h, l.down(pocket_swiglu(g, l.up(y))));
-  }
-  for (auto* cache : caches) cache->advance(1);
-  return pocket_rms_norm(h, *final_norm_, c.rms_eps);
 }
 
 mx::array LlamaModel::logits(const mx::array& hidden) const {

@@ -31,17 +31,23 @@ class LlamaModel {
   // (VLMs replace image-placeholder rows with projected image features).
   mx::array embed_tokens(const mx::array& tokens) const;
   mx::array forward_embeddings(const mx::array& h, KVCache& cache) const;
-  // One decode step for B sequences, each with its own cache: the
-  // projections and MLP run batched, attention per sequence.
-  // tokens[b] is fed at caches[b]->offset(); returns hidden [B, 1, hidden].
-  mx::array forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches) const;
+  // Several sequences in one pass (continuous batching): each segment's
+  // embeddings [1, L_i, hidden] are fed at its cache's offset. Rows of all
+  // segments are packed into [1, T, hidden] so the projections and the MLP
+  // run once; attention runs per segment against its own cache, causal
+  // within the segment. Returns the packed hidden states [1, T, hidden].
+  struct Segment {
+    mx::array h;
+    KVCache* cache;
+  };
+  mx::array forward_segments(const std::vector<Segment>& segs) const;
   // hidden [..., hidden] -> logits [..., vocab] (float32).
   mx::array logits(const mx::array& hidden) const;
   std::vector<mx::array> parameters() const;
   size_t nbytes() const;
 
  private:
-  mx::array attention(const DecoderLayer& l, const mx::array& x, KVCache& cache, int layer) const;
+  mx::array attention(const DecoderLayer& l, const mx::array& x, const std::vector<Segment>& segs, int layer) const;
   DecoderConfig cfg_;
   Embedding embed_;
   std::vector<DecoderLayer> layers_;

@@ -158,8 +158,21 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
       throw make_js_error(env, "E_INVALID_ARG", "generate(options, onEvent) expects an object and a function");
     GenerationOptions opts;
+    auto o = info[0].As<Napi::Object>();
+    int draft_handle = 0;
     try {
-      opts = generation_from_js(info[0].As<Napi::Object>());
+      opts = generation_from_js(o);
+      auto draft = o.Get("draftModel");
+      opts.prompt_lookup = get_bool(o, "promptLookup", false);
+      if (opts.prompt_lookup) opts.num_draft = get_int(o, "numDraftTokens", 4);
+      if (!draft.IsUndefined() && !draft.IsNull()) {
+        if (!draft.IsObject() || !draft.As<Napi::Object>().InstanceOf(constructor->Value()))
+          throw invalid_arg("draftModel: must be a loaded model");
+        draft_handle = Unwrap(draft.As<Napi::Object>())->handle_;
+        if (draft_handle <= 0) throw invalid_arg("draftModel: the draft model has been unloaded");
+        if (draft_handle == handle_) throw invalid_arg("draftModel: must be a different model than the one generating");
+        opts.num_draft = get_int(o, "numDraftTokens", 4);
+      }
     } catch (const engine_error& e) {
       throw make_js_error(env, e.code(), e.what());
     }
@@ -168,12 +181,19 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "pocket-generate", 0, 1);
     int handle = handle_;
     auto shared_opts = std::make_shared<GenerationOptions>(std::move(opts));
-    Engine::instance().post([handle, id, shared_opts, tsfn, cancel]() mutable {
+    Engine::instance().post([handle, draft_handle, id, shared_opts, tsfn, cancel]() mutable {
       auto sink = std::make_unique<JsSink>(tsfn);
       auto model = Engine::instance().model(handle);
       if (!model) {
         sink->on_error("E_DISPOSED", "model has been unloaded");
         return;
+      }
+      if (draft_handle) {
+        shared_opts->draft = Engine::instance().model(draft_handle);
+        if (!shared_opts->draft) {
+          sink->on_error("E_DISPOSED", "the draft model has been unloaded");
+          return;
+        }
       }
       Engine::instance().start(
           std::make_shared<Generation>(id, model, std::move(*shared_opts), std::move(sink), cancel));

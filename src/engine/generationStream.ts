@@ -126,6 +126,7 @@ export function startGeneration(
         indices: Array.from(c.indices),
         values: Array.from(c.values),
       })),
+      ...(s.speculative ? { speculative: s.speculative } : {}),
       native: s,
     })
     wake()

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EngineError } from './errors.ts'
+import type { SpeculativeStats } from './types.ts'
 
 export type NativeDecoderConfig = {
   architecture: string
@@ -66,6 +67,11 @@ export type NativeGenerateRequest = {
   grammar?: { kind: string; text: string }
   /** VLM: rows replacing the token embeddings at these prompt positions. */
   imageEmbeddings?: { positions: Int32Array; values: Float32Array }
+  /** Speculative decoding: another loaded model with the same vocabulary. */
+  draftModel?: NativeModel
+  /** Speculative decoding with drafts looked up in the context instead. */
+  promptLookup?: boolean
+  numDraftTokens?: number
 }
 
 export type NativeCommitment = {
@@ -88,6 +94,7 @@ export type NativeStats = {
   grammarMasks: number
   grammarMaskMs: number
   commitments: NativeCommitment[]
+  speculative?: SpeculativeStats
 }
 
 export type NativeEvent =

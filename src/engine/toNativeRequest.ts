@@ -2,7 +2,7 @@
 // name the offending parameter (the addon re-checks everything).
 import { InvalidOptionError } from './errors.ts'
 import type { NativeGenerateRequest } from './native.ts'
-import type { GenerateOptions } from './types.ts'
+import { type GenerateOptions, PROMPT_LOOKUP } from './types.ts'
 
 function num(
   name: string,
@@ -93,6 +93,14 @@ export function toNativeRequest(
       ? { grammar: { kind: o.grammar.kind, text: o.grammar.text } }
       : {}),
     ...(o.imageEmbeddings ? { imageEmbeddings: o.imageEmbeddings } : {}),
+    ...(o.draftModel
+      ? {
+          ...(o.draftModel === PROMPT_LOOKUP
+            ? { promptLookup: true }
+            : { draftModel: o.draftModel.native }),
+          numDraftTokens: int('num_draft_tokens', o.numDraftTokens, 1, 32) ?? 4,
+        }
+      : {}),
     topLogprobs: o.logprobs
       ? (int('top_logprobs', o.topLogprobs, 0, 20) ?? 0)
       : 0,

@@ -1,5 +1,6 @@
 // Public types of the engine layer: what callers (server, CLI, node daemon)
 // pass in and get back. JSON stays at the edge; these are typed objects.
+import type { NativeModel } from './native.ts'
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool'
 
@@ -69,6 +70,33 @@ export type GenerateOptions = SamplingOptions & {
   promptCache?: boolean
   /** Extra variables for the chat template (e.g. tools). */
   templateContext?: Record<string, unknown>
+  /**
+   * Speculative decoding: a loaded model with the same vocabulary (usually a
+   * smaller one of the same family) drafts tokens that this model verifies in
+   * one forward. The output is the same as without a draft.
+   */
+  draftModel?: DraftModel | typeof PROMPT_LOOKUP
+  /** Draft tokens proposed per step (default 4, at most 32). */
+  numDraftTokens?: number
+}
+
+/**
+ * `draftModel` value for prompt-lookup decoding: drafts are copied from where
+ * the context's last few tokens occurred before (no draft model). It pays off
+ * when the output repeats the input: extraction, edits, quoting, JSON.
+ */
+export const PROMPT_LOOKUP = 'prompt-lookup'
+
+/** What `draftModel` needs of a loaded model (any `Model` is one). */
+export type DraftModel = { readonly native: NativeModel }
+
+/** Speculative-decoding counters (LM Studio's names, camel-cased). */
+export type SpeculativeStats = {
+  draftModel: string
+  totalDraftTokens: number
+  acceptedDraftTokens: number
+  rejectedDraftTokens: number
+  ignoredDraftTokens: number
 }
 
 export type TokenLogprob = {
@@ -108,6 +136,8 @@ export type GenerationStats = {
   seed: number
   /** Activation commitment (when `commitTopK` was set), one per 32 tokens. */
   commitments: Commitment[]
+  /** Present when a draft model was used. */
+  speculative?: SpeculativeStats
 }
 
 /** Top-k of the final hidden state that produced completion token `index`. */

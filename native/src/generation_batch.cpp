@@ -1,0 +1,74 @@
+// Continuous batching: one forward for prompt chunks, decoded tokens and
+// speculative drafts of several generations of the same model.
+#include <algorithm>
+
+#include "generation.h"
+
+namespace pocket {
+
+void Generation::run_batch(const std::vector<Work>& batch) {
+  if (batch.empty()) return;
+  auto& llm = *batch[0].g->model_->llm;
+  std::vector<LlamaModel::Segment> segs;
+  std::vector<int> rows;     // packed row indices whose logits are needed
+  std::vector<int> counts;   // per work item, how many of those rows
+  int offset = 0;
+  for (auto& w : batch) {
+    int n = int(w.tokens.size());
+    segs.push_back({llm.embed_tokens(mx::array(w.tokens.data(), {1, n}, mx::int32)), w.g->cache_.get()});
+    int want = 1;  // a decoded token: the next-token row
+    if (w.g->prefilling_) want = w.g->prefill_pos_ + n == int(w.g->opts_.prompt.size()) ? 1 : 0;
+    else if (n > 1) want = n;  // speculative: every row verifies a draft
+    for (int i = n - want; i < n; ++i) rows.push_back(offset + i);
+    counts.push_back(want);
+    offset += n;
+  }
+  try {
+    auto hidden = llm.forward_segments(segs);
+    std::vector<mx::array> outs;
+    std::optional<mx::array> logits, hid;
+    if (!rows.empty()) {
+      auto picked = mx::take(hidden, mx::array(rows.data(), {int(rows.size())}, mx::int32), 1);
+      logits = mx::reshape(llm.logits(picked), {int(rows.size()), -1});
+      hid = mx::reshape(mx::astype(picked, mx::float32), {int(rows.size()), -1});
+      outs = {*logits, *hid};
+    }
+    for (auto& s : segs)
+      for (auto& a : s.cache->state()) outs.push_back(a);
+    mx::eval(outs);
+    int V = logits ? logits->shape(1) : 0, D = hid ? hid->shape(1) : 0;
+    int row = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto& w = batch[i];
+      const float* l = logits ? logits->data<float>() + size_t(row) * V : nullptr;
+      const float* h = hid ? hid->data<float>() + size_t(row) * D : nullptr;
+      w.g->guarded([&] { w.g->absorb(w.tokens, l, h, counts[i]); });
+      row += counts[i];
+    }
+  } catch (const std::exception& e) {
+    for (auto& w : batch) w.g->abort(e.what());
+  }
+}
+
+void Generation::absorb(const std::vector<int>& tokens, const float* logits, const float* hidden, int rows) {
+  auto& cfg = model_->llm->config();
+  if (prefilling_) {
+    cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
+    prefill_pos_ += int(tokens.size());
+    if (prefill_pos_ == int(opts_.prompt.size())) {
+      prefilling_ = false;
+      logits_.assign(logits, logits + cfg.vocab_size);
+      hidden_.assign(hidden, hidden + cfg.hidden_size);
+    }
+    return;
+  }
+  if (rows > 1) {
+    verify(tokens, logits, hidden);
+    return;
+  }
+  logits_.assign(logits, logits + cfg.vocab_size);
+  hidden_.assign(hidden, hidden + cfg.hidden_size);
+  cache_tokens_.push_back(tokens[0]);
+}
+
+} // namespace pocket
