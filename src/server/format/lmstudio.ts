@@ -27,6 +27,20 @@ export function v0Stats(stats: GenerationStats) {
     generation_time: round(stats.totalTimeMs / 1000),
     stop_reason: STOP_REASONS[stats.stopReason],
     cached_tokens: stats.cachedTokens,
+    ...speculativeStats(stats),
+  }
+}
+
+/** LM Studio's speculative-decoding counters, present when a draft was used. */
+function speculativeStats(stats: GenerationStats) {
+  const s = stats.speculative
+  if (!s) return {}
+  return {
+    draft_model: s.draftModel,
+    total_draft_tokens_count: s.totalDraftTokens,
+    accepted_draft_tokens_count: s.acceptedDraftTokens,
+    rejected_draft_tokens_count: s.rejectedDraftTokens,
+    ignored_draft_tokens_count: s.ignoredDraftTokens,
   }
 }
 
@@ -47,6 +61,7 @@ export function v1Stats(stats: GenerationStats, loadTimeMs: number | null) {
     tokens_per_second: round(stats.tokensPerSecond),
     time_to_first_token_seconds: round(stats.timeToFirstTokenMs / 1000),
     cached_tokens: stats.cachedTokens,
+    ...speculativeStats(stats),
     ...(loadTimeMs != null
       ? { model_load_time_seconds: round(loadTimeMs / 1000) }
       : {}),

@@ -5,7 +5,13 @@
 // template errors) still become a proper HTTP status instead of a broken
 // stream. The lease is released when the stream ends, fails or is cancelled.
 import type { ToolCallFormat } from '../../engine/structured/types.ts'
-import type { GenerationChunk, GenerationStats } from '../../engine/types.ts'
+import {
+  type DraftModel,
+  type GenerateOptions,
+  type GenerationChunk,
+  type GenerationStats,
+  PROMPT_LOOKUP,
+} from '../../engine/types.ts'
 import type { Lease } from '../../models/residency/instance.ts'
 import type { ModelResidency } from '../../models/residency/ModelResidency.ts'
 import type { GenerationStreamLike } from '../../models/types.ts'
@@ -43,24 +49,38 @@ export async function startGeneration(
     contextLength: request.contextLength,
     onLoadStart: hooks.onLoadStart,
   })
+  let draft: Lease | undefined
+  const release = () => {
+    lease.release()
+    draft?.release()
+  }
   let stream: GenerationStreamLike
   let iterator: AsyncIterator<GenerationChunk>
   let first: IteratorResult<GenerationChunk>
   let toolCallFormat: ToolCallFormat | undefined
   try {
     checkAgainstModel(lease, request)
+    let draftModel: GenerateOptions['draftModel']
+    if (request.draftModel === PROMPT_LOOKUP) draftModel = PROMPT_LOOKUP
+    else if (request.draftModel) {
+      draft = await residency.acquire(request.draftModel, {
+        onLoadStart: hooks.onLoadStart,
+      })
+      draftModel = checkDraft(lease, draft)
+    }
     if (signal.aborted) throw signal.reason
     const planned = planGeneration(lease.model, request)
     toolCallFormat = planned.toolCallFormat
     stream = lease.model.generate(planned.input, {
       ...planned.options,
+      ...(draftModel ? { draftModel } : {}),
       signal,
     })
     hooks.counters?.track(stream.result)
     iterator = stream[Symbol.asyncIterator]()
     first = await iterator.next()
   } catch (error) {
-    lease.release()
+    release()
     throw error
   }
   const chunks = async function* () {
@@ -74,16 +94,45 @@ export async function startGeneration(
       }
     } finally {
       if (!first.done) await iterator.return?.()
-      lease.release()
+      release()
     }
   }
   return {
     lease,
     chunks: chunks(),
-    stats: () => stream.result,
+    // LM Studio reports the draft by the key it was asked for.
+    stats: () =>
+      stream.result.then((s) =>
+        s.speculative && request.draftModel
+          ? {
+              ...s,
+              speculative: { ...s.speculative, draftModel: request.draftModel },
+            }
+          : s,
+      ),
     cancel: () => stream.cancel(),
     toolCallFormat,
   }
+}
+
+function checkDraft(lease: Lease, draft: Lease): DraftModel {
+  const fail = (why: string) =>
+    new InvalidRequestError(
+      `Invalid 'draft_model': ${why}`,
+      'draft_model',
+      'invalid_value',
+    )
+  if (draft.identifier === lease.identifier)
+    throw fail('the draft must be a different model than the one generating.')
+  if (draft.model.info.type !== 'llm')
+    throw fail(`"${draft.identifier}" is not a text generation model.`)
+  if (draft.model.info.vocabSize !== lease.model.info.vocabSize)
+    throw fail(
+      `"${draft.identifier}" has a different vocabulary (${draft.model.info.vocabSize} tokens, the model has ${lease.model.info.vocabSize}).`,
+    )
+  if (!('native' in draft.model))
+    throw fail(`"${draft.identifier}" cannot draft for this model.`)
+  return draft.model as unknown as DraftModel
 }
 
 function checkAgainstModel(lease: Lease, request: GenerationRequest): void {

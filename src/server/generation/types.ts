@@ -13,6 +13,8 @@ export type GenerationRequest = {
   ttlSeconds?: number
   /** Context length applied when this request JIT-loads the model. */
   contextLength?: number
+  /** Speculative decoding: a draft model's key (JIT-loaded) or "prompt-lookup". */
+  draftModel?: string
   /** response_format / tools: turned into a grammar once the model is known. */
   structured?: StructuredRequest
 }

@@ -45,5 +45,6 @@ export async function parseChatCompletionRequest(
     stream: !!b.stream,
     includeUsage: !!b.stream_options?.include_usage,
     ttlSeconds: b.ttl,
+    draftModel: b.draft_model,
   }
 }

@@ -52,5 +52,6 @@ export function parseCompletionRequest(body: unknown): GenerationRequest {
     stream: !!b.stream,
     includeUsage: !!b.stream_options?.include_usage,
     ttlSeconds: b.ttl,
+    draftModel: b.draft_model,
   }
 }

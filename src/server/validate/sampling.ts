@@ -29,6 +29,9 @@ export const samplingFields = {
   ttl: z.number().int().positive().optional(),
   n: z.number().int().min(1).max(1, 'only n=1 is supported').nullish(),
   user: z.string().optional(),
+  // Speculative decoding (LM Studio): a model key, or "prompt-lookup".
+  draft_model: z.string().min(1).optional(),
+  num_draft_tokens: z.number().int().min(1).max(32).optional(),
 }
 
 const samplingObject = z.object(samplingFields)
@@ -57,6 +60,7 @@ export function toGenerateOptions(f: SamplingFields): GenerateOptions {
     presencePenalty: f.presence_penalty ?? undefined,
     frequencyPenalty: f.frequency_penalty ?? undefined,
     repetitionPenalty: f.repeat_penalty ?? f.repetition_penalty,
+    numDraftTokens: f.draft_model ? f.num_draft_tokens : undefined,
     logitBias: f.logit_bias
       ? Object.fromEntries(
           Object.entries(f.logit_bias).map(([k, v]) => [Number(k), v]),

@@ -152,7 +152,7 @@ describe('speculative decoding', () => {
       {},
       { draftModel: noise },
     ]
-    const alone = []
+    const alone: Awaited<ReturnType<typeof run>>[] = []
     for (const p of prompts)
       alone.push(await run(model, p, { temperature: 0, maxTokens: 24 }))
     const together = await Promise.all(

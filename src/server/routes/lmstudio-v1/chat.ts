@@ -19,7 +19,7 @@ import {
 } from '../../generation/startGeneration.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
 import { parseBody } from '../../validate/parseBody.ts'
-import { toGenerateOptions } from '../../validate/sampling.ts'
+import { samplingFields, toGenerateOptions } from '../../validate/sampling.ts'
 
 const item = z.union([
   z.object({ type: z.literal('message'), content: z.string() }),
@@ -37,6 +37,8 @@ const schema = z.object({
   repeat_penalty: z.number().gt(0).optional(),
   max_output_tokens: z.number().int().min(-1).optional(),
   seed: z.number().int().optional(),
+  draft_model: samplingFields.draft_model,
+  num_draft_tokens: samplingFields.num_draft_tokens,
   reasoning: z.enum(['off', 'low', 'medium', 'high', 'on']).optional(),
   context_length: z.number().int().positive().optional(),
   store: z.boolean().optional(),
@@ -77,6 +79,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       includeUsage: false,
       ttlSeconds: b.ttl,
       contextLength: b.context_length,
+      draftModel: b.draft_model,
     }
     const signal = clientAbortSignal(req, res)
     const sse = new SseWriter(res)
