@@ -9,5 +9,10 @@ export function formatStats(s: GenerationStats): string {
     `${s.completionTokens} tok at ${s.tokensPerSecond.toFixed(1)} tok/s`,
     `stop: ${s.stopReason}`,
     `seed ${s.seed}`,
+    ...(s.speculative
+      ? [
+          `draft ${s.speculative.acceptedDraftTokens}/${s.speculative.totalDraftTokens} accepted`,
+        ]
+      : []),
   ].join(' · ')
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { GenerationStats } from '../../engine/types.ts'
 import { UsageError } from '../errors.ts'
 import { formatStats } from '../formatStats.ts'
+import { addDraftOptions, type DraftFlags, openDraft } from '../openDraft.ts'
 import { openModel } from '../openModel.ts'
 import {
   addSamplingOptions,
@@ -13,14 +14,15 @@ import {
 import { readStdin } from '../readStdin.ts'
 import { DEFAULT_MODEL } from '../resolveModelPath.ts'
 
-type GenerateFlags = SamplingFlags & {
-  model: string
-  system?: string
-  raw?: boolean
-  verified?: boolean
-  stats?: boolean
-  json?: boolean
-}
+type GenerateFlags = SamplingFlags &
+  DraftFlags & {
+    model: string
+    system?: string
+    raw?: boolean
+    verified?: boolean
+    stats?: boolean
+    json?: boolean
+  }
 
 export function registerGenerate(program: Command): void {
   const command = program
@@ -37,6 +39,7 @@ export function registerGenerate(program: Command): void {
     .option('--stats', 'print generation statistics to stderr')
     .option('--json', 'print one JSON object with text and stats')
   addSamplingOptions(command)
+  addDraftOptions(command)
   command.action(async (prompt: string | undefined, flags: GenerateFlags) => {
     await generate(prompt ?? (await promptFromStdin()), flags)
   })
@@ -55,6 +58,10 @@ async function generate(prompt: string, flags: GenerateFlags): Promise<void> {
   if (flags.raw && flags.system)
     throw new UsageError('--system cannot be combined with --raw.')
   const model = await openModel(flags.model)
+  const draft = await openDraft(flags).catch(async (error) => {
+    await model.dispose()
+    throw error
+  })
   const input = flags.system
     ? [
         { role: 'system' as const, content: flags.system },
@@ -67,6 +74,7 @@ async function generate(prompt: string, flags: GenerateFlags): Promise<void> {
   try {
     const stream = model.generate(input, {
       ...toGenerateOptions(flags),
+      ...draft.options,
       raw: flags.raw,
       verified: flags.verified,
       signal: controller.signal,
@@ -83,6 +91,7 @@ async function generate(prompt: string, flags: GenerateFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onInterrupt)
     await model.dispose()
+    await draft.dispose()
   }
 }
 

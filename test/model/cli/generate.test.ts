@@ -48,6 +48,19 @@ describe('pocket generate', () => {
     )
   })
 
+  it('decodes speculatively with --draft-model prompt-lookup, same tokens', async () => {
+    const prompt =
+      'Repeat exactly: the cat sat on the mat and the dog sat on the log.'
+    const base = ['generate', '-n', '20', '-t', '0', '--json', prompt]
+    const plain = JSON.parse((await runPocket(base)).stdout)
+    const r = await runPocket([...base, '--draft-model', 'prompt-lookup'])
+    expect(r.code).toBe(0)
+    const spec = JSON.parse(r.stdout)
+    expect(spec.stats.tokenIds).toEqual(plain.stats.tokenIds)
+    expect(spec.stats.speculative.draftModel).toBe('prompt-lookup')
+    expect(spec.stats.speculative.acceptedDraftTokens).toBeGreaterThan(0)
+  })
+
   it('prints --stats to stderr, not stdout', async () => {
     const r = await runPocket([
       'generate',
