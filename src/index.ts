@@ -28,6 +28,7 @@ export type {
   ChatMessage,
   Commitment,
   ContentPart,
+  DraftModel,
   EmbedOptions,
   EmbedResult,
   GenerateOptions,
@@ -39,6 +40,7 @@ export type {
   ModelType,
   ModelVision,
   SamplingOptions,
+  SpeculativeStats,
   StopReason,
   TokenLogprob,
   ToolCall,
@@ -61,6 +63,7 @@ export {
   ModelDisposedError,
   ModelLoadError,
   native,
+  PROMPT_LOOKUP,
   UnsupportedModelError,
   VisionModel,
 } from './engine/index.ts'

@@ -25,6 +25,7 @@ export type {
   ChatMessage,
   Commitment,
   ContentPart,
+  DraftModel,
   GenerateOptions,
   GenerationChunk,
   GenerationStats,
@@ -32,10 +33,12 @@ export type {
   ModelInfo,
   ModelType,
   SamplingOptions,
+  SpeculativeStats,
   StopReason,
   TokenLogprob,
   ToolCall,
 } from './types.ts'
+export { PROMPT_LOOKUP } from './types.ts'
 export { fetchImage } from './vision/fetchImage.ts'
 export { loadVisionModel } from './vision/loadVisionModel.ts'
 export { VisionModel } from './vision/VisionModel.ts'
