@@ -64,21 +64,37 @@ void Engine::forget(int request_id) {
   cancels_.erase(request_id);
 }
 
-int PrefillBudget::tokens(int max_chunk) const {
-  if (step_ms_ <= 0 || token_ms_ <= 0) return std::min(kFirst, max_chunk);
-  int n = int((kRatio - 1.0) * step_ms_ / token_ms_);
+int PrefillBudget::tokens(int streams, int max_chunk) const {
+  // An unmeasured batch size first gets one decode-only step, to learn its time.
+  double step = step_ms_[std::min(streams, kMaxStreams - 1)];
+  if (step <= 0) return 0;
+  if (token_ms_ <= 0) return std::min(kFirst, max_chunk);
+  int n = int((kRatio - 1.0) * step / token_ms_);
   return std::clamp(n, std::min(kMin, max_chunk), max_chunk);
 }
 
-void PrefillBudget::record(double ms, int prefill_tokens) {
+void PrefillBudget::record(double ms, int streams, int prefill_tokens) {
   constexpr double a = 0.2;  // exponential moving averages
+  auto ema = [](double& v, double x) { v = v <= 0 ? x : (1 - a) * v + a * x; };
   if (prefill_tokens == 0) {
-    step_ms_ = step_ms_ <= 0 ? ms : (1 - a) * step_ms_ + a * ms;
-  } else if (step_ms_ > 0) {
-    double per_token = std::max(ms - step_ms_, 0.01) / prefill_tokens;
-    token_ms_ = token_ms_ <= 0 ? per_token : (1 - a) * token_ms_ + a * per_token;
+    ema(step_ms_[std::min<int>(streams, kMaxStreams - 1)], ms);
+  } else if (double step = step_ms_[std::min(streams, kMaxStreams - 1)]; step > 0) {
+    ema(token_ms_, std::max(ms - step, 0.01) / prefill_tokens);
   }
 }
+
+namespace {
+
+// Prompt tokens a waiting stream may add to this step: its share of the
+// budget; a short prompt comes in whole (one bounded hiccup for the running
+// streams, and it starts streaming at once).
+int admit(int room, int remaining, int admitted, int chunk) {
+  constexpr int kShortPrompt = 96;
+  if (remaining <= kShortPrompt) room = std::max(room, std::min(remaining, PrefillBudget::kBurstPrefill - admitted));
+  return std::min(room, chunk);
+}
+
+}  // namespace
 
 void Engine::step_generations() {
   // 1. Start new requests. 2. Prefill: alone when nothing decodes; otherwise
@@ -87,17 +103,27 @@ void Engine::step_generations() {
   // samples a token; speculative streams add draft tokens; one forward per
   // model feeds them all (verified streams: batch 1).
   auto t0 = std::chrono::steady_clock::now();
-  bool decoding = false;
-  for (auto& g : active_) decoding |= g->prepare() && !g->prefilling();
+  int decoding = 0;
+  for (auto& g : active_) decoding += g->prepare() && !g->prefilling();
   std::unordered_map<LoadedModel*, std::vector<Generation::Work>> work;
   int shared_prefill = 0;
+  // While more prompts wait than streams run (a burst of arrivals), admitting
+  // them is worth more than the few running streams' latency: a full chunk
+  // per step. Otherwise the budget keeps the running streams' steps short.
+  int waiting = 0;
+  for (auto& g : active_) waiting += !g->finished() && g->prefilling() && g->shares_prefill();
+  int budget = 0;
+  if (decoding > 0 && waiting > 0)
+    budget = waiting > decoding ? PrefillBudget::kBurstPrefill : budget_.tokens(decoding, PrefillBudget::kBurstPrefill);
   for (auto& g : active_) {
     if (g->finished() || !g->prefilling()) continue;
     if (!decoding) {
       g->prefill_step(0);
     } else if (!g->shares_prefill()) {
       g->prefill_step(g->model()->interleaved_prefill_chunk);
-    } else if (int room = budget_.tokens(g->model()->prefill_chunk) - shared_prefill; room > 0) {
+    } else if (int room = admit(budget - shared_prefill, g->prefill_remaining(), shared_prefill,
+                                g->model()->prefill_chunk);
+               room > 0) {
       auto chunk = g->next_prefill(room);
       shared_prefill += int(chunk.size());
       work[g->model()].push_back({g.get(), std::move(chunk)});
@@ -121,9 +147,8 @@ void Engine::step_generations() {
   for (auto& [model, list] : work)
     for (size_t i = 0; i < list.size(); i += model->max_batch)
       Generation::run_batch({list.begin() + i, list.begin() + std::min(list.size(), i + model->max_batch)});
-  if (decoding)
-    budget_.record(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
-                   shared_prefill);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (decoding > 0) budget_.record(ms, decoding, shared_prefill);
   active_.erase(std::remove_if(active_.begin(), active_.end(), [](auto& g) { return g->finished(); }),
                 active_.end());
 }

@@ -58,13 +58,19 @@ class Generation;
 // decode step time and the marginal cost of a prompt token as it goes.
 class PrefillBudget {
  public:
-  int tokens(int max_chunk) const;
-  void record(double step_ms, int prefill_tokens);
+  // Prompt tokens that may join a step in which `streams` streams decode.
+  int tokens(int streams, int max_chunk) const;
+  void record(double step_ms, int streams, int prefill_tokens);
 
  private:
   static constexpr double kRatio = 1.6;
-  static constexpr int kFirst = 16, kMin = 4;
-  double step_ms_ = 0, token_ms_ = 0;
+  static constexpr int kFirst = 16, kMin = 4, kMaxStreams = 65;
+ public:
+  // Prompt tokens per step while a burst of prompts waits.
+  static constexpr int kBurstPrefill = 256;
+ private:
+  double step_ms_[kMaxStreams] = {};  // decode-only step time by batch size
+  double token_ms_ = 0;               // marginal cost of one prompt token
 };
 
 class Engine {

@@ -2,6 +2,7 @@
 // kernels in fused_kernels.cpp (see fused.h).
 #include "fused.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -187,8 +188,10 @@ std::shared_ptr<const fused::RopeTable> rope_table(TableKey key, int64_t npos) {
 
 class PocketRoPE : public mx::UnaryPrimitive {
  public:
-  PocketRoPE(mx::Stream s, int dims, int offset, std::shared_ptr<const fused::RopeTable> table)
-      : mx::UnaryPrimitive(s), dims_(dims), offset_(offset), table_(std::move(table)) {}
+  PocketRoPE(mx::Stream s, int dims, int offset, std::shared_ptr<const fused::RopeTable> table,
+             std::shared_ptr<const std::vector<int32_t>> positions = nullptr)
+      : mx::UnaryPrimitive(s), dims_(dims), offset_(offset), table_(std::move(table)),
+        positions_(std::move(positions)) {}
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     mx::cpu::CommandEncoder* enc;
     begin_eval(stream(), inputs, out, enc);
@@ -203,7 +206,8 @@ class PocketRoPE : public mx::UnaryPrimitive {
     a.dims = dims_;
     a.offset = offset_;
     a.table = table_.get();
-    enc->dispatch([a, t = table_] { fused::rope(a); });  // t keeps the table alive
+    a.positions = positions_ ? positions_->data() : nullptr;
+    enc->dispatch([a, t = table_, p = positions_] { fused::rope(a); });  // t, p keep the tables alive
   }
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
     throw std::runtime_error("PocketRoPE has no GPU implementation");
@@ -212,7 +216,8 @@ class PocketRoPE : public mx::UnaryPrimitive {
   bool is_equivalent(const mx::Primitive& other) const override {
     auto* o = dynamic_cast<const PocketRoPE*>(&other);
     return o && o->dims_ == dims_ && o->offset_ == offset_ &&
-           o->table_->traditional == table_->traditional && o->table_ == table_;
+           o->table_->traditional == table_->traditional && o->table_ == table_ &&
+           (o->positions_ == positions_ || (o->positions_ && positions_ && *o->positions_ == *positions_));
   }
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
     return {in[0].shape()};
@@ -221,6 +226,7 @@ class PocketRoPE : public mx::UnaryPrimitive {
  private:
   int dims_, offset_;
   std::shared_ptr<const fused::RopeTable> table_;
+  std::shared_ptr<const std::vector<int32_t>> positions_;
 };
 
 // ------------------------------------------------------------------ swiglu
@@ -286,17 +292,19 @@ mx::array pocket_rms_norm(const mx::array& x, const mx::array& weight, float eps
                    {x, weight});
 }
 
-mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optional<float> base,
-                      float scale, int offset, const std::optional<mx::array>& freqs,
-                      mx::StreamOrDevice s) {
-  auto stream = mx::to_stream(s);
+namespace {
+
+// The table key when the custom kernel applies, nullopt otherwise.
+std::optional<TableKey> rope_key(const mx::array& x, int dims, bool traditional, std::optional<float> base,
+                                 float scale, const std::optional<mx::array>& freqs, const mx::Stream& stream) {
   bool fast = on_cpu(stream) && x.dtype() == mx::float32 && x.ndim() >= 3 && x.ndim() <= 8 &&
-              dims > 0 && dims % 2 == 0 && dims <= x.shape(-1) && offset >= 0 &&
+              dims > 0 && dims % 2 == 0 && dims <= x.shape(-1) &&
               (freqs ? (freqs->dtype() == mx::float32 && freqs->ndim() == 1 &&
                         freqs->shape(0) == dims / 2)
                      : base.has_value());
+  if (!fast) return std::nullopt;
   TableKey key{dims, traditional, std::nanf(""), scale, {}};
-  if (fast && freqs) {
+  if (freqs) {
     // Periods are read on the caller's thread (tiny; normally an evaluated constant).
     if (freqs->is_available() && freqs->flags().row_contiguous) {
       const float* p = freqs->data<float>();
@@ -307,13 +315,56 @@ mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optio
       const float* p = f.data<float>();
       key.freqs.assign(p, p + dims / 2);
     }
-  } else if (fast) {
+  } else {
     key.base = *base;
   }
-  if (!fast) return mx::fast::rope(x, dims, traditional, base, scale, offset, freqs, s);
-  auto table = rope_table(std::move(key), int64_t(offset) + x.shape(-2));
+  return key;
+}
+
+}  // namespace
+
+mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optional<float> base,
+                      float scale, int offset, const std::optional<mx::array>& freqs,
+                      mx::StreamOrDevice s) {
+  auto stream = mx::to_stream(s);
+  auto key = offset >= 0 ? rope_key(x, dims, traditional, base, scale, freqs, stream) : std::nullopt;
+  if (!key) return mx::fast::rope(x, dims, traditional, base, scale, offset, freqs, s);
+  auto table = rope_table(std::move(*key), int64_t(offset) + x.shape(-2));
   return mx::array(x.shape(), mx::float32,
                    std::make_shared<PocketRoPE>(stream, dims, offset, std::move(table)), {x});
+}
+
+mx::array pocket_rope_positions(const mx::array& x, int dims, bool traditional, std::optional<float> base,
+                                float scale, std::vector<int32_t> positions, const std::optional<mx::array>& freqs,
+                                mx::StreamOrDevice s) {
+  if (x.ndim() < 2 || int64_t(positions.size()) != x.shape(-2))
+    throw std::invalid_argument("pocket_rope_positions: one position per row of axis -2");
+  auto stream = mx::to_stream(s);
+  int32_t lowest = 0, highest = 0;
+  if (!positions.empty()) {
+    lowest = *std::min_element(positions.begin(), positions.end());
+    highest = *std::max_element(positions.begin(), positions.end());
+  }
+  auto key = lowest >= 0 ? rope_key(x, dims, traditional, base, scale, freqs, stream) : std::nullopt;
+  if (!key) {  // one MLX rope per run of consecutive positions
+    std::vector<mx::array> parts;
+    int axis = x.ndim() - 2;
+    for (size_t i = 0; i < positions.size();) {
+      size_t j = i + 1;
+      while (j < positions.size() && positions[j] == positions[j - 1] + 1) ++j;
+      auto start = mx::Shape(x.ndim(), 0), stop = x.shape();
+      start[axis] = int(i);
+      stop[axis] = int(j);
+      parts.push_back(mx::fast::rope(mx::slice(x, start, stop, s), dims, traditional, base, scale,
+                                     positions[i], freqs, s));
+      i = j;
+    }
+    return parts.size() == 1 ? parts[0] : mx::concatenate(parts, axis, s);
+  }
+  auto table = rope_table(std::move(*key), int64_t(highest) + 1);
+  auto shared = std::make_shared<const std::vector<int32_t>>(std::move(positions));
+  return mx::array(x.shape(), mx::float32,
+                   std::make_shared<PocketRoPE>(stream, dims, 0, std::move(table), std::move(shared)), {x});
 }
 
 mx::array pocket_swiglu(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s) {

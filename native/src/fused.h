@@ -40,6 +40,12 @@ mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optio
                       float scale, int offset, const std::optional<mx::array>& freqs,
                       mx::StreamOrDevice s = {});
 
+// Rope with one position per row along axis -2 (packed sequences of a
+// batch, each at its own cache offset): positions.size() == x.shape(-2).
+mx::array pocket_rope_positions(const mx::array& x, int dims, bool traditional, std::optional<float> base,
+                                float scale, std::vector<int32_t> positions, const std::optional<mx::array>& freqs,
+                                mx::StreamOrDevice s = {});
+
 mx::array pocket_swiglu(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s = {});
 
 namespace fused {
@@ -92,6 +98,7 @@ struct RopeArgs {
   int dims;
   int64_t offset;
   const RopeTable* table;
+  const int32_t* positions = nullptr;  // when set: row l's position, instead of offset + l
 };
 void rope(const RopeArgs& a);
 

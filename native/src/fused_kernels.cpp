@@ -213,7 +213,7 @@ void rope(const RopeArgs& a) {
   const int64_t chunk = std::max<int64_t>(1, 8192 / std::max<int64_t>(1, a.D));
   for_chunks(a.rows, chunk, a.rows * a.D >= kParallelMin, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      const int64_t pos = a.offset + r % a.L;
+      const int64_t pos = a.positions ? a.positions[r % a.L] : a.offset + r % a.L;
       const float* t = a.table->data.data() + pos * a.table->row;
       const float* x = a.x.p + a.x.row_offset(r);
       float* y = a.y + r * a.D;

@@ -102,6 +102,7 @@ class Generation {
   // Feeds `token` alone (batch 1).
   bool feed(int token);
 
+  int prefill_remaining() const { return int(opts_.prompt.size()) - prefill_pos_; }
   // The next at most max_tokens prompt tokens, for a shared forward.
   std::vector<int> next_prefill(int max_tokens) const;
   // Whether this stream's prefill may share a forward (not verified, no image rows).

@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "fused.h"
 #include "sdpa.h"
+#include "segment_sdpa.h"
 
 namespace pocket {
 namespace {
@@ -123,24 +124,39 @@ mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, const
   }
   std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(c.rope_theta);
   float scale = 1.0f / std::sqrt(float(c.head_dim));
-  std::vector<mx::array> outs;
+  q = mx::transpose(q, {0, 2, 1, 3});  // [1, heads, T, head_dim]
+  k = mx::transpose(k, {0, 2, 1, 3});
+  v = mx::transpose(v, {0, 2, 1, 3});
+  if (segs.size() == 1) {
+    int offset = segs[0].cache->offset();
+    q = pocket_rope(q, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+    k = pocket_rope(k, c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
+    auto [keys, values] = segs[0].cache->update(layer, k, v);
+    auto o = pocket_sdpa(q, keys, values, scale, T > 1);
+    return l.o(mx::reshape(mx::transpose(o, {0, 2, 1, 3}), {1, T, c.num_heads * c.head_dim}));
+  }
+  // Several sequences: rope at each row's own position, then each sequence's
+  // rows go into its cache and attend to it (one primitive for all).
+  std::vector<int32_t> positions;
+  std::vector<int> lengths;
+  for (auto& s : segs) {
+    int L = s.h.shape(1), offset = s.cache->offset();
+    lengths.push_back(L);
+    for (int i = 0; i < L; ++i) positions.push_back(offset + i);
+  }
+  q = pocket_rope_positions(q, c.head_dim, c.rope_traditional, base, rope_scale_, positions, rope_freqs_);
+  k = pocket_rope_positions(k, c.head_dim, c.rope_traditional, base, rope_scale_, std::move(positions), rope_freqs_);
+  std::vector<mx::array> kvs;
   int start = 0;
   for (auto& s : segs) {
     int L = s.h.shape(1);
-    // Rows [start, start + L) of the packed projections, as [1, heads, L, head_dim].
-    auto rows = [&](const mx::array& a) {
-      auto part = segs.size() == 1 ? a : mx::slice(a, {0, start, 0, 0}, {1, start + L, a.shape(2), a.shape(3)});
-      return mx::transpose(part, {0, 2, 1, 3});
-    };
-    int offset = s.cache->offset();
-    auto qs = pocket_rope(rows(q), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-    auto ks = pocket_rope(rows(k), c.head_dim, c.rope_traditional, base, rope_scale_, offset, rope_freqs_);
-    auto [keys, values] = s.cache->update(layer, ks, rows(v));
-    auto o = pocket_sdpa(qs, keys, values, scale, L > 1);
-    outs.push_back(mx::reshape(mx::transpose(o, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim}));
+    auto rows = [&](const mx::array& a) { return mx::slice(a, {0, 0, start, 0}, {1, a.shape(1), start + L, a.shape(3)}); };
+    auto [keys, values] = s.cache->update(layer, rows(k), rows(v));
+    kvs.push_back(keys);
+    kvs.push_back(values);
     start += L;
   }
-  return l.o(outs.size() == 1 ? outs[0] : mx::concatenate(outs, 1));
+  return l.o(pocket_segment_sdpa(q, kvs, std::move(lengths), scale));
 }
 
 mx::array LlamaModel::embed_tokens(const mx::array& tokens) const { return embed_(tokens); }
