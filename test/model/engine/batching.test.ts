@@ -81,4 +81,79 @@ describe('continuous batching', () => {
     expect(o.stats.completionTokens).toBeGreaterThan(0)
     expect(['maxTokens', 'eos']).toContain(o.stats.stopReason)
   })
+
+  it('keeps a running stream flowing while a long prompt prefills', async () => {
+    // Tokens of the running stream, stamped with how many tokens the
+    // newcomer had produced at the time: without interleaving the newcomer's
+    // whole prefill would pass between two of the runner's tokens.
+    let newcomerTokens = 0
+    const during: number[] = []
+    const runner = model.generate('Count slowly: one, two,', {
+      raw: true,
+      temperature: 0,
+      maxTokens: 200,
+      promptCache: false,
+      logitBias: { [model.tokenizer.special.eosIds[0] ?? 0]: -100 },
+    })
+    let newcomer: ReturnType<Model['generate']> | undefined
+    let seen = 0
+    for await (const _ of runner) {
+      if (++seen === 3) {
+        const long = Array.from(
+          { length: 120 },
+          (_, i) => `word${i % 17}`,
+        ).join(' ')
+        newcomer = model.generate(long, {
+          raw: true,
+          maxTokens: 1,
+          promptCache: false,
+        })
+        void (async () => {
+          for await (const _c of newcomer) newcomerTokens++
+        })()
+      }
+      if (newcomer && newcomerTokens === 0) during.push(seen)
+      if (newcomer && newcomerTokens > 0) break
+    }
+    runner.cancel()
+    const stats = await newcomer?.result
+    expect(stats?.promptTokens).toBeGreaterThan(200)
+    expect(during.length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('batches grammar-constrained and plain streams with unchanged outputs', async () => {
+    const grammar = {
+      kind: 'json_schema' as const,
+      text: JSON.stringify({
+        type: 'object',
+        properties: { city: { type: 'string', maxLength: 12 } },
+        required: ['city'],
+      }),
+    }
+    const jobs = [
+      { prompt: 'A city as JSON:', grammar },
+      { prompt: 'The weather today is', grammar: undefined },
+      { prompt: 'Another city as JSON:', grammar },
+    ]
+    const opts = {
+      raw: true,
+      temperature: 0,
+      maxTokens: 24,
+      promptCache: false,
+    }
+    const alone = []
+    for (const j of jobs)
+      alone.push(
+        await drain(model.generate(j.prompt, { ...opts, grammar: j.grammar })),
+      )
+    const together = await Promise.all(
+      jobs.map((j) =>
+        drain(model.generate(j.prompt, { ...opts, grammar: j.grammar })),
+      ),
+    )
+    together.forEach((r, i) => {
+      expect(r.stats.tokenIds).toEqual(alone[i]?.stats.tokenIds)
+    })
+    expect(JSON.parse(together[0]?.text ?? '')).toHaveProperty('city')
+  })
 })
