@@ -334,6 +334,14 @@ mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optio
                    std::make_shared<PocketRoPE>(stream, dims, offset, std::move(table)), {x});
 }
 
+std::shared_ptr<const fused::RopeTable> fused::rope_table_for(int dims, bool traditional, std::optional<float> base,
+                                                              float scale, const std::optional<mx::array>& freqs,
+                                                              int64_t npos) {
+  auto probe = mx::zeros({1, 1, dims}, mx::float32);  // lazy: only its shape and dtype are read
+  auto key = rope_key(probe, dims, traditional, base, scale, freqs, mx::default_stream(mx::Device::cpu));
+  return key ? rope_table(std::move(*key), npos) : nullptr;
+}
+
 mx::array pocket_rope_positions(const mx::array& x, int dims, bool traditional, std::optional<float> base,
                                 float scale, std::vector<int32_t> positions, const std::optional<mx::array>& freqs,
                                 mx::StreamOrDevice s) {

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -112,6 +113,11 @@ void swiglu(const SwigluArgs& a);
 
 // Vectorized silu(g) * u on n contiguous floats (exposed for benches/other kernels).
 void swiglu_range(const float* g, const float* u, float* y, int64_t n);
+
+// The cached cos/sin table pocket_rope uses for this configuration, covering
+// at least [0, npos); nullptr when the custom kernel does not apply.
+std::shared_ptr<const RopeTable> rope_table_for(int dims, bool traditional, std::optional<float> base,
+                                                float scale, const std::optional<mx::array>& freqs, int64_t npos);
 
 }  // namespace fused
 

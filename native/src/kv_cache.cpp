@@ -20,26 +20,43 @@ mx::array KVCache::decode(const Parts& parts, int n) const {
                         "affine", std::nullopt, mx::float32);
 }
 
+void KVCache::grow(std::optional<Parts>& buf, const Parts& like, int needed) {
+  if (buf && (*buf)[0].shape(2) >= needed) return;
+  int have = buf ? (*buf)[0].shape(2) : 0;
+  int step = ((needed - have + kStep - 1) / kStep) * kStep;
+  Parts grown;
+  for (size_t i = 0; i < like.size(); ++i) {
+    auto shape = like[i].shape();
+    shape[2] = step;
+    auto zeros = mx::zeros(shape, like[i].dtype());
+    // Keep only the valid prefix of the old buffer, then extend.
+    grown.push_back(buf ? mx::concatenate({prefix_of((*buf)[i], offset_), zeros}, 2) : zeros);
+  }
+  buf = std::move(grown);
+}
+
 void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int needed) {
   auto parts = encode(x);
-  if (!buf || (*buf)[0].shape(2) < needed) {
-    int have = buf ? (*buf)[0].shape(2) : 0;
-    int grow = ((needed - have + kStep - 1) / kStep) * kStep;
-    Parts grown;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      auto shape = parts[i].shape();
-      shape[2] = grow;
-      auto zeros = mx::zeros(shape, parts[i].dtype());
-      // Keep only the valid prefix of the old buffer, then extend.
-      grown.push_back(buf ? mx::concatenate({prefix_of((*buf)[i], offset_), zeros}, 2) : zeros);
-    }
-    buf = std::move(grown);
-  }
+  grow(buf, parts, needed);
   for (size_t i = 0; i < parts.size(); ++i) {
     auto& p = parts[i];
     (*buf)[i] = mx::slice_update((*buf)[i], p, mx::Shape{0, 0, offset_, 0},
                                  mx::Shape{p.shape(0), p.shape(1), needed, p.shape(3)});
   }
+}
+
+bool KVCache::reserve(int n) {
+  if (bits_) return false;
+  std::vector<mx::array> grown;
+  for (auto* side : {&keys_, &values_})
+    for (auto& buf : *side) {
+      if (!buf) return false;  // never written: the graph path creates it
+      if ((*buf)[0].shape(2) >= n) continue;
+      grow(buf, *buf, n);
+      grown.push_back((*buf)[0]);
+    }
+  if (!grown.empty()) mx::eval(grown);
+  return true;
 }
 
 std::pair<mx::array, mx::array> KVCache::update(int layer, const mx::array& k, const mx::array& v) {

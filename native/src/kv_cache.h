@@ -31,6 +31,12 @@ class KVCache {
   // Replaces the contents with saved per-layer (keys, values); offset = their length.
   void restore(const std::vector<std::pair<mx::array, mx::array>>& kv);
   size_t nbytes() const;
+  // Fused decode path (float caches): makes room for n positions in every
+  // layer (evaluated) and exposes the dense buffers [1, kv_heads, capacity,
+  // head_dim], which that path writes in place. False for quantized caches.
+  bool reserve(int n);
+  const mx::array& key_buffer(int layer) const { return (*keys_[layer])[0]; }
+  const mx::array& value_buffer(int layer) const { return (*values_[layer])[0]; }
 
  private:
   // One growing buffer: a dense array, or (packed, scales, biases).
@@ -38,6 +44,8 @@ class KVCache {
   Parts encode(const mx::array& x) const;
   mx::array decode(const Parts& parts, int n) const;
   void write(std::optional<Parts>& buf, const mx::array& x, int needed);
+  // Grows buf (shaped like `like`) to hold `needed` positions, keeping the first offset_.
+  void grow(std::optional<Parts>& buf, const Parts& like, int needed);
 
   static constexpr int kStep = 256;
   std::vector<std::optional<Parts>> keys_, values_;

@@ -1,11 +1,13 @@
 #include "llama.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "errors.h"
 #include "fused.h"
 #include "sdpa.h"
 #include "segment_sdpa.h"
+#include "decode_layer.h"
 
 namespace pocket {
 namespace {
@@ -84,6 +86,7 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
   }
   auto params = parameters();
   mx::eval(params);
+  for (auto& l : layers_) fusable_.push_back(decode_layer_supported(l));
 }
 
 std::vector<mx::array> LlamaModel::parameters() const {
@@ -174,8 +177,22 @@ mx::array LlamaModel::forward_segments(const std::vector<Segment>& segs) const {
   std::vector<mx::array> inputs;
   for (auto& s : segs) inputs.push_back(s.h);
   auto h = inputs.size() == 1 ? inputs[0] : mx::concatenate(inputs, 1);
+  // Decode steps (one token per sequence) run each supported layer as one
+  // primitive (decode_layer.h); POCKET_DISABLE_FUSED_DECODE=1 keeps the graph.
+  bool fused = !std::getenv("POCKET_DISABLE_FUSED_DECODE");
+  std::vector<KVCache*> caches;
+  for (auto& s : segs) {
+    fused = fused && s.h.shape(1) == 1;
+    caches.push_back(s.cache);
+  }
+  for (auto* c : caches) fused = fused && c->reserve(c->offset() + 1);
+  std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(cfg_.rope_theta);
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
+    if (fused && fusable_[i]) {
+      h = pocket_decode_layer(h, l, cfg_, int(i), caches, base, rope_scale_, rope_freqs_);
+      continue;
+    }
     h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), segs, int(i)));
     auto x = pocket_rms_norm(h, l.ffn_norm, cfg_.rms_eps);
     auto g = l.gate(x);

@@ -51,6 +51,7 @@ class LlamaModel {
   DecoderConfig cfg_;
   Embedding embed_;
   std::vector<DecoderLayer> layers_;
+  std::vector<bool> fusable_;  // layer i can run as one decode primitive
   std::optional<mx::array> final_norm_;
   Linear lm_head_;
   std::optional<mx::array> rope_freqs_;

@@ -1,0 +1,280 @@
+#include "decode_layer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <mlx/backend/cpu/encoder.h>
+#include <mlx/primitives.h>
+
+#include "fused.h"
+#include "qmm.h"
+#include "sdpa.h"
+
+namespace pocket {
+namespace {
+
+// A quantized linear layer as raw pointers for qmm::run (+ optional bias).
+struct QLinear {
+  const uint32_t* w;
+  const float *scales, *biases, *bias;
+  int64_t N, K;
+  int gs, bits;
+};
+
+struct Plan {
+  int64_t B, D, Hq, Hkv, hd, I;
+  float eps;
+  const float *attn_norm, *ffn_norm, *q_norm, *k_norm;
+  QLinear q, k, v, o, gate, up, down;
+  std::shared_ptr<const fused::RopeTable> table;
+  int dims;
+  std::vector<int32_t> positions;     // per sequence: where its new row goes
+  std::vector<float*> keys, values;   // per sequence: cache buffers [Hkv, capacity, hd]
+  std::vector<int64_t> capacity;
+  const float* h;
+  float* out;
+};
+
+void linear(const QLinear& l, const float* x, int64_t M, float* y) {
+  qmm::Args a{};
+  a.x = x;
+  a.w = l.w;
+  a.scales = l.scales;
+  a.biases = l.biases;
+  a.y = y;
+  a.M = M;
+  a.N = l.N;
+  a.K = l.K;
+  a.gs = l.gs;
+  a.bits = l.bits;
+  qmm::run(a);
+  if (l.bias)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < l.N; ++n) y[m * l.N + n] += l.bias[n];
+}
+
+fused::View rows_view(const float* p, int64_t rows, int64_t D) {
+  fused::View v{};
+  v.p = p;
+  v.nd = 2;
+  v.shape[0] = rows;
+  v.shape[1] = D;
+  v.strides[0] = D;
+  v.strides[1] = 1;
+  return v;
+}
+
+void norm(const float* x, int64_t rows, int64_t D, const float* w, float eps, float* y) {
+  fused::NormArgs a{};
+  a.x = rows_view(x, rows, D);
+  a.w = w;
+  a.ws = 1;
+  a.y = y;
+  a.rows = rows;
+  a.D = D;
+  a.eps = eps;
+  fused::rms_norm(a);
+}
+
+// x [B, H, hd] (the projection's layout) -> y [H, B, hd], each row at its sequence's position.
+void rope(const Plan& p, const float* x, int64_t H, float* y) {
+  fused::RopeArgs a{};
+  a.x.p = x;
+  a.x.nd = 4;
+  const int64_t shape[4] = {1, H, p.B, p.hd}, strides[4] = {H * p.B * p.hd, p.hd, H * p.hd, 1};
+  std::copy(shape, shape + 4, a.x.shape);
+  std::copy(strides, strides + 4, a.x.strides);
+  a.y = y;
+  a.rows = H * p.B;
+  a.L = p.B;
+  a.D = p.hd;
+  a.dims = p.dims;
+  a.offset = 0;
+  a.table = p.table.get();
+  a.positions = p.positions.data();
+  fused::rope(a);
+}
+
+void run(const Plan& p) {
+  const int64_t B = p.B, D = p.D, Hq = p.Hq, Hkv = p.Hkv, hd = p.hd;
+  std::vector<float> x(B * D), q(B * Hq * hd), k(B * Hkv * hd), v(B * Hkv * hd);
+  norm(p.h, B, D, p.attn_norm, p.eps, x.data());
+  linear(p.q, x.data(), B, q.data());
+  linear(p.k, x.data(), B, k.data());
+  linear(p.v, x.data(), B, v.data());
+  if (p.q_norm) {  // per head, before rope (Qwen3)
+    std::vector<float> t(q.size());
+    norm(q.data(), B * Hq, hd, p.q_norm, p.eps, t.data());
+    q.swap(t);
+    t.resize(k.size());
+    norm(k.data(), B * Hkv, hd, p.k_norm, p.eps, t.data());
+    k.swap(t);
+  }
+  std::vector<float> qr(q.size()), kr(k.size());  // [H, B, hd]
+  rope(p, q.data(), Hq, qr.data());
+  rope(p, k.data(), Hkv, kr.data());
+  std::vector<float> o(B * Hq * hd);
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t pos = p.positions[b], cap = p.capacity[b];
+    for (int64_t h = 0; h < Hkv; ++h) {  // append this step's key/value rows
+      std::copy_n(kr.data() + (h * B + b) * hd, hd, p.keys[b] + (h * cap + pos) * hd);
+      std::copy_n(v.data() + (b * Hkv + h) * hd, hd, p.values[b] + (h * cap + pos) * hd);
+    }
+    sdpa::Args a{};
+    a.B = 1;
+    a.Hq = Hq;
+    a.Hkv = Hkv;
+    a.Lq = 1;
+    a.Lk = pos + 1;
+    a.D = hd;
+    a.scale = 1.0f / std::sqrt(float(hd));
+    a.causal = false;
+    const int64_t qs[4] = {Hq * B * hd, B * hd, hd, 1}, ks[4] = {Hkv * cap * hd, cap * hd, hd, 1};
+    std::copy(qs, qs + 4, a.qs);
+    std::copy(ks, ks + 4, a.ks);
+    std::copy(ks, ks + 4, a.vs);
+    a.q = qr.data() + b * hd;
+    a.k = p.keys[b];
+    a.v = p.values[b];
+    a.o = o.data() + b * Hq * hd;  // [Hq, 1, hd] is the packed row
+    sdpa::run(a);
+  }
+  std::vector<float> h1(B * D), y(B * D);
+  linear(p.o, o.data(), B, h1.data());
+  for (int64_t i = 0; i < B * D; ++i) h1[i] = p.h[i] + h1[i];
+  norm(h1.data(), B, D, p.ffn_norm, p.eps, y.data());
+  std::vector<float> g(B * p.I), u(B * p.I), act(B * p.I);
+  linear(p.gate, y.data(), B, g.data());
+  linear(p.up, y.data(), B, u.data());
+  fused::swiglu({g.data(), u.data(), act.data(), B * p.I});
+  linear(p.down, act.data(), B, p.out);
+  for (int64_t i = 0; i < B * D; ++i) p.out[i] = h1[i] + p.out[i];
+}
+
+class PocketDecodeLayer : public mx::UnaryPrimitive {
+ public:
+  PocketDecodeLayer(mx::Stream s, Plan plan) : mx::UnaryPrimitive(s), plan_(std::move(plan)) {}
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    auto& enc = mx::cpu::get_command_encoder(stream());
+    for (auto& in : inputs) enc.set_input_array(in);
+    enc.set_output_array(out);
+    // Pointers are taken now: every input is evaluated and contiguous (checked when built).
+    Plan p = plan_;
+    p.h = inputs[0].data<float>();
+    p.out = out.data<float>();
+    size_t i = 1;
+    auto next = [&] { return inputs[i++].data<float>(); };
+    auto lin = [&](QLinear& l, bool has_bias) {
+      l.w = inputs[i++].data<uint32_t>();
+      l.scales = next();
+      l.biases = next();
+      l.bias = has_bias ? next() : nullptr;
+    };
+    p.attn_norm = next();
+    p.ffn_norm = next();
+    if (plan_.q_norm) {
+      p.q_norm = next();
+      p.k_norm = next();
+    }
+    for (auto* l : {&p.q, &p.k, &p.v, &p.o, &p.gate, &p.up, &p.down}) lin(*l, l->bias != nullptr);
+    for (int64_t b = 0; b < p.B; ++b) {  // written in place: the caches own these buffers
+      p.keys[b] = const_cast<float*>(inputs[i++].data<float>());
+      p.values[b] = const_cast<float*>(inputs[i++].data<float>());
+    }
+    enc.dispatch([p] { run(p); });
+  }
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::runtime_error("PocketDecodeLayer has no GPU implementation");
+  }
+  const char* name() const override { return "PocketDecodeLayer"; }
+  bool is_equivalent(const mx::Primitive&) const override { return false; }  // it writes the caches
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override { return {in[0].shape()}; }
+
+ private:
+  Plan plan_;
+};
+
+// Evaluated, row-contiguous float32 (weights are evaluated when the model loads).
+bool plain(const mx::array& a) {
+  return a.is_available() && a.flags().row_contiguous && a.dtype() == mx::float32;
+}
+
+bool quantized(const Linear& l) {
+  return l.bits && l.scales && l.biases && pocket_qmm_supported(l.group, l.bits) && l.weight->dtype() == mx::uint32 &&
+         l.weight->is_available() && l.weight->flags().row_contiguous && plain(*l.scales) && plain(*l.biases) &&
+         (!l.bias || plain(*l.bias));
+}
+
+QLinear shape_of(const Linear& l) {
+  QLinear q{};
+  q.N = l.weight->shape(0);
+  q.K = l.scales->shape(1) * l.group;
+  q.gs = l.group;
+  q.bits = l.bits;
+  q.bias = l.bias ? reinterpret_cast<const float*>(1) : nullptr;  // marks "has a bias" until eval
+  return q;
+}
+
+}  // namespace
+
+bool decode_layer_supported(const DecoderLayer& l) {
+  static const bool disabled = std::getenv("POCKET_DISABLE_QMM") != nullptr;
+  if (disabled) return false;
+  for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
+    if (!quantized(*x)) return false;
+  return plain(l.attn_norm) && plain(l.ffn_norm) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));
+}
+
+mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
+                              const std::vector<KVCache*>& caches, std::optional<float> rope_base, float rope_scale,
+                              const std::optional<mx::array>& rope_freqs) {
+  Plan p{};
+  p.B = h.shape(1);
+  p.D = c.hidden_size;
+  p.Hq = c.num_heads;
+  p.Hkv = c.num_kv_heads;
+  p.hd = c.head_dim;
+  p.I = l.gate.weight->shape(0);
+  p.eps = c.rms_eps;
+  p.dims = c.head_dim;
+  p.q_norm = l.q_norm ? reinterpret_cast<const float*>(1) : nullptr;
+  p.q = shape_of(l.q);
+  p.k = shape_of(l.k);
+  p.v = shape_of(l.v);
+  p.o = shape_of(l.o);
+  p.gate = shape_of(l.gate);
+  p.up = shape_of(l.up);
+  p.down = shape_of(l.down);
+  int highest = 0;
+  std::vector<mx::array> inputs{mx::contiguous(h), l.attn_norm, l.ffn_norm};
+  if (l.q_norm) {
+    inputs.push_back(*l.q_norm);
+    inputs.push_back(*l.k_norm);
+  }
+  for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) {
+    inputs.insert(inputs.end(), {*x->weight, *x->scales, *x->biases});
+    if (x->bias) inputs.push_back(*x->bias);
+  }
+  for (auto* cache : caches) {
+    p.positions.push_back(cache->offset());
+    highest = std::max(highest, cache->offset());
+    auto& kb = cache->key_buffer(layer);
+    p.capacity.push_back(kb.shape(2));
+    if (kb.shape(2) <= cache->offset() || !kb.flags().row_contiguous)
+      throw std::logic_error("pocket_decode_layer: the KV cache has no room (reserve() first)");
+    inputs.push_back(kb);
+    inputs.push_back(cache->value_buffer(layer));
+  }
+  p.keys.resize(caches.size());
+  p.values.resize(caches.size());
+  p.table = fused::rope_table_for(c.head_dim, c.rope_traditional, rope_base, rope_scale, rope_freqs, highest + 1);
+  if (!p.table) throw std::logic_error("pocket_decode_layer: rope configuration not supported");
+  auto stream = mx::default_stream(mx::Device::cpu);
+  return mx::array(h.shape(), mx::float32, std::make_shared<PocketDecodeLayer>(stream, std::move(p)),
+                   std::move(inputs));
+}
+
+}  // namespace pocket

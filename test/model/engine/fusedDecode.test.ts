@@ -1,0 +1,79 @@
+// The fused decode layer (native/src/decode_layer.cpp) must be a pure speed
+// change: it calls the same kernels as the op graph, so tokens and
+// log-probabilities are bit-identical with it on and off
+// (POCKET_DISABLE_FUSED_DECODE=1), for SmolLM2 and for tiny 4-bit Qwen2 (QKV
+// bias) and Qwen3 (q/k norm) checkpoints, including after the KV cache grows
+// past its first 256 positions.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadModel, type Model } from '../../../src/engine/index.ts'
+import { smollm2Path } from '../../helpers/models.ts'
+import { writeTinyCheckpoint } from '../../helpers/tinyCheckpoint.ts'
+
+async function run(
+  model: Model,
+  fused: boolean,
+  prompt: string,
+  maxTokens: number,
+) {
+  if (fused) delete process.env.POCKET_DISABLE_FUSED_DECODE
+  else process.env.POCKET_DISABLE_FUSED_DECODE = '1'
+  try {
+    const stream = model.generate(prompt, {
+      raw: true,
+      temperature: 0.8,
+      seed: 11,
+      maxTokens,
+      promptCache: false,
+      logprobs: true,
+      logitBias: Object.fromEntries(
+        model.tokenizer.special.eosIds.map((id) => [id, -100]),
+      ),
+    })
+    const logprobs: number[] = []
+    for await (const c of stream)
+      for (const l of c.logprobs ?? []) logprobs.push(l.logprob)
+    return { ids: (await stream.result).tokenIds, logprobs }
+  } finally {
+    delete process.env.POCKET_DISABLE_FUSED_DECODE
+  }
+}
+
+describe('fused decode layer', () => {
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pocket-fused-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it("gives SmolLM2 the graph path's exact tokens and log-probabilities past a cache growth", async () => {
+    const model = await loadModel(smollm2Path())
+    try {
+      const prompt = 'The history of the river town, told by its ferryman:'
+      const graph = await run(model, false, prompt, 260)
+      const fused = await run(model, true, prompt, 260)
+      expect(fused.ids).toHaveLength(260)
+      expect(fused.ids).toEqual(graph.ids)
+      expect(fused.logprobs).toEqual(graph.logprobs)
+    } finally {
+      await model.dispose()
+    }
+  })
+
+  for (const arch of ['qwen2', 'qwen3'] as const) {
+    it(`matches the graph path bit for bit on a tiny 4-bit ${arch}`, async () => {
+      writeTinyCheckpoint(join(dir, arch), arch, { quantize: true })
+      const model = await loadModel(join(dir, arch))
+      try {
+        const graph = await run(model, false, 'hello world', 24)
+        const fused = await run(model, true, 'hello world', 24)
+        expect(fused.ids).toEqual(graph.ids)
+        expect(fused.logprobs).toEqual(graph.logprobs)
+      } finally {
+        await model.dispose()
+      }
+    })
+  }
+})
