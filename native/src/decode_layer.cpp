@@ -249,7 +249,7 @@ mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const D
   p.up = shape_of(l.up);
   p.down = shape_of(l.down);
   int highest = 0;
-  std::vector<mx::array> inputs{mx::contiguous(h), l.attn_norm, l.ffn_norm};
+  std::vector<mx::array> inputs{h, l.attn_norm, l.ffn_norm};
   if (l.q_norm) {
     inputs.push_back(*l.q_norm);
     inputs.push_back(*l.k_norm);

@@ -27,7 +27,8 @@ namespace pocket {
 
 bool decode_layer_supported(const DecoderLayer& l);
 
-// h [1, B, hidden]: one row per sequence; caches[b] holds sequence b, with
+// h [1, B, hidden] row-contiguous (e.g. mx::contiguous, or the previous
+// layer's output): one row per sequence; caches[b] holds sequence b, with
 // room for one more position (reserve()); returns the layer's output [1, B, hidden].
 mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
                               const std::vector<KVCache*>& caches, std::optional<float> rope_base, float rope_scale,

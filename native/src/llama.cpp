@@ -190,6 +190,8 @@ mx::array LlamaModel::forward_segments(const std::vector<Segment>& segs) const {
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
     if (fused && fusable_[i]) {
+      // Its own output is contiguous already; anything else is made so.
+      if (i == 0 || !fusable_[i - 1]) h = mx::contiguous(h);
       h = pocket_decode_layer(h, l, cfg_, int(i), caches, base, rope_scale_, rope_freqs_);
       continue;
     }
