@@ -13,6 +13,8 @@ export type GenerationCountsSnapshot = {
   cancelledGenerations: number
   /** Ended with an engine error. */
   failedGenerations: number
+  /** Speculative decoding over all finished generations that used a draft. */
+  draftTokens: { total: number; accepted: number; rejected: number; ignored: number }
 }
 
 export class GenerationCounters {
@@ -20,6 +22,7 @@ export class GenerationCounters {
   #completed = 0
   #cancelled = 0
   #failed = 0
+  #draft = { total: 0, accepted: 0, rejected: 0, ignored: 0 }
 
   /** Follows one generation from its start to the settling of `result`. */
   track(result: Promise<GenerationStats>): void {
@@ -28,6 +31,13 @@ export class GenerationCounters {
       (stats) => {
         if (stats.stopReason === 'cancelled') this.#cancelled++
         else this.#completed++
+        const d = stats.speculative
+        if (d) {
+          this.#draft.total += d.totalDraftTokens
+          this.#draft.accepted += d.acceptedDraftTokens
+          this.#draft.rejected += d.rejectedDraftTokens
+          this.#draft.ignored += d.ignoredDraftTokens
+        }
       },
       () => {
         this.#failed++
@@ -43,6 +53,7 @@ export class GenerationCounters {
       completedGenerations: this.#completed,
       cancelledGenerations: this.#cancelled,
       failedGenerations: this.#failed,
+      draftTokens: { ...this.#draft },
     }
   }
 }

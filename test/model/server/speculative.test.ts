@@ -62,6 +62,10 @@ describe('draft_model over HTTP', () => {
         spec.stats.ignored_draft_tokens_count,
     ).toBe(spec.stats.total_draft_tokens_count)
     expect(plain.stats.draft_model).toBeUndefined()
+    const counters = await readJson(await fetch(`${srv.url}/api/v1/stats`))
+    expect(counters.draftTokens.accepted).toBeGreaterThanOrEqual(
+      spec.stats.accepted_draft_tokens_count,
+    )
   })
 
   it('takes "prompt-lookup" as a draft on /v1/chat/completions, streaming', async () => {
