@@ -19,6 +19,7 @@ namespace {
 struct QLinear {
   const uint32_t* w;
   const float *scales, *biases, *bias;
+  const uint16_t *scales16, *biases16;  // exact half copies, read when M == 1
   int64_t N, K;
   int gs, bits;
 };
@@ -49,6 +50,8 @@ void linear(const QLinear& l, const float* x, int64_t M, float* y) {
   a.K = l.K;
   a.gs = l.gs;
   a.bits = l.bits;
+  a.scales16 = l.scales16;
+  a.biases16 = l.biases16;
   qmm::run(a);
   if (l.bias)
     for (int64_t m = 0; m < M; ++m)
@@ -167,11 +170,15 @@ class PocketDecodeLayer : public mx::UnaryPrimitive {
     p.out = out.data<float>();
     size_t i = 1;
     auto next = [&] { return inputs[i++].data<float>(); };
-    auto lin = [&](QLinear& l, bool has_bias) {
+    auto half = [&] { return reinterpret_cast<const uint16_t*>(inputs[i++].data<mx::float16_t>()); };
+    auto lin = [&](QLinear& l) {
+      bool has_bias = l.bias != nullptr, has_half = l.scales16 != nullptr;
       l.w = inputs[i++].data<uint32_t>();
       l.scales = next();
       l.biases = next();
       l.bias = has_bias ? next() : nullptr;
+      l.scales16 = has_half ? half() : nullptr;
+      l.biases16 = has_half ? half() : nullptr;
     };
     p.attn_norm = next();
     p.ffn_norm = next();
@@ -179,7 +186,7 @@ class PocketDecodeLayer : public mx::UnaryPrimitive {
       p.q_norm = next();
       p.k_norm = next();
     }
-    for (auto* l : {&p.q, &p.k, &p.v, &p.o, &p.gate, &p.up, &p.down}) lin(*l, l->bias != nullptr);
+    for (auto* l : {&p.q, &p.k, &p.v, &p.o, &p.gate, &p.up, &p.down}) lin(*l);
     for (int64_t b = 0; b < p.B; ++b) {  // written in place: the caches own these buffers
       p.keys[b] = const_cast<float*>(inputs[i++].data<float>());
       p.values[b] = const_cast<float*>(inputs[i++].data<float>());
@@ -214,7 +221,9 @@ QLinear shape_of(const Linear& l) {
   q.K = l.scales->shape(1) * l.group;
   q.gs = l.group;
   q.bits = l.bits;
-  q.bias = l.bias ? reinterpret_cast<const float*>(1) : nullptr;  // marks "has a bias" until eval
+  // Markers for "has a bias / half copies" until eval fills in the pointers.
+  q.bias = l.bias ? reinterpret_cast<const float*>(1) : nullptr;
+  q.scales16 = l.scales16 ? reinterpret_cast<const uint16_t*>(1) : nullptr;
   return q;
 }
 
@@ -257,6 +266,7 @@ mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const D
   for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) {
     inputs.insert(inputs.end(), {*x->weight, *x->scales, *x->biases});
     if (x->bias) inputs.push_back(*x->bias);
+    if (x->scales16) inputs.insert(inputs.end(), {*x->scales16, *x->biases16});
   }
   for (auto* cache : caches) {
     p.positions.push_back(cache->offset());

@@ -16,7 +16,9 @@ const bool kUseCustomQmm = std::getenv("POCKET_DISABLE_QMM") == nullptr;
 mx::array Linear::operator()(const mx::array& x) const {
   // Quantized layers use our multi-threaded AVX2 kernel (MLX's CPU qmm is
   // single-threaded); pocket_qmm falls back to mx::quantized_matmul itself.
-  auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits)
+  std::optional<std::pair<mx::array, mx::array>> half;
+  if (scales16) half.emplace(*scales16, *biases16);
+  auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits, {}, half)
            : bits         ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits)
                           : mx::matmul(x, mx::transpose(*weight));
   if (bias) y = mx::add(y, *bias);
@@ -29,6 +31,17 @@ mx::array Embedding::operator()(const mx::array& ids) const {
   auto s = mx::take(*table.scales, ids, 0);
   auto b = mx::take(*table.biases, ids, 0);
   return mx::dequantize(w, s, b, table.group, table.bits, "affine", std::nullopt, kComputeType);
+}
+
+void add_half_copies(Linear& l) {
+  if (!l.bits || !l.scales || !l.biases) return;
+  auto s16 = mx::astype(*l.scales, mx::float16), b16 = mx::astype(*l.biases, mx::float16);
+  auto exact = mx::logical_and(mx::array_equal(mx::astype(s16, mx::float32), *l.scales),
+                               mx::array_equal(mx::astype(b16, mx::float32), *l.biases));
+  mx::eval({s16, b16, exact});
+  if (!exact.item<bool>()) return;
+  l.scales16 = s16;
+  l.biases16 = b16;
 }
 
 mx::array take_weight(WeightMap& w, const std::string& name) {

@@ -19,6 +19,9 @@ struct Linear {
   std::optional<mx::array> scales;
   std::optional<mx::array> biases;
   std::optional<mx::array> bias;
+  // float16 copies of scales/biases when they hold exactly the same values
+  // (GGUF stores them in half precision); the fused decode path reads these.
+  std::optional<mx::array> scales16, biases16;
   int bits = 0;
   int group = 0;
 
@@ -36,6 +39,8 @@ struct Embedding {
 // floating tensors to the compute dtype. group = 0 infers GGUF's 32.
 Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool required = true);
 mx::array take_weight(WeightMap& w, const std::string& name);
+// Sets l.scales16/biases16 when converting them to float16 loses nothing.
+void add_half_copies(Linear& l);
 std::optional<mx::array> take_optional(WeightMap& w, const std::string& name);
 
 constexpr mx::Dtype kComputeType = mx::float32;

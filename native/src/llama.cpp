@@ -84,9 +84,14 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
   } else if (!c.rope_scaling.type.empty() && c.rope_scaling.type != "default") {
     throw unsupported("rope scaling type '" + c.rope_scaling.type + "' is not supported");
   }
+  add_half_copies(lm_head_);
+  if (c.tie_embeddings) embed_.table = lm_head_;
   auto params = parameters();
   mx::eval(params);
-  for (auto& l : layers_) fusable_.push_back(decode_layer_supported(l));
+  for (auto& l : layers_) {
+    for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) add_half_copies(*x);
+    fusable_.push_back(decode_layer_supported(l));
+  }
 }
 
 std::vector<mx::array> LlamaModel::parameters() const {

@@ -80,6 +80,10 @@ void PocketQMM::eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) {
     a.w = w.data<uint32_t>();
     a.scales = inputs[2].data<float>();
     a.biases = inputs[3].data<float>();
+    if (inputs.size() == 6) {  // exact half copies of scales/biases
+      a.scales16 = reinterpret_cast<const uint16_t*>(inputs[4].data<mx::float16_t>());
+      a.biases16 = reinterpret_cast<const uint16_t*>(inputs[5].data<mx::float16_t>());
+    }
     enc.dispatch([a] { qmm::run(a); });
     return;
   }
@@ -110,7 +114,8 @@ bool pocket_qmm_supported(int group_size, int bits) {
 }
 
 mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& scales,
-                     const mx::array& biases, int group_size, int bits, mx::StreamOrDevice s) {
+                     const mx::array& biases, int group_size, int bits, mx::StreamOrDevice s,
+                     const std::optional<std::pair<mx::array, mx::array>>& half) {
   auto stream = mx::to_stream(s);
   const bool fast =
       pocket_qmm_supported(group_size, bits) && stream.device.type == mx::Device::DeviceType::cpu &&
@@ -124,9 +129,14 @@ mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
     return mx::quantized_matmul(x, w, scales, biases, true, group_size, bits, "affine", s);
   mx::Shape out_shape = x.shape();
   out_shape.back() = w.shape(0);
+  std::vector<mx::array> inputs{x, w, scales, biases};
+  if (half && half->first.dtype() == mx::float16 && half->second.dtype() == mx::float16 &&
+      half->first.shape() == scales.shape() && half->second.shape() == biases.shape()) {
+    inputs.push_back(half->first);
+    inputs.push_back(half->second);
+  }
   return mx::array(std::move(out_shape), mx::float32,
-                   std::make_shared<PocketQMM>(stream, group_size, bits),
-                   {x, w, scales, biases});
+                   std::make_shared<PocketQMM>(stream, group_size, bits), std::move(inputs));
 }
 
 }  // namespace pocket

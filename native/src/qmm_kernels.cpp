@@ -1,5 +1,5 @@
 // Kernels + thread pool for pocket_qmm (see qmm.h). AVX2/FMA code lives in functions
-// with __attribute__((target("avx2,fma"))) and is only called after a runtime CPU
+// with __attribute__((target("avx2,fma,f16c"))) and is only called after a runtime CPU
 // check, so the addon itself is built for the baseline ISA.
 #include <algorithm>
 #include <atomic>
@@ -144,7 +144,7 @@ inline int perm4(int p) { return ((p >> 3) & 1) * 16 + 2 * (p & 7) + (p >> 4); }
 #ifndef GEMV_R
 #define GEMV_R 4
 #endif
-#define AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
+#define AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) inline
 
 AVX2 float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -178,12 +178,25 @@ AVX2 void load_chunk(const uint8_t* p, __m256 q[4]) {
 // M == 1: y[n] = sum_g s[n,g] * dot(q[n,g,:], x[g,:]) + sum_g b[n,g] * xsum[g].
 // R rows are processed together (shared x loads, independent dependency chains); the
 // per-row summation order does not depend on R.
-template <int BITS, int GS, int R>
+// Group scale/bias g of row n: float32, or float16 (H16: the same values, half the bytes).
+template <bool H16>
+AVX2 float scale_at(const Args& a, int64_t i) {
+  if constexpr (H16) return _cvtsh_ss(a.scales16[i]);
+  return a.scales[i];
+}
+
+template <bool H16>
+AVX2 __m256 biases8(const Args& a, int64_t i) {
+  if constexpr (H16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.biases16 + i)));
+  return _mm256_loadu_ps(a.biases + i);
+}
+
+template <int BITS, int GS, int R, bool H16 = false>
 AVX2 void gemv_rows(const Args& a, const float* xp, const float* xsum, int64_t n) {
   const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
   constexpr int CB = 32 * BITS / 8;  // bytes per 32-element chunk
   const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
-  const float* sr = a.scales + n * G;
+  const int64_t sr = n * G;
   __m256 acc[R][2];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
@@ -209,28 +222,31 @@ AVX2 void gemv_rows(const Args& a, const float* xp, const float* xsum, int64_t n
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r)
       acc[r][g & 1] = _mm256_fmadd_ps(_mm256_add_ps(d0[r], d1[r]),
-                                      _mm256_set1_ps(sr[r * G + g]), acc[r][g & 1]);
+                                      _mm256_set1_ps(scale_at<H16>(a, sr + r * G + g)), acc[r][g & 1]);
   }
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
-    const float* br = a.biases + (n + r) * G;
+    const int64_t br = (n + r) * G;
     __m256 bv = _mm256_setzero_ps();
     int64_t g = 0;
     for (; g + 8 <= G; g += 8)
-      bv = _mm256_fmadd_ps(_mm256_loadu_ps(br + g), _mm256_loadu_ps(xsum + g), bv);
+      bv = _mm256_fmadd_ps(biases8<H16>(a, br + g), _mm256_loadu_ps(xsum + g), bv);
     float bs = hsum8(bv);
-    for (; g < G; ++g) bs += br[g] * xsum[g];
+    for (; g < G; ++g) {
+      if constexpr (H16) bs += _cvtsh_ss(a.biases16[br + g]) * xsum[g];
+      else bs += a.biases[br + g] * xsum[g];
+    }
     a.y[n + r] = hsum8(_mm256_add_ps(acc[r][0], acc[r][1])) + bs;
   }
 }
 
-template <int BITS, int GS>
-__attribute__((target("avx2,fma"))) void gemv_avx2(const Args& a, const float* xp,
+template <int BITS, int GS, bool H16 = false>
+__attribute__((target("avx2,fma,f16c"))) void gemv_avx2(const Args& a, const float* xp,
                                                    const float* xsum, int64_t n0,
                                                    int64_t n1) {
   int64_t n = n0;
-  for (; n + GEMV_R <= n1; n += GEMV_R) gemv_rows<BITS, GS, GEMV_R>(a, xp, xsum, n);
-  for (; n < n1; ++n) gemv_rows<BITS, GS, 1>(a, xp, xsum, n);
+  for (; n + GEMV_R <= n1; n += GEMV_R) gemv_rows<BITS, GS, GEMV_R, H16>(a, xp, xsum, n);
+  for (; n < n1; ++n) gemv_rows<BITS, GS, 1, H16>(a, xp, xsum, n);
 }
 
 // 2 <= M <= small_m_max(): no dequantized copy of the weights. A block of R weight
@@ -301,7 +317,7 @@ AVX2 void smallm_rows(const Args& a, const float* xp, int64_t n0, int64_t n1, in
 }
 
 template <int BITS, int GS>
-__attribute__((target("avx2,fma"))) void smallm_avx2(const Args& a, const float* xp,
+__attribute__((target("avx2,fma,f16c"))) void smallm_avx2(const Args& a, const float* xp,
                                                      int64_t n0, int64_t n1) {
   // m-blocks of <= 8 rows; R * MB <= 8 accumulators (16 ymm registers: acc, R weight
   // vectors, one x vector, broadcasts).
@@ -380,7 +396,7 @@ constexpr int kMR = 4, kNR = 3;
 
 // M > 1: dequantize a tile of weight rows once, then a small GEMM over all x rows.
 template <int BITS, int GS>
-__attribute__((target("avx2,fma"))) void gemm_tile_avx2(const Args& a, const float* xp,
+__attribute__((target("avx2,fma,f16c"))) void gemm_tile_avx2(const Args& a, const float* xp,
                                                         int64_t n0, int64_t nr, float* wd) {
   dequant_rows<BITS, GS>(a, n0, nr, wd);
   const int64_t K = a.K, M = a.M;
@@ -427,9 +443,12 @@ void run_avx2(const Args& a, Pool& p, int nthreads) {
       xsum[g] = s;
     }
     const int64_t chunk = 16;
+    const bool h16 = a.scales16 && a.biases16;
     auto work = [&](int) {
-      for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < N;)
-        gemv_avx2<BITS, GS>(a, xp, xsum.data(), n0, std::min(N, n0 + chunk));
+      for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < N;) {
+        if (h16) gemv_avx2<BITS, GS, true>(a, xp, xsum.data(), n0, std::min(N, n0 + chunk));
+        else gemv_avx2<BITS, GS>(a, xp, xsum.data(), n0, std::min(N, n0 + chunk));
+      }
     };
     if (nthreads > 1) p.run(work); else work(0);
     return;
@@ -462,7 +481,7 @@ bool cpu_has_avx2_fma() {
   static const bool ok = [] {
     if (const char* e = std::getenv("POCKET_QMM_SCALAR"); e && *e == '1') return false;
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   }();
   return ok;
 #else
