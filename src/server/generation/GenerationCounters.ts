@@ -14,7 +14,12 @@ export type GenerationCountsSnapshot = {
   /** Ended with an engine error. */
   failedGenerations: number
   /** Speculative decoding over all finished generations that used a draft. */
-  draftTokens: { total: number; accepted: number; rejected: number; ignored: number }
+  draftTokens: {
+    total: number
+    accepted: number
+    rejected: number
+    ignored: number
+  }
 }
 
 export class GenerationCounters {
