@@ -63,7 +63,7 @@ class PrefillBudget {
   void record(double step_ms, int streams, int prefill_tokens);
 
  private:
-  static constexpr double kRatio = 1.6;
+  static constexpr double kRatio = 1.4;
   static constexpr int kFirst = 16, kMin = 4, kMaxStreams = 65;
  public:
   // Prompt tokens per step while a burst of prompts waits.

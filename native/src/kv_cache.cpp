@@ -45,14 +45,14 @@ void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int needed) {
   }
 }
 
-bool KVCache::reserve(int n) {
+bool KVCache::reserve(int n, int kv_heads, int head_dim) {
   if (bits_) return false;
   std::vector<mx::array> grown;
+  const Parts fresh{mx::zeros({1, kv_heads, 0, head_dim}, mx::float32)};
   for (auto* side : {&keys_, &values_})
     for (auto& buf : *side) {
-      if (!buf) return false;  // never written: the graph path creates it
-      if ((*buf)[0].shape(2) >= n) continue;
-      grow(buf, *buf, n);
+      if (buf && (*buf)[0].shape(2) >= n) continue;
+      grow(buf, buf ? *buf : fresh, n);
       grown.push_back((*buf)[0]);
     }
   if (!grown.empty()) mx::eval(grown);

@@ -31,10 +31,11 @@ class KVCache {
   // Replaces the contents with saved per-layer (keys, values); offset = their length.
   void restore(const std::vector<std::pair<mx::array, mx::array>>& kv);
   size_t nbytes() const;
-  // Fused decode path (float caches): makes room for n positions in every
-  // layer (evaluated) and exposes the dense buffers [1, kv_heads, capacity,
-  // head_dim], which that path writes in place. False for quantized caches.
-  bool reserve(int n);
+  // Fused layers (float caches): makes room for n positions in every layer
+  // (evaluated; creates the buffers of a fresh cache) and exposes the dense
+  // buffers [1, kv_heads, capacity, head_dim], which that path writes in
+  // place. False for quantized caches.
+  bool reserve(int n, int kv_heads, int head_dim);
   const mx::array& key_buffer(int layer) const { return (*keys_[layer])[0]; }
   const mx::array& value_buffer(int layer) const { return (*values_[layer])[0]; }
 

@@ -7,7 +7,7 @@
 #include "fused.h"
 #include "sdpa.h"
 #include "segment_sdpa.h"
-#include "decode_layer.h"
+#include "fused_layer.h"
 
 namespace pocket {
 namespace {
@@ -90,7 +90,7 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
   mx::eval(params);
   for (auto& l : layers_) {
     for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) add_half_copies(*x);
-    fusable_.push_back(decode_layer_supported(l));
+    fusable_.push_back(fused_layer_supported(l));
   }
 }
 
@@ -182,22 +182,21 @@ mx::array LlamaModel::forward_segments(const std::vector<Segment>& segs) const {
   std::vector<mx::array> inputs;
   for (auto& s : segs) inputs.push_back(s.h);
   auto h = inputs.size() == 1 ? inputs[0] : mx::concatenate(inputs, 1);
-  // Decode steps (one token per sequence) run each supported layer as one
-  // primitive (decode_layer.h); POCKET_DISABLE_FUSED_DECODE=1 keeps the graph.
-  bool fused = !std::getenv("POCKET_DISABLE_FUSED_DECODE");
-  std::vector<KVCache*> caches;
+  // Each supported layer runs as one primitive (fused_layer.h);
+  // POCKET_DISABLE_FUSED_LAYERS=1 keeps the op graph (same numbers).
+  bool fused = !std::getenv("POCKET_DISABLE_FUSED_LAYERS");
+  std::vector<FusedSegment> rows;
   for (auto& s : segs) {
-    fused = fused && s.h.shape(1) == 1;
-    caches.push_back(s.cache);
+    rows.push_back({s.cache, s.h.shape(1)});
+    fused = fused && s.cache->reserve(s.cache->offset() + s.h.shape(1), cfg_.num_kv_heads, cfg_.head_dim);
   }
-  for (auto* c : caches) fused = fused && c->reserve(c->offset() + 1);
   std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(cfg_.rope_theta);
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
     if (fused && fusable_[i]) {
       // Its own output is contiguous already; anything else is made so.
       if (i == 0 || !fusable_[i - 1]) h = mx::contiguous(h);
-      h = pocket_decode_layer(h, l, cfg_, int(i), caches, base, rope_scale_, rope_freqs_);
+      h = pocket_fused_layer(h, l, cfg_, int(i), rows, base, rope_scale_, rope_freqs_);
       continue;
     }
     h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), segs, int(i)));

@@ -1,4 +1,4 @@
-#include "decode_layer.h"
+#include "fused_layer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,13 +25,14 @@ struct QLinear {
 };
 
 struct Plan {
-  int64_t B, D, Hq, Hkv, hd, I;
+  int64_t T, D, Hq, Hkv, hd, I;  // T: packed rows of all sequences
   float eps;
   const float *attn_norm, *ffn_norm, *q_norm, *k_norm;
   QLinear q, k, v, o, gate, up, down;
   std::shared_ptr<const fused::RopeTable> table;
   int dims;
-  std::vector<int32_t> positions;     // per sequence: where its new row goes
+  std::vector<int32_t> positions;     // per row: its position in its sequence
+  std::vector<int64_t> starts, lengths, offsets;  // per sequence: rows and cache offset
   std::vector<float*> keys, values;   // per sequence: cache buffers [Hkv, capacity, hd]
   std::vector<int64_t> capacity;
   const float* h;
@@ -81,17 +82,17 @@ void norm(const float* x, int64_t rows, int64_t D, const float* w, float eps, fl
   fused::rms_norm(a);
 }
 
-// x [B, H, hd] (the projection's layout) -> y [H, B, hd], each row at its sequence's position.
+// x [T, H, hd] (the projection's layout) -> y [H, T, hd], each row at its position.
 void rope(const Plan& p, const float* x, int64_t H, float* y) {
   fused::RopeArgs a{};
   a.x.p = x;
   a.x.nd = 4;
-  const int64_t shape[4] = {1, H, p.B, p.hd}, strides[4] = {H * p.B * p.hd, p.hd, H * p.hd, 1};
+  const int64_t shape[4] = {1, H, p.T, p.hd}, strides[4] = {H * p.T * p.hd, p.hd, H * p.hd, 1};
   std::copy(shape, shape + 4, a.x.shape);
   std::copy(strides, strides + 4, a.x.strides);
   a.y = y;
-  a.rows = H * p.B;
-  a.L = p.B;
+  a.rows = H * p.T;
+  a.L = p.T;
   a.D = p.hd;
   a.dims = p.dims;
   a.offset = 0;
@@ -101,64 +102,74 @@ void rope(const Plan& p, const float* x, int64_t H, float* y) {
 }
 
 void run(const Plan& p) {
-  const int64_t B = p.B, D = p.D, Hq = p.Hq, Hkv = p.Hkv, hd = p.hd;
-  std::vector<float> x(B * D), q(B * Hq * hd), k(B * Hkv * hd), v(B * Hkv * hd);
-  norm(p.h, B, D, p.attn_norm, p.eps, x.data());
-  linear(p.q, x.data(), B, q.data());
-  linear(p.k, x.data(), B, k.data());
-  linear(p.v, x.data(), B, v.data());
+  const int64_t T = p.T, D = p.D, Hq = p.Hq, Hkv = p.Hkv, hd = p.hd;
+  std::vector<float> x(T * D), q(T * Hq * hd), k(T * Hkv * hd), v(T * Hkv * hd);
+  norm(p.h, T, D, p.attn_norm, p.eps, x.data());
+  linear(p.q, x.data(), T, q.data());
+  linear(p.k, x.data(), T, k.data());
+  linear(p.v, x.data(), T, v.data());
   if (p.q_norm) {  // per head, before rope (Qwen3)
     std::vector<float> t(q.size());
-    norm(q.data(), B * Hq, hd, p.q_norm, p.eps, t.data());
+    norm(q.data(), T * Hq, hd, p.q_norm, p.eps, t.data());
     q.swap(t);
     t.resize(k.size());
-    norm(k.data(), B * Hkv, hd, p.k_norm, p.eps, t.data());
+    norm(k.data(), T * Hkv, hd, p.k_norm, p.eps, t.data());
     k.swap(t);
   }
-  std::vector<float> qr(q.size()), kr(k.size());  // [H, B, hd]
+  std::vector<float> qr(q.size()), kr(k.size());  // [H, T, hd]
   rope(p, q.data(), Hq, qr.data());
   rope(p, k.data(), Hkv, kr.data());
-  std::vector<float> o(B * Hq * hd);
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t pos = p.positions[b], cap = p.capacity[b];
-    for (int64_t h = 0; h < Hkv; ++h) {  // append this step's key/value rows
-      std::copy_n(kr.data() + (h * B + b) * hd, hd, p.keys[b] + (h * cap + pos) * hd);
-      std::copy_n(v.data() + (b * Hkv + h) * hd, hd, p.values[b] + (h * cap + pos) * hd);
-    }
+  std::vector<float> o(T * Hq * hd), tmp;
+  for (size_t s = 0; s < p.starts.size(); ++s) {
+    const int64_t start = p.starts[s], L = p.lengths[s], off = p.offsets[s], cap = p.capacity[s];
+    for (int64_t h = 0; h < Hkv; ++h)  // append this sequence's new key/value rows
+      for (int64_t i = 0; i < L; ++i) {
+        std::copy_n(kr.data() + (h * T + start + i) * hd, hd, p.keys[s] + (h * cap + off + i) * hd);
+        std::copy_n(v.data() + ((start + i) * Hkv + h) * hd, hd, p.values[s] + (h * cap + off + i) * hd);
+      }
     sdpa::Args a{};
     a.B = 1;
     a.Hq = Hq;
     a.Hkv = Hkv;
-    a.Lq = 1;
-    a.Lk = pos + 1;
+    a.Lq = L;
+    a.Lk = off + L;
     a.D = hd;
     a.scale = 1.0f / std::sqrt(float(hd));
-    a.causal = false;
-    const int64_t qs[4] = {Hq * B * hd, B * hd, hd, 1}, ks[4] = {Hkv * cap * hd, cap * hd, hd, 1};
+    a.causal = L > 1;
+    const int64_t qs[4] = {Hq * T * hd, T * hd, hd, 1}, ks[4] = {Hkv * cap * hd, cap * hd, hd, 1};
     std::copy(qs, qs + 4, a.qs);
     std::copy(ks, ks + 4, a.ks);
     std::copy(ks, ks + 4, a.vs);
-    a.q = qr.data() + b * hd;
-    a.k = p.keys[b];
-    a.v = p.values[b];
-    a.o = o.data() + b * Hq * hd;  // [Hq, 1, hd] is the packed row
+    a.q = qr.data() + start * hd;
+    a.k = p.keys[s];
+    a.v = p.values[s];
+    if (L == 1) {
+      a.o = o.data() + start * Hq * hd;  // [Hq, 1, hd] is the packed row
+      sdpa::run(a);
+      continue;
+    }
+    tmp.resize(size_t(Hq * L * hd));  // [Hq, L, hd] -> rows [L, Hq * hd]
+    a.o = tmp.data();
     sdpa::run(a);
+    for (int64_t h = 0; h < Hq; ++h)
+      for (int64_t i = 0; i < L; ++i)
+        std::copy_n(tmp.data() + (h * L + i) * hd, hd, o.data() + ((start + i) * Hq + h) * hd);
   }
-  std::vector<float> h1(B * D), y(B * D);
-  linear(p.o, o.data(), B, h1.data());
-  for (int64_t i = 0; i < B * D; ++i) h1[i] = p.h[i] + h1[i];
-  norm(h1.data(), B, D, p.ffn_norm, p.eps, y.data());
-  std::vector<float> g(B * p.I), u(B * p.I), act(B * p.I);
-  linear(p.gate, y.data(), B, g.data());
-  linear(p.up, y.data(), B, u.data());
-  fused::swiglu({g.data(), u.data(), act.data(), B * p.I});
-  linear(p.down, act.data(), B, p.out);
-  for (int64_t i = 0; i < B * D; ++i) p.out[i] = h1[i] + p.out[i];
+  std::vector<float> h1(T * D), y(T * D);
+  linear(p.o, o.data(), T, h1.data());
+  for (int64_t i = 0; i < T * D; ++i) h1[i] = p.h[i] + h1[i];
+  norm(h1.data(), T, D, p.ffn_norm, p.eps, y.data());
+  std::vector<float> g(T * p.I), u(T * p.I), act(T * p.I);
+  linear(p.gate, y.data(), T, g.data());
+  linear(p.up, y.data(), T, u.data());
+  fused::swiglu({g.data(), u.data(), act.data(), T * p.I});
+  linear(p.down, act.data(), T, p.out);
+  for (int64_t i = 0; i < T * D; ++i) p.out[i] = h1[i] + p.out[i];
 }
 
-class PocketDecodeLayer : public mx::UnaryPrimitive {
+class PocketFusedLayer : public mx::UnaryPrimitive {
  public:
-  PocketDecodeLayer(mx::Stream s, Plan plan) : mx::UnaryPrimitive(s), plan_(std::move(plan)) {}
+  PocketFusedLayer(mx::Stream s, Plan plan) : mx::UnaryPrimitive(s), plan_(std::move(plan)) {}
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     out.set_data(mx::allocator::malloc(out.nbytes()));
     auto& enc = mx::cpu::get_command_encoder(stream());
@@ -187,16 +198,16 @@ class PocketDecodeLayer : public mx::UnaryPrimitive {
       p.k_norm = next();
     }
     for (auto* l : {&p.q, &p.k, &p.v, &p.o, &p.gate, &p.up, &p.down}) lin(*l);
-    for (int64_t b = 0; b < p.B; ++b) {  // written in place: the caches own these buffers
+    for (size_t b = 0; b < p.keys.size(); ++b) {  // written in place: the caches own these buffers
       p.keys[b] = const_cast<float*>(inputs[i++].data<float>());
       p.values[b] = const_cast<float*>(inputs[i++].data<float>());
     }
     enc.dispatch([p] { run(p); });
   }
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("PocketDecodeLayer has no GPU implementation");
+    throw std::runtime_error("PocketFusedLayer has no GPU implementation");
   }
-  const char* name() const override { return "PocketDecodeLayer"; }
+  const char* name() const override { return "PocketFusedLayer"; }
   bool is_equivalent(const mx::Primitive&) const override { return false; }  // it writes the caches
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override { return {in[0].shape()}; }
 
@@ -229,7 +240,7 @@ QLinear shape_of(const Linear& l) {
 
 }  // namespace
 
-bool decode_layer_supported(const DecoderLayer& l) {
+bool fused_layer_supported(const DecoderLayer& l) {
   static const bool disabled = std::getenv("POCKET_DISABLE_QMM") != nullptr;
   if (disabled) return false;
   for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
@@ -237,11 +248,11 @@ bool decode_layer_supported(const DecoderLayer& l) {
   return plain(l.attn_norm) && plain(l.ffn_norm) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));
 }
 
-mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
-                              const std::vector<KVCache*>& caches, std::optional<float> rope_base, float rope_scale,
-                              const std::optional<mx::array>& rope_freqs) {
+mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
+                             const std::vector<FusedSegment>& segs, std::optional<float> rope_base, float rope_scale,
+                             const std::optional<mx::array>& rope_freqs) {
   Plan p{};
-  p.B = h.shape(1);
+  p.T = h.shape(1);
   p.D = c.hidden_size;
   p.Hq = c.num_heads;
   p.Hkv = c.num_kv_heads;
@@ -257,7 +268,6 @@ mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const D
   p.gate = shape_of(l.gate);
   p.up = shape_of(l.up);
   p.down = shape_of(l.down);
-  int highest = 0;
   std::vector<mx::array> inputs{h, l.attn_norm, l.ffn_norm};
   if (l.q_norm) {
     inputs.push_back(*l.q_norm);
@@ -268,22 +278,29 @@ mx::array pocket_decode_layer(const mx::array& h, const DecoderLayer& l, const D
     if (x->bias) inputs.push_back(*x->bias);
     if (x->scales16) inputs.insert(inputs.end(), {*x->scales16, *x->biases16});
   }
-  for (auto* cache : caches) {
-    p.positions.push_back(cache->offset());
-    highest = std::max(highest, cache->offset());
-    auto& kb = cache->key_buffer(layer);
+  int64_t start = 0, highest = 0;
+  for (auto& s : segs) {
+    int off = s.cache->offset();
+    p.starts.push_back(start);
+    p.lengths.push_back(s.length);
+    p.offsets.push_back(off);
+    for (int i = 0; i < s.length; ++i) p.positions.push_back(off + i);
+    highest = std::max<int64_t>(highest, off + s.length);
+    auto& kb = s.cache->key_buffer(layer);
     p.capacity.push_back(kb.shape(2));
-    if (kb.shape(2) <= cache->offset() || !kb.flags().row_contiguous)
-      throw std::logic_error("pocket_decode_layer: the KV cache has no room (reserve() first)");
+    if (kb.shape(2) < off + s.length || !kb.flags().row_contiguous)
+      throw std::logic_error("pocket_fused_layer: the KV cache has no room (reserve() first)");
     inputs.push_back(kb);
-    inputs.push_back(cache->value_buffer(layer));
+    inputs.push_back(s.cache->value_buffer(layer));
+    start += s.length;
   }
-  p.keys.resize(caches.size());
-  p.values.resize(caches.size());
-  p.table = fused::rope_table_for(c.head_dim, c.rope_traditional, rope_base, rope_scale, rope_freqs, highest + 1);
-  if (!p.table) throw std::logic_error("pocket_decode_layer: rope configuration not supported");
+  if (start != p.T) throw std::logic_error("pocket_fused_layer: segment lengths must add up to the rows");
+  p.keys.resize(segs.size());
+  p.values.resize(segs.size());
+  p.table = fused::rope_table_for(c.head_dim, c.rope_traditional, rope_base, rope_scale, rope_freqs, highest);
+  if (!p.table) throw std::logic_error("pocket_fused_layer: rope configuration not supported");
   auto stream = mx::default_stream(mx::Device::cpu);
-  return mx::array(h.shape(), mx::float32, std::make_shared<PocketDecodeLayer>(stream, std::move(p)),
+  return mx::array(h.shape(), mx::float32, std::make_shared<PocketFusedLayer>(stream, std::move(p)),
                    std::move(inputs));
 }
 

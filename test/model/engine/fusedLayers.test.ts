@@ -1,9 +1,9 @@
-// The fused decode layer (native/src/decode_layer.cpp) must be a pure speed
-// change: it calls the same kernels as the op graph, so tokens and
-// log-probabilities are bit-identical with it on and off
-// (POCKET_DISABLE_FUSED_DECODE=1), for SmolLM2 and for tiny 4-bit Qwen2 (QKV
-// bias) and Qwen3 (q/k norm) checkpoints, including after the KV cache grows
-// past its first 256 positions.
+// Fused layers (native/src/fused_layer.cpp) must be a pure speed change: they
+// call the same kernels as the op graph, so tokens and log-probabilities are
+// bit-identical with them on and off (POCKET_DISABLE_FUSED_LAYERS=1), for
+// prefill chunks (the second one attending to the first) and decode steps, for SmolLM2 and for tiny
+// 4-bit Qwen2 (QKV bias) and Qwen3 (q/k norm) checkpoints, including after
+// the KV cache grows past its first 256 positions.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,8 +18,8 @@ async function run(
   prompt: string,
   maxTokens: number,
 ) {
-  if (fused) delete process.env.POCKET_DISABLE_FUSED_DECODE
-  else process.env.POCKET_DISABLE_FUSED_DECODE = '1'
+  if (fused) delete process.env.POCKET_DISABLE_FUSED_LAYERS
+  else process.env.POCKET_DISABLE_FUSED_LAYERS = '1'
   try {
     const stream = model.generate(prompt, {
       raw: true,
@@ -37,21 +37,21 @@ async function run(
       for (const l of c.logprobs ?? []) logprobs.push(l.logprob)
     return { ids: (await stream.result).tokenIds, logprobs }
   } finally {
-    delete process.env.POCKET_DISABLE_FUSED_DECODE
+    delete process.env.POCKET_DISABLE_FUSED_LAYERS
   }
 }
 
-describe('fused decode layer', () => {
+describe('fused layers', () => {
   let dir: string
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'pocket-fused-'))
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it("gives SmolLM2 the graph path's exact tokens and log-probabilities past a cache growth", async () => {
+  it("gives SmolLM2 the graph path's exact tokens and log-probabilities over prefill chunks and a cache growth", async () => {
     const model = await loadModel(smollm2Path())
     try {
-      const prompt = 'The history of the river town, told by its ferryman:'
+      const prompt = `${Array.from({ length: 90 }, (_, i) => `Entry ${i}: the river rose.`).join(' ')} The history of the river town, told by its ferryman:`
       const graph = await run(model, false, prompt, 260)
       const fused = await run(model, true, prompt, 260)
       expect(fused.ids).toHaveLength(260)
