@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
+#include <utility>
 #include <stdexcept>
 
 #include <mlx/backend/cpu/encoder.h>
@@ -101,25 +103,39 @@ void rope(const Plan& p, const float* x, int64_t H, float* y) {
   fused::rope(a);
 }
 
+// Uninitialized float scratch (a prompt chunk's buffers are megabytes: no memset).
+struct Scratch {
+  explicit Scratch(int64_t n) : p(new float[size_t(n)]), n(n) {}
+  float* data() { return p.get(); }
+  float& operator[](int64_t i) { return p[size_t(i)]; }
+  size_t size() const { return size_t(n); }
+  void swap(Scratch& o) {
+    std::swap(p, o.p);
+    std::swap(n, o.n);
+  }
+  std::unique_ptr<float[]> p;
+  int64_t n;
+};
+
 void run(const Plan& p) {
   const int64_t T = p.T, D = p.D, Hq = p.Hq, Hkv = p.Hkv, hd = p.hd;
-  std::vector<float> x(T * D), q(T * Hq * hd), k(T * Hkv * hd), v(T * Hkv * hd);
+  Scratch x(T * D), q(T * Hq * hd), k(T * Hkv * hd), v(T * Hkv * hd);
   norm(p.h, T, D, p.attn_norm, p.eps, x.data());
   linear(p.q, x.data(), T, q.data());
   linear(p.k, x.data(), T, k.data());
   linear(p.v, x.data(), T, v.data());
   if (p.q_norm) {  // per head, before rope (Qwen3)
-    std::vector<float> t(q.size());
-    norm(q.data(), T * Hq, hd, p.q_norm, p.eps, t.data());
-    q.swap(t);
-    t.resize(k.size());
-    norm(k.data(), T * Hkv, hd, p.k_norm, p.eps, t.data());
-    k.swap(t);
+    Scratch tq(T * Hq * hd), tk(T * Hkv * hd);
+    norm(q.data(), T * Hq, hd, p.q_norm, p.eps, tq.data());
+    norm(k.data(), T * Hkv, hd, p.k_norm, p.eps, tk.data());
+    q.swap(tq);
+    k.swap(tk);
   }
-  std::vector<float> qr(q.size()), kr(k.size());  // [H, T, hd]
+  Scratch qr(T * Hq * hd), kr(T * Hkv * hd);  // [H, T, hd]
   rope(p, q.data(), Hq, qr.data());
   rope(p, k.data(), Hkv, kr.data());
-  std::vector<float> o(T * Hq * hd), tmp;
+  Scratch o(T * Hq * hd);
+  std::vector<float> tmp;
   for (size_t s = 0; s < p.starts.size(); ++s) {
     const int64_t start = p.starts[s], L = p.lengths[s], off = p.offsets[s], cap = p.capacity[s];
     for (int64_t h = 0; h < Hkv; ++h)  // append this sequence's new key/value rows
@@ -155,11 +171,11 @@ void run(const Plan& p) {
       for (int64_t i = 0; i < L; ++i)
         std::copy_n(tmp.data() + (h * L + i) * hd, hd, o.data() + ((start + i) * Hq + h) * hd);
   }
-  std::vector<float> h1(T * D), y(T * D);
+  Scratch h1(T * D), y(T * D);
   linear(p.o, o.data(), T, h1.data());
   for (int64_t i = 0; i < T * D; ++i) h1[i] = p.h[i] + h1[i];
   norm(h1.data(), T, D, p.ffn_norm, p.eps, y.data());
-  std::vector<float> g(T * p.I), u(T * p.I), act(T * p.I);
+  Scratch g(T * p.I), u(T * p.I), act(T * p.I);
   linear(p.gate, y.data(), T, g.data());
   linear(p.up, y.data(), T, u.data());
   fused::swiglu({g.data(), u.data(), act.data(), T * p.I});
