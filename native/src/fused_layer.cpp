@@ -103,45 +103,40 @@ void rope(const Plan& p, const float* x, int64_t H, float* y) {
   fused::rope(a);
 }
 
-// Uninitialized float scratch (a prompt chunk's buffers are megabytes: no memset).
-struct Scratch {
-  explicit Scratch(int64_t n) : p(new float[size_t(n)]), n(n) {}
-  float* data() { return p.get(); }
-  float& operator[](int64_t i) { return p[size_t(i)]; }
-  size_t size() const { return size_t(n); }
-  void swap(Scratch& o) {
-    std::swap(p, o.p);
-    std::swap(n, o.n);
-  }
-  std::unique_ptr<float[]> p;
-  int64_t n;
-};
+// Scratch buffer `slot` of at least n floats, kept per thread between calls:
+// a prompt chunk's buffers are megabytes, and fresh pages cost page faults.
+float* scratch(int slot, int64_t n) {
+  thread_local std::vector<float> bufs[16];
+  auto& b = bufs[slot];
+  if (b.size() < size_t(n)) b.resize(size_t(n));
+  return b.data();
+}
 
 void run(const Plan& p) {
   const int64_t T = p.T, D = p.D, Hq = p.Hq, Hkv = p.Hkv, hd = p.hd;
-  Scratch x(T * D), q(T * Hq * hd), k(T * Hkv * hd), v(T * Hkv * hd);
-  norm(p.h, T, D, p.attn_norm, p.eps, x.data());
-  linear(p.q, x.data(), T, q.data());
-  linear(p.k, x.data(), T, k.data());
-  linear(p.v, x.data(), T, v.data());
+  float *x = scratch(0, T * D), *q = scratch(1, T * Hq * hd), *k = scratch(2, T * Hkv * hd),
+        *v = scratch(3, T * Hkv * hd);
+  norm(p.h, T, D, p.attn_norm, p.eps, x);
+  linear(p.q, x, T, q);
+  linear(p.k, x, T, k);
+  linear(p.v, x, T, v);
   if (p.q_norm) {  // per head, before rope (Qwen3)
-    Scratch tq(T * Hq * hd), tk(T * Hkv * hd);
-    norm(q.data(), T * Hq, hd, p.q_norm, p.eps, tq.data());
-    norm(k.data(), T * Hkv, hd, p.k_norm, p.eps, tk.data());
-    q.swap(tq);
-    k.swap(tk);
+    float *tq = scratch(4, T * Hq * hd), *tk = scratch(5, T * Hkv * hd);
+    norm(q, T * Hq, hd, p.q_norm, p.eps, tq);
+    norm(k, T * Hkv, hd, p.k_norm, p.eps, tk);
+    q = tq;
+    k = tk;
   }
-  Scratch qr(T * Hq * hd), kr(T * Hkv * hd);  // [H, T, hd]
-  rope(p, q.data(), Hq, qr.data());
-  rope(p, k.data(), Hkv, kr.data());
-  Scratch o(T * Hq * hd);
-  std::vector<float> tmp;
+  float *qr = scratch(6, T * Hq * hd), *kr = scratch(7, T * Hkv * hd);  // [H, T, hd]
+  rope(p, q, Hq, qr);
+  rope(p, k, Hkv, kr);
+  float* o = scratch(8, T * Hq * hd);
   for (size_t s = 0; s < p.starts.size(); ++s) {
     const int64_t start = p.starts[s], L = p.lengths[s], off = p.offsets[s], cap = p.capacity[s];
     for (int64_t h = 0; h < Hkv; ++h)  // append this sequence's new key/value rows
       for (int64_t i = 0; i < L; ++i) {
-        std::copy_n(kr.data() + (h * T + start + i) * hd, hd, p.keys[s] + (h * cap + off + i) * hd);
-        std::copy_n(v.data() + ((start + i) * Hkv + h) * hd, hd, p.values[s] + (h * cap + off + i) * hd);
+        std::copy_n(kr + (h * T + start + i) * hd, hd, p.keys[s] + (h * cap + off + i) * hd);
+        std::copy_n(v + ((start + i) * Hkv + h) * hd, hd, p.values[s] + (h * cap + off + i) * hd);
       }
     sdpa::Args a{};
     a.B = 1;
@@ -156,30 +151,30 @@ void run(const Plan& p) {
     std::copy(qs, qs + 4, a.qs);
     std::copy(ks, ks + 4, a.ks);
     std::copy(ks, ks + 4, a.vs);
-    a.q = qr.data() + start * hd;
+    a.q = qr + start * hd;
     a.k = p.keys[s];
     a.v = p.values[s];
     if (L == 1) {
-      a.o = o.data() + start * Hq * hd;  // [Hq, 1, hd] is the packed row
+      a.o = o + start * Hq * hd;  // [Hq, 1, hd] is the packed row
       sdpa::run(a);
       continue;
     }
-    tmp.resize(size_t(Hq * L * hd));  // [Hq, L, hd] -> rows [L, Hq * hd]
-    a.o = tmp.data();
+    float* tmp = scratch(9, Hq * L * hd);  // [Hq, L, hd] -> rows [L, Hq * hd]
+    a.o = tmp;
     sdpa::run(a);
     for (int64_t h = 0; h < Hq; ++h)
       for (int64_t i = 0; i < L; ++i)
-        std::copy_n(tmp.data() + (h * L + i) * hd, hd, o.data() + ((start + i) * Hq + h) * hd);
+        std::copy_n(tmp + (h * L + i) * hd, hd, o + ((start + i) * Hq + h) * hd);
   }
-  Scratch h1(T * D), y(T * D);
-  linear(p.o, o.data(), T, h1.data());
+  float *h1 = scratch(10, T * D), *y = scratch(11, T * D);
+  linear(p.o, o, T, h1);
   for (int64_t i = 0; i < T * D; ++i) h1[i] = p.h[i] + h1[i];
-  norm(h1.data(), T, D, p.ffn_norm, p.eps, y.data());
-  Scratch g(T * p.I), u(T * p.I), act(T * p.I);
-  linear(p.gate, y.data(), T, g.data());
-  linear(p.up, y.data(), T, u.data());
-  fused::swiglu({g.data(), u.data(), act.data(), T * p.I});
-  linear(p.down, act.data(), T, p.out);
+  norm(h1, T, D, p.ffn_norm, p.eps, y);
+  float *g = scratch(12, T * p.I), *u = scratch(13, T * p.I), *act = scratch(14, T * p.I);
+  linear(p.gate, y, T, g);
+  linear(p.up, y, T, u);
+  fused::swiglu({g, u, act, T * p.I});
+  linear(p.down, act, T, p.out);
   for (int64_t i = 0; i < T * D; ++i) p.out[i] = h1[i] + p.out[i];
 }
 
