@@ -66,7 +66,7 @@ void Engine::forget(int request_id) {
 
 int PrefillBudget::tokens(int streams, int max_chunk) const {
   // An unmeasured batch size first gets one decode-only step, to learn its time.
-  double step = step_ms_[std::min(streams, kMaxStreams - 1)];
+  double step = step_ms_[slot(streams)];
   if (step <= 0) return 0;
   if (token_ms_ <= 0) return std::min(kFirst, max_chunk);
   int n = int((kRatio - 1.0) * step / token_ms_);
@@ -77,8 +77,8 @@ void PrefillBudget::record(double ms, int streams, int prefill_tokens) {
   constexpr double a = 0.2;  // exponential moving averages
   auto ema = [](double& v, double x) { v = v <= 0 ? x : (1 - a) * v + a * x; };
   if (prefill_tokens == 0) {
-    ema(step_ms_[std::min<int>(streams, kMaxStreams - 1)], ms);
-  } else if (double step = step_ms_[std::min(streams, kMaxStreams - 1)]; step > 0) {
+    ema(step_ms_[slot(streams)], ms);
+  } else if (double step = step_ms_[slot(streams)]; step > 0) {
     ema(token_ms_, std::max(ms - step, 0.01) / prefill_tokens);
   }
 }

@@ -3,6 +3,7 @@
 // (a prefill chunk or one decoded token), round-robin.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -65,6 +66,7 @@ class PrefillBudget {
  private:
   static constexpr double kRatio = 1.4;
   static constexpr int kFirst = 16, kMin = 4, kMaxStreams = 65;
+  static int slot(int streams) { return std::min(streams, kMaxStreams - 1); }
  public:
   // Prompt tokens per step while a burst of prompts waits.
   static constexpr int kBurstPrefill = 256;

@@ -295,10 +295,10 @@ mx::array pocket_rms_norm(const mx::array& x, const mx::array& weight, float eps
 namespace {
 
 // The table key when the custom kernel applies, nullopt otherwise.
-std::optional<TableKey> rope_key(const mx::array& x, int dims, bool traditional, std::optional<float> base,
-                                 float scale, const std::optional<mx::array>& freqs, const mx::Stream& stream) {
-  bool fast = on_cpu(stream) && x.dtype() == mx::float32 && x.ndim() >= 3 && x.ndim() <= 8 &&
-              dims > 0 && dims % 2 == 0 && dims <= x.shape(-1) &&
+// The table key of a rope configuration the custom kernel supports.
+std::optional<TableKey> config_key(int dims, bool traditional, std::optional<float> base, float scale,
+                                   const std::optional<mx::array>& freqs) {
+  bool fast = dims > 0 && dims % 2 == 0 &&
               (freqs ? (freqs->dtype() == mx::float32 && freqs->ndim() == 1 &&
                         freqs->shape(0) == dims / 2)
                      : base.has_value());
@@ -321,6 +321,14 @@ std::optional<TableKey> rope_key(const mx::array& x, int dims, bool traditional,
   return key;
 }
 
+// The table key when the custom kernel applies to x on this stream, nullopt otherwise.
+std::optional<TableKey> rope_key(const mx::array& x, int dims, bool traditional, std::optional<float> base,
+                                 float scale, const std::optional<mx::array>& freqs, const mx::Stream& stream) {
+  bool fast = on_cpu(stream) && x.dtype() == mx::float32 && x.ndim() >= 3 && x.ndim() <= 8 &&
+              dims <= x.shape(-1);
+  return fast ? config_key(dims, traditional, base, scale, freqs) : std::nullopt;
+}
+
 }  // namespace
 
 mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optional<float> base,
@@ -337,8 +345,7 @@ mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optio
 std::shared_ptr<const fused::RopeTable> fused::rope_table_for(int dims, bool traditional, std::optional<float> base,
                                                               float scale, const std::optional<mx::array>& freqs,
                                                               int64_t npos) {
-  auto probe = mx::zeros({1, 1, dims}, mx::float32);  // lazy: only its shape and dtype are read
-  auto key = rope_key(probe, dims, traditional, base, scale, freqs, mx::default_stream(mx::Device::cpu));
+  auto key = config_key(dims, traditional, base, scale, freqs);
   return key ? rope_table(std::move(*key), npos) : nullptr;
 }
 

@@ -24,11 +24,13 @@ struct QLinear {
   const uint16_t *scales16, *biases16;  // exact half copies, read when M == 1
   int64_t N, K;
   int gs, bits;
+  bool has_bias, has_half;  // which optional inputs follow weight, scales, biases
 };
 
 struct Plan {
   int64_t T, D, Hq, Hkv, hd, I;  // T: packed rows of all sequences
   float eps;
+  bool qk_norm;
   const float *attn_norm, *ffn_norm, *q_norm, *k_norm;
   QLinear q, k, v, o, gate, up, down;
   std::shared_ptr<const fused::RopeTable> table;
@@ -194,17 +196,16 @@ class PocketFusedLayer : public mx::UnaryPrimitive {
     auto next = [&] { return inputs[i++].data<float>(); };
     auto half = [&] { return reinterpret_cast<const uint16_t*>(inputs[i++].data<mx::float16_t>()); };
     auto lin = [&](QLinear& l) {
-      bool has_bias = l.bias != nullptr, has_half = l.scales16 != nullptr;
       l.w = inputs[i++].data<uint32_t>();
       l.scales = next();
       l.biases = next();
-      l.bias = has_bias ? next() : nullptr;
-      l.scales16 = has_half ? half() : nullptr;
-      l.biases16 = has_half ? half() : nullptr;
+      l.bias = l.has_bias ? next() : nullptr;
+      l.scales16 = l.has_half ? half() : nullptr;
+      l.biases16 = l.has_half ? half() : nullptr;
     };
     p.attn_norm = next();
     p.ffn_norm = next();
-    if (plan_.q_norm) {
+    if (plan_.qk_norm) {
       p.q_norm = next();
       p.k_norm = next();
     }
@@ -243,9 +244,8 @@ QLinear shape_of(const Linear& l) {
   q.K = l.scales->shape(1) * l.group;
   q.gs = l.group;
   q.bits = l.bits;
-  // Markers for "has a bias / half copies" until eval fills in the pointers.
-  q.bias = l.bias ? reinterpret_cast<const float*>(1) : nullptr;
-  q.scales16 = l.scales16 ? reinterpret_cast<const uint16_t*>(1) : nullptr;
+  q.has_bias = l.bias.has_value();
+  q.has_half = l.scales16.has_value();
   return q;
 }
 
@@ -260,8 +260,8 @@ bool fused_layer_supported(const DecoderLayer& l) {
 }
 
 mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
-                             const std::vector<FusedSegment>& segs, std::optional<float> rope_base, float rope_scale,
-                             const std::optional<mx::array>& rope_freqs) {
+                             const std::vector<FusedSegment>& segs,
+                             std::shared_ptr<const fused::RopeTable> rope_table) {
   Plan p{};
   p.T = h.shape(1);
   p.D = c.hidden_size;
@@ -271,7 +271,7 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   p.I = l.gate.weight->shape(0);
   p.eps = c.rms_eps;
   p.dims = c.head_dim;
-  p.q_norm = l.q_norm ? reinterpret_cast<const float*>(1) : nullptr;
+  p.qk_norm = l.q_norm.has_value();
   p.q = shape_of(l.q);
   p.k = shape_of(l.k);
   p.v = shape_of(l.v);
@@ -289,14 +289,13 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
     if (x->bias) inputs.push_back(*x->bias);
     if (x->scales16) inputs.insert(inputs.end(), {*x->scales16, *x->biases16});
   }
-  int64_t start = 0, highest = 0;
+  int64_t start = 0;
   for (auto& s : segs) {
     int off = s.cache->offset();
     p.starts.push_back(start);
     p.lengths.push_back(s.length);
     p.offsets.push_back(off);
     for (int i = 0; i < s.length; ++i) p.positions.push_back(off + i);
-    highest = std::max<int64_t>(highest, off + s.length);
     auto& kb = s.cache->key_buffer(layer);
     p.capacity.push_back(kb.shape(2));
     if (kb.shape(2) < off + s.length || !kb.flags().row_contiguous)
@@ -308,8 +307,10 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   if (start != p.T) throw std::logic_error("pocket_fused_layer: segment lengths must add up to the rows");
   p.keys.resize(segs.size());
   p.values.resize(segs.size());
-  p.table = fused::rope_table_for(c.head_dim, c.rope_traditional, rope_base, rope_scale, rope_freqs, highest);
-  if (!p.table) throw std::logic_error("pocket_fused_layer: rope configuration not supported");
+  int64_t highest = p.positions.empty() ? 0 : *std::max_element(p.positions.begin(), p.positions.end());
+  if (!rope_table || rope_table->npos <= highest)
+    throw std::logic_error("pocket_fused_layer: the rope table does not cover the new positions");
+  p.table = std::move(rope_table);
   auto stream = mx::default_stream(mx::Device::cpu);
   return mx::array(h.shape(), mx::float32, std::make_shared<PocketFusedLayer>(stream, std::move(p)),
                    std::move(inputs));

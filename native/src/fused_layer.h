@@ -19,6 +19,7 @@
 #include <mlx/mlx.h>
 
 #include "config.h"
+#include "fused.h"
 #include "kv_cache.h"
 #include "llama.h"
 
@@ -34,9 +35,10 @@ struct FusedSegment {
 
 // h [1, T, hidden] row-contiguous (e.g. mx::contiguous, or the previous
 // layer's output), T = sum of the lengths; each cache has room for its rows
-// (reserve()). Returns the layer's output [1, T, hidden].
+// (reserve()); rope_table covers every new position (fused::rope_table_for).
+// Returns the layer's output [1, T, hidden].
 mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
-                             const std::vector<FusedSegment>& segs, std::optional<float> rope_base, float rope_scale,
-                             const std::optional<mx::array>& rope_freqs);
+                             const std::vector<FusedSegment>& segs,
+                             std::shared_ptr<const fused::RopeTable> rope_table);
 
 }  // namespace pocket

@@ -166,19 +166,18 @@ void Generation::begin() {
   stats_.seed = opts_.sampling.seed;
   stats_.prompt_tokens = int(prompt.size());
 
-  if (opts_.draft) {
-    if (opts_.verified) throw invalid_arg("draft_model: verified mode does not use speculative decoding");
-    auto& d = *opts_.draft;
-    if (d.llm->config().vocab_size != cfg.vocab_size || (!d.vocab.empty() && !model_->vocab.empty() && d.vocab != model_->vocab))
-      throw invalid_arg("draft_model: its vocabulary differs from the model's (speculative decoding needs the same tokenizer)");
-    if (opts_.num_draft < 1 || opts_.num_draft > 32) throw invalid_arg("numDraftTokens: must be between 1 and 32");
-    stats_.draft_model = d.path;
-  }
-  if (opts_.prompt_lookup) {
-    if (opts_.draft) throw invalid_arg("draft_model: choose a draft model or prompt lookup, not both");
+  if (opts_.draft || opts_.prompt_lookup) {
+    if (opts_.draft && opts_.prompt_lookup)
+      throw invalid_arg("draft_model: choose a draft model or prompt lookup, not both");
     if (opts_.verified) throw invalid_arg("draft_model: verified mode does not use speculative decoding");
     if (opts_.num_draft < 1 || opts_.num_draft > 32) throw invalid_arg("numDraftTokens: must be between 1 and 32");
     stats_.draft_model = "prompt-lookup";
+  }
+  if (opts_.draft) {
+    auto& d = *opts_.draft;
+    if (d.llm->config().vocab_size != cfg.vocab_size || (!d.vocab.empty() && !model_->vocab.empty() && d.vocab != model_->vocab))
+      throw invalid_arg("draft_model: its vocabulary differs from the model's (speculative decoding needs the same tokenizer)");
+    stats_.draft_model = d.path;
   }
 
   // Prefix cache: take the idle cache sharing the longest prefix.

@@ -15,7 +15,7 @@ void Generation::run_batch(const std::vector<Work>& batch) {
   int offset = 0;
   for (auto& w : batch) {
     int n = int(w.tokens.size());
-    segs.push_back({llm.embed_tokens(mx::array(w.tokens.data(), {1, n}, mx::int32)), w.g->cache_.get()});
+    segs.push_back(llm.token_segment(w.tokens, w.g->cache_.get()));
     int want = 1;  // a decoded token: the next-token row
     if (w.g->prefilling_) want = w.g->prefill_pos_ + n == int(w.g->opts_.prompt.size()) ? 1 : 0;
     else if (n > 1) want = n;  // speculative: every row verifies a draft

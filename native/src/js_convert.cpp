@@ -104,6 +104,8 @@ GenerationOptions generation_from_js(const Napi::Object& o) {
   g.prompt_cache = get_bool(o, "promptCache", true);
   g.logprobs = get_bool(o, "logprobs", false);
   g.commit_top_k = get_int(o, "commitTopK", 0);
+  g.prompt_lookup = get_bool(o, "promptLookup", false);
+  g.num_draft = get_int(o, "numDraftTokens", 4);  // the draft model itself is resolved by model_wrap
   auto image = o.Get("imageEmbeddings");
   if (image.IsObject()) {
     auto io = image.As<Napi::Object>();

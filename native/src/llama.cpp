@@ -169,6 +169,10 @@ mx::array LlamaModel::attention(const DecoderLayer& l, const mx::array& x, const
 
 mx::array LlamaModel::embed_tokens(const mx::array& tokens) const { return embed_(tokens); }
 
+LlamaModel::Segment LlamaModel::token_segment(const std::vector<int>& tokens, KVCache* cache) const {
+  return {embed_(mx::array(tokens.data(), {1, int(tokens.size())}, mx::int32)), cache};
+}
+
 mx::array LlamaModel::forward(const mx::array& tokens, KVCache& cache) const {
   return forward_embeddings(embed_(tokens), cache);
 }
@@ -186,17 +190,25 @@ mx::array LlamaModel::forward_segments(const std::vector<Segment>& segs) const {
   // POCKET_DISABLE_FUSED_LAYERS=1 keeps the op graph (same numbers).
   bool fused = !std::getenv("POCKET_DISABLE_FUSED_LAYERS");
   std::vector<FusedSegment> rows;
+  int64_t positions = 0;
   for (auto& s : segs) {
     rows.push_back({s.cache, s.h.shape(1)});
+    positions = std::max<int64_t>(positions, s.cache->offset() + s.h.shape(1));
     fused = fused && s.cache->reserve(s.cache->offset() + s.h.shape(1), cfg_.num_kv_heads, cfg_.head_dim);
   }
-  std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(cfg_.rope_theta);
+  // One rope table for every layer of this step (it covers all new positions).
+  std::shared_ptr<const fused::RopeTable> table;
+  if (fused) {
+    std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(cfg_.rope_theta);
+    table = fused::rope_table_for(cfg_.head_dim, cfg_.rope_traditional, base, rope_scale_, rope_freqs_, positions);
+    fused = table != nullptr;
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
     if (fused && fusable_[i]) {
       // Its own output is contiguous already; anything else is made so.
       if (i == 0 || !fusable_[i - 1]) h = mx::contiguous(h);
-      h = pocket_fused_layer(h, l, cfg_, int(i), rows, base, rope_scale_, rope_freqs_);
+      h = pocket_fused_layer(h, l, cfg_, int(i), rows, table);
       continue;
     }
     h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), segs, int(i)));

@@ -40,6 +40,8 @@ class LlamaModel {
     mx::array h;
     KVCache* cache;
   };
+  // The segment that feeds `tokens` to `cache`.
+  Segment token_segment(const std::vector<int>& tokens, KVCache* cache) const;
   mx::array forward_segments(const std::vector<Segment>& segs) const;
   // hidden [..., hidden] -> logits [..., vocab] (float32).
   mx::array logits(const mx::array& hidden) const;

@@ -163,15 +163,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     try {
       opts = generation_from_js(o);
       auto draft = o.Get("draftModel");
-      opts.prompt_lookup = get_bool(o, "promptLookup", false);
-      if (opts.prompt_lookup) opts.num_draft = get_int(o, "numDraftTokens", 4);
       if (!draft.IsUndefined() && !draft.IsNull()) {
         if (!draft.IsObject() || !draft.As<Napi::Object>().InstanceOf(constructor->Value()))
           throw invalid_arg("draftModel: must be a loaded model");
         draft_handle = Unwrap(draft.As<Napi::Object>())->handle_;
         if (draft_handle <= 0) throw invalid_arg("draftModel: the draft model has been unloaded");
         if (draft_handle == handle_) throw invalid_arg("draftModel: must be a different model than the one generating");
-        opts.num_draft = get_int(o, "numDraftTokens", 4);
       }
     } catch (const engine_error& e) {
       throw make_js_error(env, e.code(), e.what());

@@ -100,8 +100,7 @@ std::vector<std::vector<int>> Generation::draft_batch(const std::vector<std::pai
         int rows = 0;
         for (size_t i : live) {
           auto& f = feeds[i];
-          segs.push_back({llm.embed_tokens(mx::array(f.data(), {1, int(f.size())}, mx::int32)),
-                          spec[i].first->draft_cache_.get()});
+          segs.push_back(llm.token_segment(f, spec[i].first->draft_cache_.get()));
           rows += int(f.size());
           last.push_back(rows - 1);
         }
