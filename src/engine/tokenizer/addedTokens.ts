@@ -35,6 +35,15 @@ export function addedTokens(vocab: GgufVocab): AddedTokenJson[] {
   return out.sort((a, b) => a.id - b.id)
 }
 
+/** Control and unknown tokens: what decoding with skipSpecial leaves out. */
+export function skippedIds(vocab: GgufVocab): Set<number> {
+  const ids = new Set<number>()
+  vocab.attrs.forEach((attr, id) => {
+    if (attr & (Attr.control | Attr.unknown)) ids.add(id)
+  })
+  return ids
+}
+
 /**
  * llama.cpp drops the ASCII whitespace after Phi-3's special tokens (all
  * but <unk>, <s> and <|endoftext|>; keyed on the model name), including

@@ -3,17 +3,15 @@
 // pre-tokenizer by `tokenizer.ggml.pre`) or SentencePiece (`llama`).
 import type { Tokenizer } from '@huggingface/tokenizers'
 import { UnsupportedModelError } from '../errors.ts'
-import type { SpecialTokens } from '../tokenizer.ts'
-import { rightStripRaw } from './addedTokens.ts'
+import type { SpecialTokens, TextTokenizerOptions } from '../tokenizer.ts'
+import { rightStripRaw, skippedIds } from './addedTokens.ts'
 import { type BuiltTokenizer, fromGgufBpe } from './fromGgufBpe.ts'
 import { fromGgufSpm } from './fromGgufSpm.ts'
 import { type GgufMetadata, readGgufVocab } from './ggufVocab.ts'
 
-export type GgufTokenizer = {
+export type GgufTokenizer = TextTokenizerOptions & {
   tokenizer: Tokenizer
   special: SpecialTokens
-  /** Rewrites raw text before encoding (llama.cpp's per-model quirks). */
-  prepare?: (text: string) => string
 }
 
 export function tokenizerFromGguf(
@@ -39,6 +37,7 @@ export function tokenizerFromGguf(
   return {
     tokenizer: built.tokenizer,
     prepare: rightStripRaw(vocab),
+    specialIds: skippedIds(vocab),
     special: {
       bosId,
       eosIds,

@@ -9,6 +9,8 @@ import type { Tokenizer } from '@huggingface/tokenizers'
 import type { GgufVocab } from './ggufVocab.ts'
 
 const MISSING = -1
+// Pairs remembered before the memo starts over (bounds a long-lived server).
+const MEMO_LIMIT = 1 << 20
 
 abstract class LazyRanks extends Map<string, number> {
   protected abstract rank(left: string, right: string): number | undefined
@@ -18,6 +20,7 @@ abstract class LazyRanks extends Map<string, number> {
     if (known !== undefined) return known === MISSING ? undefined : known
     const [left, right] = parsePair(key)
     const rank = this.rank(left, right)
+    if (this.size >= MEMO_LIMIT) this.clear()
     super.set(key, rank ?? MISSING)
     return rank
   }
