@@ -142,11 +142,17 @@ export function randomTensorBytes(
         const d = std / (levels * 0.29 * 36)
         out.writeUInt16LE(toHalfBits(d), o)
         out.writeUInt16LE(toHalfBits((d * levels) / 2), o + 2)
-        const sc = Array.from({ length: 8 }, () => 8 + Math.floor(rand() * 56))
+        const sc = Uint8Array.from(
+          { length: 8 },
+          () => 8 + Math.floor(rand() * 56),
+        )
         for (let j = 0; j < 4; j++) {
-          out[o + 4 + j] = (sc[j]! & 63) | ((sc[j + 4]! >> 4) << 6)
-          out[o + 8 + j] = (sc[j]! & 63) | ((sc[j + 4]! >> 4) << 6)
-          out[o + 12 + j] = (sc[j + 4]! & 0xf) | ((sc[j + 4]! & 0xf) << 4)
+          out[o + 4 + j] =
+            ((sc[j] as number) & 63) | (((sc[j + 4] as number) >> 4) << 6)
+          out[o + 8 + j] =
+            ((sc[j] as number) & 63) | (((sc[j + 4] as number) >> 4) << 6)
+          out[o + 12 + j] =
+            ((sc[j + 4] as number) & 0xf) | (((sc[j + 4] as number) & 0xf) << 4)
         }
         break
       }

@@ -61,7 +61,9 @@ describe.each([8, 5] as const)('5-bit types stored as %i-bit', (fiveBitAs) => {
           const group = want.slice(g, g + 32)
           const step = (Math.max(...group) - Math.min(...group)) / 255
           for (let j = 0; j < 32; j++) {
-            const err = Math.abs((t.values[g + j] as number) - group[j]!)
+            const err = Math.abs(
+              (t.values[g + j] as number) - (group[j] as number),
+            )
             worst = Math.max(worst, step > 0 ? err / step : err)
           }
         }
