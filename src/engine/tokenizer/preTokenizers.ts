@@ -274,6 +274,15 @@ for (const { pres, ...entry } of TABLE)
 /** Every `tokenizer.ggml.pre` the BPE tokenizer implements. */
 export const SUPPORTED_PRE_TOKENIZERS: readonly string[] = [...BY_PRE.keys()]
 
+// Known to llama.cpp, not implemented here (custom code or SPM-style BPE).
+const LLAMA_CPP_ONLY = new Set([
+  'kimi-k2',
+  'gemma4',
+  'granite-embed-multi-311m',
+  'sarvam-moe',
+  'whitespace',
+])
+
 /** The pre-tokenizer for a GGUF `tokenizer.ggml.pre` (missing: llama.cpp's default). */
 export function preTokenizerFor(pre: string | undefined): PreTokenizer {
   const found = BY_PRE.get(pre ?? 'default')
@@ -281,7 +290,9 @@ export function preTokenizerFor(pre: string | undefined): PreTokenizer {
     throw new UnsupportedModelError(
       `GGUF pre-tokenizer "${pre}" (tokenizer.ggml.pre) is not supported.`,
       {
-        details: `Supported: ${SUPPORTED_PRE_TOKENIZERS.join(', ')}.`,
+        details: LLAMA_CPP_ONLY.has(pre as string)
+          ? 'llama.cpp implements it; this engine does not yet.'
+          : `llama.cpp does not know it either; the ${SUPPORTED_PRE_TOKENIZERS.length} supported values are listed in the README (Tokenizers from GGUF).`,
       },
     )
   return found
