@@ -1,6 +1,8 @@
 // `pocket serve`: the OpenAI- and LM-Studio-compatible HTTP server. Binds
 // 127.0.0.1 unless --host says otherwise; Ctrl-C stops it and unloads models.
+import { join } from 'node:path'
 import type { Command } from 'commander'
+import { getPocketHome } from '../../models/paths.ts'
 import { createServer } from '../../server/createServer.ts'
 import { parseInteger, parseNumber } from '../parseOptions.ts'
 import { clearServerState, writeServerState } from '../serverState.ts'
@@ -76,6 +78,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     cors: flags.cors,
     apiKey: flags.apiKey,
     bodyLimit: flags.bodyLimit,
+    // Stored /v1/responses survive a restart, next to the prompt cache.
+    responses: { dir: join(getPocketHome(), 'responses') },
     residencyOptions: {
       jit: flags.jit,
       jitAutoEvict: flags.jitAutoEvict,
