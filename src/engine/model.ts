@@ -155,7 +155,13 @@ export class Model {
       throw new ContextOverflowError(tokens.length, this.info.contextLength)
     const request = toNativeRequest(
       tokens,
-      options,
+      {
+        ...options,
+        stopTokenIds: [
+          ...(options.stopTokenIds ?? []),
+          ...this.#tokenIds(options.stopTokens),
+        ],
+      },
       this.tokenizer.special.eosIds,
     )
     this.#active++
@@ -166,10 +172,18 @@ export class Model {
       stop: options.stop,
       signal: options.signal,
       logprobs: options.logprobs,
+      keepTokenIds: this.#tokenIds(options.keepSpecialTokens),
       onFinish: () => {
         this.#active--
       },
     })
+  }
+
+  // Ids of the given token strings this vocabulary has.
+  #tokenIds(tokens: string[] = []): number[] {
+    return tokens
+      .map((t) => this.tokenizer.tokenId(t))
+      .filter((id): id is number => id !== undefined)
   }
 
   /** Convenience: the whole completion as one string. */

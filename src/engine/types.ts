@@ -20,6 +20,8 @@ export type ChatMessage = {
   name?: string
   tool_calls?: ToolCall[]
   tool_call_id?: string
+  /** An assistant turn's reasoning, for templates that render past thinking. */
+  reasoning_content?: string
 }
 
 /** Sampling knobs, all optional; defaults follow OpenAI/LM Studio. */
@@ -43,6 +45,13 @@ export type GenerateOptions = SamplingOptions & {
   stop?: string[]
   /** Extra stop token ids besides the model's end-of-generation tokens. */
   stopTokenIds?: number[]
+  /** Extra stop tokens by their text (e.g. `<|call|>`); unknown ones are ignored. */
+  stopTokens?: string[]
+  /**
+   * Special tokens written into the text instead of dropped (e.g. Harmony's
+   * `<|channel|>`), so a parser can see the reply's structure.
+   */
+  keepSpecialTokens?: string[]
   signal?: AbortSignal
   /** Return log-probabilities of chosen tokens (and top alternatives). */
   logprobs?: boolean

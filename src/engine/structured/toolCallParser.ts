@@ -53,6 +53,10 @@ export class ToolCallParser {
   #ids: Record<number, string> = {}
 
   constructor(format: ToolCallFormat, options: { newId?: () => string } = {}) {
+    if (format === 'harmony')
+      throw new Error(
+        '[ToolCallParser] Harmony replies are parsed by HarmonyParser (reasoning/harmonyParser.ts)',
+      )
     this.format = format
     this.#spec = TOOL_FORMATS[format]
     this.#newId = options.newId ?? newToolCallId

@@ -24,6 +24,13 @@ export function formatToolCalls(
   format: ToolCallFormat,
   calls: { name: string; arguments: string }[],
 ): string {
+  if (format === 'harmony')
+    return calls
+      .map(
+        (c) =>
+          `<|start|>assistant to=functions.${c.name}<|channel|>commentary json<|message|>${c.arguments}<|call|>`,
+      )
+      .join('')
   const spec = TOOL_FORMATS[format]
   const obj = (c: { name: string; arguments: string }) => {
     let args: unknown
@@ -54,12 +61,53 @@ function systemPrompt(format: ToolCallFormat, tools: ToolDefinition[]): string {
   ].join('\n\n')
 }
 
+// Gemma's templates know only user/model turns that alternate: a tool
+// result becomes a user turn with a ```tool_output fence, merged with the
+// user turns around it.
+const textOf = (c: ChatMessage['content']): string =>
+  typeof c === 'string'
+    ? c
+    : (c ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('')
+
+function gemmaToolResults(messages: ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  let lastFromTool = false
+  for (const m of messages) {
+    const fromTool = m.role === 'tool'
+    const turn: ChatMessage = fromTool
+      ? {
+          role: 'user',
+          content: `\`\`\`tool_output\n${textOf(m.content)}\n\`\`\``,
+        }
+      : m
+    const last = out[out.length - 1]
+    if (
+      (fromTool || lastFromTool) &&
+      turn.role === 'user' &&
+      last?.role === 'user' &&
+      typeof last.content === 'string' &&
+      typeof turn.content === 'string'
+    )
+      out[out.length - 1] = {
+        ...last,
+        content: `${last.content}\n${turn.content}`,
+      }
+    else out.push(turn)
+    lastFromTool = fromTool
+  }
+  return out
+}
+
 export function prepareToolChat(
   p: PrepareToolChatParameters,
 ): PrepareToolChatReturnType {
   const nativeTools = /\btools\b/.test(p.templateSource)
   const nativeCalls = /\btool_calls\b/.test(p.templateSource)
-  const messages = p.messages.map((m): ChatMessage => {
+  const input =
+    p.format === 'gemma' && !/\btool\b/.test(p.templateSource)
+      ? gemmaToolResults(p.messages)
+      : p.messages
+  const messages = input.map((m): ChatMessage => {
     if (m.role !== 'assistant' || !m.tool_calls?.length || nativeCalls) return m
     const text = typeof m.content === 'string' ? m.content : ''
     const calls = formatToolCalls(

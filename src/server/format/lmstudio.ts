@@ -53,11 +53,15 @@ export function v0ModelInfo(local: LocalModel, contextLength: number) {
   }
 }
 
-export function v1Stats(stats: GenerationStats, loadTimeMs: number | null) {
+export function v1Stats(
+  stats: GenerationStats,
+  loadTimeMs: number | null,
+  reasoningTokens = 0,
+) {
   return {
     input_tokens: stats.promptTokens,
     total_output_tokens: stats.completionTokens,
-    reasoning_output_tokens: 0,
+    reasoning_output_tokens: reasoningTokens,
     tokens_per_second: round(stats.tokensPerSecond),
     time_to_first_token_seconds: round(stats.timeToFirstTokenMs / 1000),
     cached_tokens: stats.cachedTokens,
