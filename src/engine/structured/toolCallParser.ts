@@ -7,6 +7,8 @@
 import { TOOL_FORMATS, type ToolFormatSpec } from './toolFormats.ts'
 import type { ParsedToolCall, ToolCallFormat } from './types.ts'
 
+const PYTHON_TAG = '<|python_tag|>'
+
 export type ToolCallEvent =
   | { type: 'content'; text: string }
   | { type: 'toolCallStart'; index: number; id: string; name: string }
@@ -104,7 +106,15 @@ export class ToolCallParser {
         this.#emitContent(events, this.#pending.length)
         return
       }
-      const t = this.#pending.replace(/^<\|python_tag\|>/, '').trimStart()
+      const lead = this.#pending.trimStart()
+      // Wait while the reply may still be starting with <|python_tag|>.
+      if (
+        !final &&
+        lead.length < PYTHON_TAG.length &&
+        PYTHON_TAG.startsWith(lead)
+      )
+        return
+      const t = this.#pending.replace(/^\s*<\|python_tag\|>/, '').trimStart()
       if (t === '') return
       if (t.startsWith('{')) {
         this.#pending = t

@@ -7,14 +7,7 @@
 // render `tool_calls`.
 
 import type { ChatOutputParserOptions } from '../../engine/reasoning/chatOutputParser.ts'
-import {
-  detectReasoningFormat,
-  promptOpensReasoning,
-} from '../../engine/reasoning/detectReasoningFormat.ts'
-import {
-  HARMONY_STOP_TOKENS,
-  HARMONY_TOKENS,
-} from '../../engine/reasoning/harmonyParser.ts'
+import { planChatOutput } from '../../engine/reasoning/planChatOutput.ts'
 import type { ReasoningTags } from '../../engine/reasoning/types.ts'
 import { toGenerateGrammar } from '../../engine/structured/toGenerateGrammar.ts'
 import { detectToolCallFormat } from '../../engine/structured/toolFormats.ts'
@@ -76,29 +69,21 @@ export function planGeneration(
   if (plan?.grammar) planned.grammar = plan.grammar
   if (Object.keys(templateContext).length > 0)
     planned.templateContext = templateContext
-  const detected = detectReasoningFormat(templateSource, {
-    tags: settings.reasoningTags,
-  })
-  if (detected.kind === 'harmony') {
-    // The reply's structure is in special tokens: keep them in the text,
-    // and stop at <|call|> as well as <|return|>.
-    planned.keepSpecialTokens = HARMONY_TOKENS
-    planned.stopTokens = HARMONY_STOP_TOKENS
-  }
-  const reasoning = request.parseReasoning === false ? undefined : detected
-  const startInReasoning =
-    reasoning?.kind === 'tags' &&
-    templateSource.includes(reasoning.tags.open) &&
-    promptOpensReasoning(
+  const chat = planChatOutput({
+    templateSource,
+    renderPrompt: () =>
       model.applyChatTemplate(messages, { extra: planned.templateContext }),
-      reasoning.tags,
-    )
+    tags: settings.reasoningTags,
+    parse: request.parseReasoning,
+  })
+  if (chat.keepSpecialTokens) planned.keepSpecialTokens = chat.keepSpecialTokens
+  if (chat.stopTokens) planned.stopTokens = chat.stopTokens
   return {
     input: messages,
     options: planned,
     output: {
-      reasoning,
-      startInReasoning,
+      reasoning: chat.reasoning,
+      startInReasoning: chat.startInReasoning,
       toolCallFormat: plan?.toolCallFormat,
     },
   }
