@@ -44,8 +44,9 @@ export type RenderOptions = {
   keepParts?: boolean
 }
 
-// `tool_call.arguments | tojson`, `['arguments']|tojson`, ...
-const ARGUMENTS_TOJSON = /arguments['"\]]*\s*\|\s*tojson/
+// `tool_call.arguments | tojson`, `['arguments']|tojson`, and Mistral
+// Nemo's `tool_call.function|tojson` (which encodes the arguments with it).
+const ARGUMENTS_TOJSON = /(arguments|function)['"\]]*\s*\|\s*tojson/
 
 function parseArguments(args: string): unknown {
   try {

@@ -19,6 +19,8 @@ export type ChatOutputParserOptions = {
   reasoning?: ReasoningFormat
   /** The prompt left a reasoning block open (tags only). */
   startInReasoning?: boolean
+  /** Harmony: the header of the message the prompt left open. */
+  openHeader?: string
   /** The tool-call format when the request has tools. */
   toolCallFormat?: ToolCallFormat
   newId?: () => string
@@ -34,7 +36,11 @@ export class ChatOutputParser {
   constructor(options: ChatOutputParserOptions = {}) {
     const { reasoning, toolCallFormat, newId } = options
     if (reasoning?.kind === 'harmony') {
-      this.#harmony = new HarmonyParser({ toolCalls: !!toolCallFormat, newId })
+      this.#harmony = new HarmonyParser({
+        toolCalls: !!toolCallFormat,
+        newId,
+        openHeader: options.openHeader,
+      })
       return
     }
     if (reasoning)

@@ -46,9 +46,22 @@ export class HarmonyParser {
   #newId: () => string
   #fresh = true // nothing seen yet: the reply may open with a header
 
-  constructor(options: { toolCalls?: boolean; newId?: () => string } = {}) {
+  constructor(
+    options: {
+      toolCalls?: boolean
+      newId?: () => string
+      /** The header of a message the prompt already opened (promptHeader()). */
+      openHeader?: string
+    } = {},
+  ) {
     this.#toolCalls = options.toolCalls ?? true
     this.#newId = options.newId ?? newToolCallId
+    if (options.openHeader !== undefined) {
+      this.#fresh = false
+      this.#route = this.#routeOf(options.openHeader, [])
+      if (this.#route.kind === 'reasoning')
+        this.#spans.push({ start: 0, end: Infinity })
+    }
   }
 
   get spans(): readonly ReasoningSpan[] {
@@ -215,6 +228,20 @@ export class HarmonyParser {
     this.#pending = this.#pending.slice(n)
     this.#base += n
   }
+}
+
+/**
+ * The header of the message a rendered prompt leaves open for the model
+ * (a template ending in `<|start|>assistant<|channel|>final<|message|>`), or
+ * undefined when the prompt ends at `<|start|>assistant` as usual.
+ */
+export function promptHeader(prompt: string): string | undefined {
+  const start = prompt.lastIndexOf(START)
+  if (start < 0) return undefined
+  const tail = prompt.slice(start + START.length)
+  const at = tail.indexOf(MESSAGE)
+  if (at < 0 || ENDS.some((e) => tail.includes(e))) return undefined
+  return tail.slice(0, at)
 }
 
 function partialAt(text: string, marker: string): number {

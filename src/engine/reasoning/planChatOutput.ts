@@ -6,7 +6,11 @@ import {
   detectReasoningFormat,
   promptOpensReasoning,
 } from './detectReasoningFormat.ts'
-import { HARMONY_STOP_TOKENS, HARMONY_TOKENS } from './harmonyParser.ts'
+import {
+  HARMONY_STOP_TOKENS,
+  HARMONY_TOKENS,
+  promptHeader,
+} from './harmonyParser.ts'
 import type { ReasoningFormat, ReasoningTags } from './types.ts'
 
 export type PlanChatOutputParameters = {
@@ -22,6 +26,8 @@ export type PlanChatOutputParameters = {
 export type PlanChatOutputReturnType = {
   reasoning: ReasoningFormat | undefined
   startInReasoning: boolean
+  /** Harmony: the header of the message the prompt opened, if any. */
+  openHeader?: string
   /** GenerateOptions.keepSpecialTokens / stopTokens, when the format needs them. */
   keepSpecialTokens?: string[]
   stopTokens?: string[]
@@ -35,7 +41,11 @@ export function planChatOutput(
   // when not parsed), and stop at <|call|> as well as <|return|>.
   const harmony =
     detected.kind === 'harmony'
-      ? { keepSpecialTokens: HARMONY_TOKENS, stopTokens: HARMONY_STOP_TOKENS }
+      ? {
+          keepSpecialTokens: HARMONY_TOKENS,
+          stopTokens: HARMONY_STOP_TOKENS,
+          openHeader: promptHeader(p.renderPrompt()),
+        }
       : {}
   const reasoning = p.parse === false ? undefined : detected
   const startInReasoning =

@@ -139,6 +139,7 @@ export async function act(
     const parser = new ChatOutputParser({
       reasoning: output.reasoning,
       startInReasoning: output.startInReasoning,
+      openHeader: output.openHeader,
       toolCallFormat: format,
       newId,
     })

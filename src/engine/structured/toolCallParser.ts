@@ -15,11 +15,22 @@ export type ToolCallEvent =
   | { type: 'toolCallArguments'; index: number; fragment: string }
   | { type: 'toolCallEnd'; index: number }
 
+const ALPHANUMERIC =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
 /** Random OpenAI-style call id (`call_` + 24 alphanumerics). */
 export function newToolCallId(): string {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
   let id = 'call_'
-  for (let i = 0; i < 24; i++) id += abc[Math.floor(Math.random() * abc.length)]
+  for (let i = 0; i < 24; i++)
+    id += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)]
+  return id
+}
+
+/** Mistral's templates require call ids of exactly 9 alphanumerics. */
+export function newMistralToolCallId(): string {
+  let id = ''
+  for (let i = 0; i < 9; i++)
+    id += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)]
   return id
 }
 
@@ -61,7 +72,9 @@ export class ToolCallParser {
       )
     this.format = format
     this.#spec = TOOL_FORMATS[format]
-    this.#newId = options.newId ?? newToolCallId
+    this.#newId =
+      options.newId ??
+      (format === 'mistral' ? newMistralToolCallId : newToolCallId)
   }
 
   /** Calls completed so far (all of them after flush()). */

@@ -84,6 +84,7 @@ export function planGeneration(
     output: {
       reasoning: chat.reasoning,
       startInReasoning: chat.startInReasoning,
+      openHeader: chat.openHeader,
       toolCallFormat: plan?.toolCallFormat,
     },
   }

@@ -2,7 +2,10 @@
 // function calls with the recipient before or after the channel) split into
 // reasoning, content and tool calls for every chunking of the text.
 import { describe, expect, it } from 'vitest'
-import { HarmonyParser } from '../../../src/engine/reasoning/harmonyParser.ts'
+import {
+  HarmonyParser,
+  promptHeader,
+} from '../../../src/engine/reasoning/harmonyParser.ts'
 import type { ChatOutputEvent } from '../../../src/engine/reasoning/types.ts'
 
 function feed(pieces: string[], toolCalls = true) {
@@ -154,5 +157,41 @@ describe('HarmonyParser', () => {
     const text = `${analysis}<|start|>assistant<|channel|>final<|message|>Hi`
     const { p } = feed([text])
     expect(p.spans).toEqual([{ start: 0, end: analysis.length }])
+  })
+})
+
+describe('a prompt that opens the message itself', () => {
+  it('promptHeader reads the open header, or none', () => {
+    expect(
+      promptHeader('<|start|>user<|message|>Hi<|end|><|start|>assistant'),
+    ).toBeUndefined()
+    expect(
+      promptHeader(
+        '<|start|>user<|message|>Hi<|end|><|start|>assistant<|channel|>final<|message|>',
+      ),
+    ).toBe('assistant<|channel|>final')
+    expect(
+      promptHeader('<|start|>assistant<|channel|>final<|message|>Hi<|end|>'),
+    ).toBeUndefined()
+  })
+
+  it('the reply starts in the opened channel', () => {
+    const final = new HarmonyParser({ openHeader: 'assistant<|channel|>final' })
+    expect([...final.push('Hello'), ...final.flush()]).toEqual([
+      { type: 'content', text: 'Hello' },
+    ])
+    const analysis = new HarmonyParser({
+      openHeader: 'assistant<|channel|>analysis',
+    })
+    expect([
+      ...analysis.push(
+        'Hmm.<|end|><|start|>assistant<|channel|>final<|message|>Hi',
+      ),
+      ...analysis.flush(),
+    ]).toEqual([
+      { type: 'reasoning', text: 'Hmm.' },
+      { type: 'content', text: 'Hi' },
+    ])
+    expect(analysis.spans).toEqual([{ start: 0, end: 11 }])
   })
 })

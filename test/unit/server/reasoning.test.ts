@@ -201,7 +201,7 @@ describe('<think> reasoning (Qwen3 / DeepSeek-R1 style)', () => {
     })
   })
 
-  it('a past turn\'s reasoning_content reaches the template', async () => {
+  it("a past turn's reasoning_content reaches the template", async () => {
     const { client } = await serve('Hi.', QWEN3_STYLE)
     const history = (reasoning?: string) =>
       client.chat.completions.create({
@@ -371,7 +371,9 @@ describe('LM Studio /api/v1/chat', () => {
       'message.end',
       'chat.end',
     ])
-    const reasoning = [...text.matchAll(/"type":"reasoning\.delta","content":"([^"]*)"/g)]
+    const reasoning = [
+      ...text.matchAll(/"type":"reasoning\.delta","content":"([^"]*)"/g),
+    ]
       .map((m) => m[1])
       .join('')
     expect(reasoning).toBe('I should greet.')

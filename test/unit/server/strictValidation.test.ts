@@ -98,7 +98,12 @@ describe('unknown fields are a 400 naming them', () => {
       { model: 'tiny-chat', prompt: 'x', messages: user },
       'messages',
     ],
-    ['/api/v0/completions', 'v0 completions', { model: 'tiny-chat', prompt: 'x', top: 1 }, 'top'],
+    [
+      '/api/v0/completions',
+      'v0 completions',
+      { model: 'tiny-chat', prompt: 'x', top: 1 },
+      'top',
+    ],
     [
       '/v1/embeddings',
       'embeddings',
@@ -114,12 +119,25 @@ describe('unknown fields are a 400 naming them', () => {
     [
       '/api/v1/chat',
       'a v1 input item field',
-      { model: 'tiny-chat', input: [{ type: 'message', content: 'x', role: 'user' }] },
+      {
+        model: 'tiny-chat',
+        input: [{ type: 'message', content: 'x', role: 'user' }],
+      },
       'input[0].role',
     ],
     ['/api/v1/models/load', 'load', { model: 'tiny-chat', gpu: 'max' }, 'gpu'],
-    ['/api/v1/models/unload', 'unload', { instance_id: 'x', force: true }, 'force'],
-    ['/api/v1/models/download', 'download', { model: 'x/y', revision: 'main' }, 'revision'],
+    [
+      '/api/v1/models/unload',
+      'unload',
+      { instance_id: 'x', force: true },
+      'force',
+    ],
+    [
+      '/api/v1/models/download',
+      'download',
+      { model: 'x/y', revision: 'main' },
+      'revision',
+    ],
     ['/api/v1/search', 'search', { query: 'x', limit: 3 }, 'limit'],
   ]
   for (const [path, what, body, param] of cases)

@@ -65,9 +65,19 @@ const templates: [string, string, string, ToolCallFormat][] = [
     '',
     'gemma',
   ],
-  ['a template with no markers, Mistral architecture', '', 'mistral', 'mistral'],
+  [
+    'a template with no markers, Mistral architecture',
+    '',
+    'mistral',
+    'mistral',
+  ],
   ['a template with no markers, Gemma 3 architecture', '', 'gemma3', 'gemma'],
-  ['a plain ChatML template (generic markers)', "{{ '<|im_start|>' }}", 'llama', 'generic'],
+  [
+    'a plain ChatML template (generic markers)',
+    "{{ '<|im_start|>' }}",
+    'llama',
+    'generic',
+  ],
 ]
 
 describe('detectToolCallFormat', () => {
@@ -81,7 +91,13 @@ const weather = { name: 'get_weather', arguments: '{"city": "Paris"}' }
 const add = { name: 'add', arguments: '{"a": 1, "b": 2}' }
 
 // [format, reply, reasoning, content, calls]
-const replies: [ToolCallFormat, string, string, string, { name: string; arguments: string }[]][] = [
+const replies: [
+  ToolCallFormat,
+  string,
+  string,
+  string,
+  { name: string; arguments: string }[],
+][] = [
   [
     'hermes',
     '<think>\nThe user wants weather.\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>',
@@ -150,7 +166,10 @@ const replies: [ToolCallFormat, string, string, string, { name: string; argument
 function run(format: ToolCallFormat, text: string, step: number) {
   let n = 0
   const parser = new ChatOutputParser({
-    reasoning: format === 'harmony' ? { kind: 'harmony' } : { kind: 'tags', tags: THINK_TAGS },
+    reasoning:
+      format === 'harmony'
+        ? { kind: 'harmony' }
+        : { kind: 'tags', tags: THINK_TAGS },
     toolCallFormat: format,
     newId: () => `call_${n++}`,
   })
@@ -165,7 +184,8 @@ function run(format: ToolCallFormat, text: string, step: number) {
       .join('')
   const streamed: { name: string; arguments: string }[] = []
   for (const e of events) {
-    if (e.type === 'toolCallStart') streamed[e.index] = { name: e.name, arguments: '' }
+    if (e.type === 'toolCallStart')
+      streamed[e.index] = { name: e.name, arguments: '' }
     if (e.type === 'toolCallArguments')
       (streamed[e.index] as { arguments: string }).arguments += e.fragment
   }
@@ -193,19 +213,32 @@ describe('replies per family, parsed and streamed', () => {
 })
 
 describe('history written back in each format parses to the same calls', () => {
-  const formats: ToolCallFormat[] = ['hermes', 'llama3', 'mistral', 'smollm2', 'gemma', 'harmony', 'generic']
+  const formats: ToolCallFormat[] = [
+    'hermes',
+    'llama3',
+    'mistral',
+    'smollm2',
+    'gemma',
+    'harmony',
+    'generic',
+  ]
   for (const format of formats)
     it(format, () => {
-      const calls = format === 'llama3' || format === 'harmony' ? [weather] : [weather, add]
+      const calls =
+        format === 'llama3' || format === 'harmony' ? [weather] : [weather, add]
       const text = formatToolCalls(format, calls)
-      const reply = format === 'harmony' ? text.replace(/^<\|start\|>assistant/, '') : text
+      const reply =
+        format === 'harmony' ? text.replace(/^<\|start\|>assistant/, '') : text
       expect(same(run(format, reply, 3).calls)).toEqual(same(calls))
     })
 })
 
 describe('grammars', () => {
   const tools: ToolDefinition[] = [
-    { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } },
+    {
+      type: 'function',
+      function: { name: 'get_weather', parameters: { type: 'object' } },
+    },
   ]
   it('Gemma calls are constrained inside the tool_code fence', () => {
     const g = toolGrammar({ tools, format: 'gemma', toolChoice: 'required' })
@@ -230,7 +263,11 @@ describe('Gemma tool results', () => {
       content: null,
       tool_calls: [
         { id: 'call_1', type: 'function' as const, function: weather },
-        { id: 'call_2', type: 'function' as const, function: { ...weather, arguments: '{"city": "Rome"}' } },
+        {
+          id: 'call_2',
+          type: 'function' as const,
+          function: { ...weather, arguments: '{"city": "Rome"}' },
+        },
       ],
     },
     { role: 'tool' as const, tool_call_id: 'call_1', content: 'sunny' },
@@ -251,6 +288,102 @@ describe('Gemma tool results', () => {
       '```tool_output\nsunny\n```\n```tool_output\nrain\n```\nThanks. Which is warmer?',
     )
     const prompt = gemma.render(messages)
-    expect(prompt).toContain('<start_of_turn>model\n```tool_code\n{"name":"get_weather","parameters":{"city":"Paris"}}\n```')
+    expect(prompt).toContain(
+      '<start_of_turn>model\n```tool_code\n{"name":"get_weather","parameters":{"city":"Paris"}}\n```',
+    )
+  })
+})
+
+describe('template quirks', () => {
+  const call = (id: string) => ({
+    role: 'assistant' as const,
+    content: null,
+    tool_calls: [{ id, type: 'function' as const, function: weather }],
+  })
+  it('Mistral: call ids become 9 alphanumerics, the same in calls and results', () => {
+    const { messages } = prepareToolChat({
+      messages: [
+        { role: 'user', content: 'x' },
+        call('call_0123456789abcdefghijklmn'),
+        {
+          role: 'tool',
+          tool_call_id: 'call_0123456789abcdefghijklmn',
+          content: 'sunny',
+        },
+        call('abcDEF123'),
+      ],
+      tools: [],
+      format: 'mistral',
+      templateSource:
+        "{% for tool_call in message.tool_calls %}{{ '[TOOL_CALLS]' }}{% if tool_call.id|length != 9 %}{{ raise_exception('ids') }}{% endif %}{% endfor %}",
+    })
+    const id = messages[1]?.tool_calls?.[0]?.id
+    expect(id).toMatch(/^[a-zA-Z0-9]{9}$/)
+    expect(messages[2]?.tool_call_id).toBe(id)
+    expect(messages[3]?.tool_calls?.[0]?.id).toBe('abcDEF123')
+  })
+
+  it('Mistral replies get 9-character ids', () => {
+    const parser = new ChatOutputParser({ toolCallFormat: 'mistral' })
+    parser.push('[TOOL_CALLS][{"name": "f", "arguments": {}}]')
+    parser.flush()
+    expect(parser.calls[0]?.id).toMatch(/^[a-zA-Z0-9]{9}$/)
+  })
+
+  it('Gemma 2: a system turn goes in front of the first user turn', () => {
+    const source =
+      "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}<start_of_turn>"
+    const { messages } = prepareToolChat({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'f', parameters: { type: 'object' } },
+        },
+      ],
+      format: 'gemma',
+      templateSource: source,
+    })
+    expect(messages).toHaveLength(1)
+    expect(messages[0]?.role).toBe('user')
+    expect(messages[0]?.content).toMatch(
+      /^Be brief\.\n\nYou can call functions/,
+    )
+    expect(messages[0]?.content).toMatch(/\n\nHi$/)
+  })
+
+  it('arguments are objects for templates that tojson them, strings otherwise', () => {
+    const history = [{ role: 'user' as const, content: 'x' }, call('c1')]
+    const tojson = new ChatTemplate(
+      '{% for m in messages %}{% for c in m.tool_calls or [] %}{{ c.function.arguments | tojson }}{% endfor %}{% endfor %}',
+    )
+    expect(tojson.render(history)).toBe('{"city": "Paris"}')
+    const nemo = new ChatTemplate(
+      '{% for m in messages %}{% for c in m.tool_calls or [] %}{{ c.function|tojson }}{% endfor %}{% endfor %}',
+    )
+    expect(JSON.parse(nemo.render(history))).toEqual({
+      name: 'get_weather',
+      arguments: { city: 'Paris' },
+    })
+    // DeepSeek-R1 concatenates the arguments string.
+    const concat = new ChatTemplate(
+      "{% for m in messages %}{% for c in m.tool_calls or [] %}{{ '```json\\n' + c['function']['arguments'] + '\\n```' }}{% endfor %}{% endfor %}",
+    )
+    expect(concat.render(history)).toBe('```json\n{"city": "Paris"}\n```')
+  })
+
+  it('a past reasoning reaches templates as reasoning_content and thinking', () => {
+    const t = new ChatTemplate(
+      "{% for m in messages %}{{ m.reasoning_content }}|{{ m.thinking }}|{{ 'thinking' in m }};{% endfor %}",
+    )
+    expect(
+      t.render([
+        { role: 'assistant', content: 'a', reasoning_content: 'r' },
+        { role: 'assistant', content: 'b' },
+      ]),
+    ).toBe('r|r|true;||false;')
   })
 })
