@@ -4,11 +4,11 @@
 // its result goes back as a `tool` message; the loop ends when the model
 // answers without calls, after maxRounds, or when the signal aborts.
 import type { Model } from '../model.ts'
+import { ChatOutputParser } from '../reasoning/chatOutputParser.ts'
+import { planChatOutput } from '../reasoning/planChatOutput.ts'
 import type { ChatMessage, GenerateOptions, GenerationStats } from '../types.ts'
 import { StructuredOutputError } from './errors.ts'
 import { type StructuredSpec, toStructured } from './toJsonSchema.ts'
-import { ChatOutputParser } from '../reasoning/chatOutputParser.ts'
-import { planChatOutput } from '../reasoning/planChatOutput.ts'
 import { detectToolCallFormat } from './toolFormats.ts'
 import { toolGrammar } from './toolGrammar.ts'
 import { prepareToolChat } from './toolPrompt.ts'

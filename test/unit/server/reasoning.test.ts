@@ -284,7 +284,7 @@ describe('gpt-oss Harmony channels', () => {
     })
     const choice = r.choices[0]
     expect(choice?.finish_reason).toBe('tool_calls')
-    expect((choice?.message as Message).reasoning_content).toBe(
+    expect((choice?.message as Message | undefined)?.reasoning_content).toBe(
       'Need the weather.',
     )
     expect(choice?.message.content).toBeNull()

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { ChatTemplate } from '../../../src/engine/chatTemplate.ts'
 import { ChatOutputParser } from '../../../src/engine/reasoning/chatOutputParser.ts'
 import {
-  THINK_TAGS,
   type ChatOutputEvent,
+  THINK_TAGS,
 } from '../../../src/engine/reasoning/types.ts'
 import { detectToolCallFormat } from '../../../src/engine/structured/toolFormats.ts'
 import { toolGrammar } from '../../../src/engine/structured/toolGrammar.ts'
