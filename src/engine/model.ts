@@ -18,6 +18,7 @@ import type {
   NativeEvaluation,
   NativeModel,
 } from './native.ts'
+import { withSamplingDefaults } from './samplingDefaults.ts'
 import { toEngineError } from './toEngineError.ts'
 import type { TextTokenizer } from './tokenizer.ts'
 import { toNativeRequest } from './toNativeRequest.ts'
@@ -120,9 +121,10 @@ export class Model {
   /** Streams the completion as text chunks; `.result` gives the stats. */
   generate(
     input: string | ChatMessage[],
-    options: GenerateOptions = {},
+    requested: GenerateOptions = {},
   ): GenerationStream {
     if (!this.#native) throw new ModelDisposedError()
+    const options = withSamplingDefaults(requested, this.info.samplingDefaults)
     const images = imagesOf(input)
     if (images.length === 0)
       return this.#start(this.promptTokens(input, options), options)

@@ -38,6 +38,17 @@ export type SamplingOptions = {
   seed?: number // explicit PRNG seed; same seed gives the same tokens
 }
 
+/** The sampling knobs a model file may set defaults for (samplingDefaults.ts). */
+export type SamplingDefaults = Pick<
+  SamplingOptions,
+  | 'temperature'
+  | 'topK'
+  | 'topP'
+  | 'minP'
+  | 'repetitionPenalty'
+  | 'repetitionContextSize'
+>
+
 export type GenerateOptions = SamplingOptions & {
   /** Maximum completion tokens; -1 or undefined = until the context is full. */
   maxTokens?: number
@@ -165,6 +176,11 @@ export type ModelInfo = {
   numLayers: number
   quantization: string // e.g. 'Q4_1', 'bf16', '4bit'
   sizeBytes: number
+  /**
+   * The model's own sampling defaults (generation_config.json or GGUF
+   * `general.sampling.*`), used for whatever a request leaves out.
+   */
+  samplingDefaults?: SamplingDefaults
 }
 
 export type LoadModelOptions = {
