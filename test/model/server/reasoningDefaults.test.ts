@@ -3,7 +3,7 @@
 // vocabulary: one token per byte) under chat templates in the DeepSeek-R1,
 // Qwen3 and gpt-oss styles, a checkpoint with a generation_config.json, and
 // the SmolLM2 GGUF copied with llama.cpp's `general.sampling.*` keys.
-import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -86,8 +86,6 @@ afterAll(() => srv?.close())
 
 type Message = OpenAI.ChatCompletionMessage & { reasoning_content?: string }
 const hi = [{ role: 'user' as const, content: 'Hi' }]
-const post = (path: string, body: unknown) =>
-  fetch(`${srv.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
 
 describe('reasoning on the real engine', () => {
   it('a template that opens <think>: the whole (unclosed) reply is reasoning', async () => {
