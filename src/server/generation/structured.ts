@@ -9,6 +9,7 @@
 import type { ChatOutputParserOptions } from '../../engine/reasoning/chatOutputParser.ts'
 import { planChatOutput } from '../../engine/reasoning/planChatOutput.ts'
 import type { ReasoningTags } from '../../engine/reasoning/types.ts'
+import { withReasoningPrefix } from '../../engine/reasoning/withReasoningPrefix.ts'
 import { toGenerateGrammar } from '../../engine/structured/toGenerateGrammar.ts'
 import { detectToolCallFormat } from '../../engine/structured/toolFormats.ts'
 import { prepareToolChat } from '../../engine/structured/toolPrompt.ts'
@@ -76,6 +77,17 @@ export function planGeneration(
     tags: settings.reasoningTags,
     parse: request.parseReasoning,
   })
+  // A reasoning model thinks first; the grammar applies after the block.
+  if (
+    planned.grammar &&
+    chat.reasoning?.kind === 'tags' &&
+    (chat.startInReasoning || templateSource.includes(chat.reasoning.tags.open))
+  )
+    planned.grammar = withReasoningPrefix(
+      planned.grammar,
+      chat.reasoning.tags,
+      chat.startInReasoning,
+    )
   if (chat.keepSpecialTokens) planned.keepSpecialTokens = chat.keepSpecialTokens
   if (chat.stopTokens) planned.stopTokens = chat.stopTokens
   return {

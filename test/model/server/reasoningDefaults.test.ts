@@ -3,7 +3,7 @@
 // vocabulary: one token per byte) under chat templates in the DeepSeek-R1,
 // Qwen3 and gpt-oss styles, a checkpoint with a generation_config.json, and
 // the SmolLM2 GGUF copied with llama.cpp's `general.sampling.*` keys.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,6 +53,21 @@ beforeAll(async () => {
         await writeFile(join(dir, name), text)
     }
     await tiny('test/tiny-think', { 'chat_template.jinja': R1_STYLE })
+    // Room for a tools system prompt (one token per byte).
+    const config = join(
+      hub,
+      'models--test--tiny-think',
+      'snapshots',
+      'r1',
+      'config.json',
+    )
+    await writeFile(
+      config,
+      JSON.stringify({
+        ...JSON.parse(await readFile(config, 'utf8')),
+        max_position_embeddings: 2048,
+      }),
+    )
     await tiny('test/tiny-qwen', { 'chat_template.jinja': QWEN3_STYLE })
     await tiny(
       'test/tiny-harmony',
@@ -129,6 +144,45 @@ describe('reasoning on the real engine', () => {
       reasoning: message.reasoning_content,
       content: '',
     })
+  })
+
+  it('a grammar applies after the reasoning: the block is left free', async () => {
+    const ask = (extra: object) =>
+      client.chat.completions.create({
+        model: 'test/tiny-think',
+        messages: hi,
+        temperature: 0,
+        max_tokens: 16,
+        ...extra,
+      })
+    // A JSON grammar from the first token would force "{" inside the block;
+    // with the prefix the reasoning is free text (valid UTF-8: the grammar
+    // allows no broken characters) until </think>.
+    const json = await ask({
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'a', schema: { type: 'object' } },
+      },
+    })
+    const message = json.choices[0]?.message as Message
+    expect(message.content).toBe('')
+    expect(message.reasoning_content?.length).toBeGreaterThan(0)
+    expect(message.reasoning_content).not.toMatch(/^\s*[{[]/)
+    expect(json.usage?.completion_tokens_details?.reasoning_tokens).toBe(16)
+    // Same for a tool-call grammar (tool_choice required: calls only).
+    const tools = await ask({
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'f', parameters: { type: 'object' } },
+        },
+      ],
+      tool_choice: 'required',
+    })
+    const called = tools.choices[0]?.message as Message
+    expect(called.reasoning_content?.length).toBeGreaterThan(0)
+    expect(called.reasoning_content).not.toMatch(/^\s*\[TOOL_REQUEST\]/)
+    expect(called.tool_calls ?? []).toEqual([])
   })
 
   it('enable_thinking / reasoning_effort reach the template (one token per byte)', async () => {
