@@ -421,3 +421,23 @@ describe('LM Studio /api/v1/chat', () => {
     expect((await readJson(on)).error.message).toContain('does not reason')
   })
 })
+
+describe('configured reasoning tags', () => {
+  it('the server splits on the tags it is given', async () => {
+    const srv = await startFakeServer({
+      reasoningTags: { open: '<reasoning>', close: '</reasoning>' },
+      modelOptions: { reply: '<reasoning>plan</reasoning>answer' },
+    })
+    servers.push(srv)
+    const body = await readJson(
+      await fetch(`${srv.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'tiny-chat', messages: user }),
+      }),
+    )
+    expect(body.choices[0].message).toMatchObject({
+      reasoning_content: 'plan',
+      content: 'answer',
+    })
+  })
+})
