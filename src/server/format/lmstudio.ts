@@ -154,6 +154,11 @@ export function v1ModelEntry(
       variant: i.local.variant,
       path: i.local.path,
       sampling_defaults: samplingDefaultsJson(i.model.info.samplingDefaults),
+      device: i.model.info.device ?? 'cpu',
+      // GGUF: how each tensor type of the file was loaded (exact or converted).
+      ...(i.model.info.tensorTypes
+        ? { tensor_types: i.model.info.tensorTypes }
+        : {}),
     })),
     max_context_length: m.maxContextLength,
     format: compat(m),
