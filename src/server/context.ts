@@ -1,6 +1,7 @@
 // What route handlers share: the residency manager (loaded models), the
 // catalogue (models on disk), download jobs, stored /api/v1/chat threads and
 // stored /v1/responses results.
+import type { ReasoningTags } from '../engine/reasoning/types.ts'
 import type { ChatMessage } from '../engine/types.ts'
 import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
@@ -18,4 +19,6 @@ export type ServerContext = {
   generations: GenerationCounters
   /** Stored /v1/responses results (previous_response_id, GET, DELETE). */
   responses: ResponseStore
+  /** Reasoning tags to parse (default: detected from each model's template). */
+  reasoningTags?: ReasoningTags
 }

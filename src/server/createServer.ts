@@ -5,6 +5,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
+import type { ReasoningTags } from '../engine/reasoning/types.ts'
 import { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import { engineLoader } from '../models/engineLoader.ts'
 import { ModelStore } from '../models/ModelStore.ts'
@@ -65,6 +66,11 @@ export type CreateServerOptions = {
    * or its options (a folder persists them; default memory only).
    */
   responses?: ResponseStore | ResponseStoreOptions
+  /**
+   * Tags around a model's reasoning, e.g. `{ open: '<think>', close:
+   * '</think>' }`. Default: detected from each model's chat template.
+   */
+  reasoningTags?: ReasoningTags
 }
 
 export type PocketServer = {
@@ -95,6 +101,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
       options.responses instanceof ResponseStore
         ? options.responses
         : new ResponseStore(options.responses),
+    reasoningTags: options.reasoningTags,
   }
   const app = express()
   app.disable('x-powered-by')

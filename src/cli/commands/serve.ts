@@ -4,7 +4,11 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { getPocketHome } from '../../models/paths.ts'
 import { createServer } from '../../server/createServer.ts'
-import { parseInteger, parseNumber } from '../parseOptions.ts'
+import {
+  parseInteger,
+  parseNumber,
+  parseReasoningTags,
+} from '../parseOptions.ts'
 import { clearServerState, writeServerState } from '../serverState.ts'
 
 type ServeFlags = {
@@ -18,6 +22,7 @@ type ServeFlags = {
   maxMemory?: number
   parallel?: number
   bodyLimit: string
+  reasoningTags?: { open: string; close: string }
 }
 
 export function registerServe(program: Command): void {
@@ -66,6 +71,11 @@ export function registerServe(program: Command): void {
       parseInteger,
     )
     .option('--body-limit <size>', 'largest accepted request body', '32mb')
+    .option(
+      '--reasoning-tags <open,close>',
+      'tags around reasoning to split into reasoning_content (default: from each chat template, else <think>,</think>)',
+      parseReasoningTags,
+    )
     .action(async (flags: ServeFlags) => {
       await serve(flags)
     })
@@ -80,6 +90,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     bodyLimit: flags.bodyLimit,
     // Stored /v1/responses survive a restart, next to the prompt cache.
     responses: { dir: join(getPocketHome(), 'responses') },
+    reasoningTags: flags.reasoningTags,
     residencyOptions: {
       jit: flags.jit,
       jitAutoEvict: flags.jitAutoEvict,

@@ -25,10 +25,16 @@ export const samplingFields = {
     )
     .nullish(),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  stream_options: z
+    .strictObject({
+      include_usage: z.boolean().nullish(),
+      // Padding against side channels over the network; not needed locally.
+      include_obfuscation: z.boolean().nullish(),
+    })
+    .nullish(),
   ttl: z.number().int().positive().optional(),
   n: z.number().int().min(1).max(1, 'only n=1 is supported').nullish(),
-  user: z.string().optional(),
+  user: z.string().nullish(),
   // Speculative decoding (LM Studio): a model key, or "prompt-lookup".
   draft_model: z.string().min(1).optional(),
   num_draft_tokens: z.number().int().min(1).max(32).optional(),
