@@ -51,6 +51,11 @@ export interface EngineModel {
   ): GenerationStreamLike
   tokenize(text: string): number[]
   detokenize(ids: number[]): string
+  /** Prompt token ids a chat (or raw string) renders to (engine `Model`). */
+  promptTokens?(
+    input: string | ChatMessage[],
+    options?: GenerateOptions,
+  ): number[]
   applyChatTemplate(
     messages: ChatMessage[],
     opts?: {

@@ -36,12 +36,12 @@ import { chatCompletions } from './routes/openai/chatCompletions.ts'
 import { completions } from './routes/openai/completions.ts'
 import { embeddings } from './routes/openai/embeddings.ts'
 import { listModels } from './routes/openai/models.ts'
-import { search } from './routes/pocket/search.ts'
-import { stats } from './routes/pocket/stats.ts'
 import { createResponse } from './routes/openai/responses/create.ts'
 import { listInputItems } from './routes/openai/responses/inputItems.ts'
 import { deleteResponse } from './routes/openai/responses/remove.ts'
 import { retrieveResponse } from './routes/openai/responses/retrieve.ts'
+import { search } from './routes/pocket/search.ts'
+import { stats } from './routes/pocket/stats.ts'
 import {
   ResponseStore,
   type ResponseStoreOptions,

@@ -4,7 +4,11 @@
 // `input_json_delta` — then content_block_stop); at the end, the whole
 // blocks of the non-streamed message.
 import type { ChatOutputEvent } from '../../engine/reasoning/types.ts'
-import { OutputSegments, type Segment, type SegmentEvent } from './outputSegments.ts'
+import {
+  OutputSegments,
+  type Segment,
+  type SegmentEvent,
+} from './outputSegments.ts'
 
 export type AnthropicBlock =
   | { type: 'text'; text: string; citations: null }
@@ -72,7 +76,12 @@ function toBlock(s: Segment): AnthropicBlock {
   if (s.kind === 'text') return { type: 'text', text: s.text, citations: null }
   if (s.kind === 'reasoning')
     return { type: 'thinking', thinking: s.text, signature: '' }
-  return { type: 'tool_use', id: s.id, name: s.name, input: parseInput(s.arguments) }
+  return {
+    type: 'tool_use',
+    id: s.id,
+    name: s.name,
+    input: parseInput(s.arguments),
+  }
 }
 
 /** Arguments text -> the tool's input object ({} when empty or cut off). */

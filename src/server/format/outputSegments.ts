@@ -93,7 +93,9 @@ export class OutputSegments {
 
   #start(segment: Segment, out: SegmentEvent[]): void {
     this.#open = segment
-    out.push({ type: 'start', index: this.segments.length, segment })
+    // A copy: the open segment keeps growing before the events are read.
+    const empty = { ...segment }
+    out.push({ type: 'start', index: this.segments.length, segment: empty })
   }
 
   #delta(delta: string, out: SegmentEvent[]): void {

@@ -14,8 +14,7 @@ export type ResponseObject = { id: string; created_at: number } & Record<
   unknown
 >
 
-export const newResponseId = () =>
-  `resp_${randomBytes(24).toString('hex')}`
+export const newResponseId = () => `resp_${randomBytes(24).toString('hex')}`
 
 /** The response before any output: what response.created carries. */
 export function responseHead(
@@ -66,7 +65,7 @@ export function responseHead(
 }
 
 /** `incomplete` when the answer was cut off by a token limit. */
-export function statusOf(stats: GenerationStats): ResponseStatus {
+export function statusOf(stats: GenerationStats): 'completed' | 'incomplete' {
   return stats.stopReason === 'maxTokens' || stats.stopReason === 'contextFull'
     ? 'incomplete'
     : 'completed'

@@ -121,7 +121,9 @@ describe('messages', () => {
     expect(final.usage.output_tokens).toBe(12)
     expect(
       final.usage.input_tokens + (final.usage.cache_read_input_tokens ?? 0),
-    ).toBe(plain.usage.input_tokens + (plain.usage.cache_read_input_tokens ?? 0))
+    ).toBe(
+      plain.usage.input_tokens + (plain.usage.cache_read_input_tokens ?? 0),
+    )
   })
 
   it('raw SSE frames: `event: X` matches data.type, ping after message_start', async () => {
@@ -160,7 +162,12 @@ describe('messages', () => {
     })
     const delta = events.find((e) => e.type === 'content_block_delta')
     expect(delta.delta.type).toBe('text_delta')
-    expect(events.at(-2).usage.output_tokens).toBe(12)
+    const end = events.at(-2)
+    expect(end.type).toBe('message_delta')
+    expect(['end_turn', 'max_tokens']).toContain(end.delta.stop_reason)
+    const deltas = events.filter((e) => e.type === 'content_block_delta')
+    expect(end.usage.output_tokens).toBeGreaterThanOrEqual(deltas.length)
+    expect(events.at(-1)).toEqual({ type: 'message_stop' })
   })
 
   it('stop_sequences end the text where the sequence starts', async () => {
@@ -215,11 +222,18 @@ describe('tools', () => {
     let started: Anthropic.ContentBlock | undefined
     for await (const e of stream) {
       if (e.type === 'content_block_start') started = e.content_block
-      if (e.type === 'content_block_delta' && e.delta.type === 'input_json_delta')
+      if (
+        e.type === 'content_block_delta' &&
+        e.delta.type === 'input_json_delta'
+      )
         json += e.delta.partial_json
     }
     const final = await stream.finalMessage()
-    expect(started).toMatchObject({ type: 'tool_use', name: 'get_time', input: {} })
+    expect(started).toMatchObject({
+      type: 'tool_use',
+      name: 'get_time',
+      input: {},
+    })
     expect(json.length).toBeGreaterThan(2)
     const use = final.content.find((b) => b.type === 'tool_use')
     expect(use?.input).toEqual(JSON.parse(json))
@@ -303,7 +317,9 @@ describe('auth and bad input: Anthropic-shaped 4xx, the server keeps serving', (
       apiKey: 'nope',
       maxRetries: 0,
     })
-    const e = await fail(wrong.messages.create({ ...greedy, messages: ask('hi') }))
+    const e = await fail(
+      wrong.messages.create({ ...greedy, messages: ask('hi') }),
+    )
     expect(e).toBeInstanceOf(Anthropic.AuthenticationError)
     shaped(e, 'authentication_error')
   })
@@ -416,7 +432,11 @@ describe('auth and bad input: Anthropic-shaped 4xx, the server keeps serving', (
     expect(big.status).toBe(413)
     shaped(big, 'request_too_large')
     const missing = await fail(
-      client.messages.create({ ...greedy, model: 'no/such-model', messages: ask('hi') }),
+      client.messages.create({
+        ...greedy,
+        model: 'no/such-model',
+        messages: ask('hi'),
+      }),
     )
     expect(missing).toBeInstanceOf(Anthropic.NotFoundError)
     shaped(missing, 'not_found_error')
@@ -454,7 +474,7 @@ describe('auth and bad input: Anthropic-shaped 4xx, the server keeps serving', (
       body: JSON.stringify({ ...greedy, messages: ask('hi') }),
     })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = (await res.json()) as Anthropic.ErrorResponse
     expect(body.type).toBe('error')
     expect(body.error.message).toContain('anthropic-version')
   })

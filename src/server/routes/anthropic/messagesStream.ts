@@ -8,7 +8,10 @@ import type { ChatOutputParser } from '../../../engine/reasoning/chatOutputParse
 import type { ServerContext } from '../../context.ts'
 import { toAnthropicError } from '../../errors.ts'
 import { anthropicId, stopReasonOf, usageOf } from '../../format/anthropic.ts'
-import { AnthropicBlocks, type BlockEvent } from '../../format/anthropicBlocks.ts'
+import {
+  AnthropicBlocks,
+  type BlockEvent,
+} from '../../format/anthropicBlocks.ts'
 import { countPromptTokens } from '../../generation/countPromptTokens.ts'
 import type { Generation } from '../../generation/startGeneration.ts'
 import type { GenerationRequest } from '../../generation/types.ts'

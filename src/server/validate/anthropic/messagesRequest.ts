@@ -113,22 +113,22 @@ function toStructured(
   return renameSchemaParam(
     () =>
       toStructuredRequest(
-      {
-        tools,
-        tool_choice: choice,
-        parallel_tool_calls:
-          c && c.type !== 'none' && c.disable_parallel_tool_use
-            ? false
+        {
+          tools,
+          tool_choice: choice,
+          parallel_tool_calls:
+            c && c.type !== 'none' && c.disable_parallel_tool_use
+              ? false
+              : undefined,
+          response_format: format
+            ? {
+                type: 'json_schema',
+                json_schema: { name: 'output', schema: format.schema },
+              }
             : undefined,
-        response_format: format
-          ? {
-              type: 'json_schema',
-              json_schema: { name: 'output', schema: format.schema },
-            }
-          : undefined,
-      },
-      messages,
-    ),
+        },
+        messages,
+      ),
     [
       [/^tools\[(\d+)\]\.function\.parameters/, 'tools[$1].input_schema'],
       [/^tools\[(\d+)\]\.function\./, 'tools[$1].'],

@@ -35,7 +35,8 @@ const documentBlock = z.strictObject({
   type: z.literal('document'),
   source: z.strictObject({
     type: z.literal('text', {
-      error: 'only text documents ({"type": "text", "data": ...}) are supported',
+      error:
+        'only text documents ({"type": "text", "data": ...}) are supported',
     }),
     media_type: z.literal('text/plain'),
     data: z.string(),

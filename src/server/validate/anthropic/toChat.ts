@@ -76,10 +76,7 @@ export async function toChatMessages(
   return out
 }
 
-function assistantMessage(
-  blocks: ContentBlockParam[],
-  i: number,
-): ChatMessage {
+function assistantMessage(blocks: ContentBlockParam[], i: number): ChatMessage {
   const parts: ContentPart[] = []
   const calls: ToolCall[] = []
   let reasoning = ''
@@ -107,8 +104,9 @@ function assistantMessage(
   }
   if (calls.length > 0) message.tool_calls = calls
   if (reasoning)
-    (message as ChatMessage & { reasoning_content?: string }).reasoning_content =
-      reasoning
+    (
+      message as ChatMessage & { reasoning_content?: string }
+    ).reasoning_content = reasoning
   return message
 }
 

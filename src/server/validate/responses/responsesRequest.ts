@@ -66,8 +66,7 @@ export async function parseResponsesRequest(
     images,
   )
   const options: GenerateOptions = {}
-  if (body.max_output_tokens != null)
-    options.maxTokens = body.max_output_tokens
+  if (body.max_output_tokens != null) options.maxTokens = body.max_output_tokens
   if (body.temperature != null) options.temperature = body.temperature
   if (body.top_p != null) options.topP = body.top_p
   const effort = body.reasoning?.effort
@@ -90,30 +89,30 @@ export async function parseResponsesRequest(
   const structured = renameSchemaParam(
     () =>
       toStructuredRequest(
-    {
-      tools,
-      tool_choice:
-        choice && typeof choice === 'object'
-          ? { type: 'function', function: { name: choice.name } }
-          : choice,
-      parallel_tool_calls: body.parallel_tool_calls,
-      response_format:
-        format?.type === 'json_schema'
-          ? {
-              type: 'json_schema',
-              json_schema: {
-                name: format.name,
-                schema: format.schema,
-                strict: format.strict,
-                ...(format.description
-                  ? { description: format.description }
-                  : {}),
-              },
-            }
-          : format,
-    },
-    messages,
-  ),
+        {
+          tools,
+          tool_choice:
+            choice && typeof choice === 'object'
+              ? { type: 'function', function: { name: choice.name } }
+              : choice,
+          parallel_tool_calls: body.parallel_tool_calls,
+          response_format:
+            format?.type === 'json_schema'
+              ? {
+                  type: 'json_schema',
+                  json_schema: {
+                    name: format.name,
+                    schema: format.schema,
+                    strict: format.strict,
+                    ...(format.description
+                      ? { description: format.description }
+                      : {}),
+                  },
+                }
+              : format,
+        },
+        messages,
+      ),
     [
       [/^tools\[(\d+)\]\.function\./, 'tools[$1].'],
       [/^tool_choice\.function\.name/, 'tool_choice.name'],

@@ -11,7 +11,10 @@ const inputText = z.strictObject({
 })
 const inputImage = z.strictObject({
   type: z.literal('input_image'),
-  image_url: z.string({ error: 'only image_url (a data: URI or http(s) URL) is supported, not file_id' }),
+  image_url: z.string({
+    error:
+      'only image_url (a data: URI or http(s) URL) is supported, not file_id',
+  }),
   detail: z.enum(['low', 'high', 'auto', 'original']).optional(),
   file_id: z.null().optional(),
 })

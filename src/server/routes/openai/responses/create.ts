@@ -14,17 +14,22 @@ import { ResponseOutput } from '../../../format/responseOutput.ts'
 import { startGeneration } from '../../../generation/startGeneration.ts'
 import { clientAbortSignal } from '../../../sse.ts'
 import { parseResponsesRequest } from '../../../validate/responses/responsesRequest.ts'
-import { storeResponse } from './storeResponse.ts'
 import { streamResponse } from './createStream.ts'
+import { storeResponse } from './storeResponse.ts'
 
 export function createResponse(ctx: ServerContext): RequestHandler {
   return async (req, res) => {
     const request = await parseResponsesRequest(req.body, ctx.responses)
     const signal = clientAbortSignal(req, res)
-    const gen = await startGeneration(ctx.residency, request.generation, signal, {
-      counters: ctx.generations,
-      reasoningTags: ctx.reasoningTags,
-    })
+    const gen = await startGeneration(
+      ctx.residency,
+      request.generation,
+      signal,
+      {
+        counters: ctx.generations,
+        reasoningTags: ctx.reasoningTags,
+      },
+    )
     const parser = new ChatOutputParser(gen.output)
     const head = responseHead(request.body, gen.lease.identifier)
     if (request.generation.stream) {
