@@ -52,7 +52,9 @@ export class RouteNotFoundError extends BaseError {
 export class UnauthorizedError extends BaseError {
   override name = 'UnauthorizedError' as const
   constructor() {
-    super('Invalid or missing API key. Send `Authorization: Bearer <key>`.')
+    super(
+      'Invalid or missing API key. Send `Authorization: Bearer <key>` (or `x-api-key: <key>`).',
+    )
   }
 }
 

@@ -109,8 +109,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   })
   console.log(`pocket server listening on ${url}`)
   console.log(
-    `  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings)`,
+    `  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings, responses)`,
   )
+  console.log(`  Anthropic: ${url}  (/v1/messages, /v1/messages/count_tokens)`)
   console.log(`  LM Studio: ${url}/api/v0, ${url}/api/v1`)
   if (flags.apiKey) console.log('  auth:      Bearer token required')
   const stop = async () => {

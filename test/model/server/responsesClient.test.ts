@@ -164,6 +164,49 @@ describe('responses.create', () => {
   })
 })
 
+describe('truncation', () => {
+  it('"auto" drops the oldest turns to fit; "disabled" is a 400', async () => {
+    const loaded = await fetch(`${srv.url}/api/v1/models/load`, {
+      method: 'POST',
+      body: JSON.stringify({
+        model: SMOL_KEY,
+        context_length: 64,
+        identifier: 'smol-64',
+      }),
+    })
+    expect(loaded.status).toBe(200)
+    const input: OpenAI.Responses.ResponseInput = [
+      { role: 'user', content: 'word '.repeat(40) },
+      { role: 'assistant', content: 'ok' },
+      { role: 'user', content: 'Hi' },
+    ]
+    const full = await client.responses
+      .create({ ...greedy, model: 'smol-64', max_output_tokens: 4, input })
+      .catch((e) => e)
+    expect(full).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(full.code).toBe('context_length_exceeded')
+    const cut = await client.responses.create({
+      ...greedy,
+      model: 'smol-64',
+      max_output_tokens: 4,
+      input,
+      truncation: 'auto',
+    })
+    expect(cut.truncation).toBe('auto')
+    const alone = await client.responses.create({
+      ...greedy,
+      model: 'smol-64',
+      max_output_tokens: 4,
+      input: 'Hi',
+    })
+    expect(cut.usage?.input_tokens).toBe(alone.usage?.input_tokens)
+    await fetch(`${srv.url}/api/v1/models/unload`, {
+      method: 'POST',
+      body: JSON.stringify({ instance_id: 'smol-64' }),
+    })
+  })
+})
+
 describe('responses.stream', () => {
   it('emits the documented events in order with increasing sequence numbers', async () => {
     const stream = client.responses.stream({
