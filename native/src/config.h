@@ -16,6 +16,23 @@ struct RopeScaling {
   int original_max_position = 8192;
 };
 
+// Sparse MoE feed-forward (moe.h); num_experts = 0 means a dense MLP.
+struct MoeConfig {
+  int num_experts = 0;
+  int experts_per_token = 0;
+  int intermediate_size = 0;  // per expert
+  // softmax_topk: softmax over all experts, keep the top k (Qwen3-MoE,
+  // Mixtral); topk_softmax: softmax over the top-k logits (gpt-oss).
+  enum class Gating { softmax_topk, topk_softmax } gating = Gating::softmax_topk;
+  bool norm_topk_prob = true;   // renormalize the kept probabilities
+  float weights_scale = 1.0f;   // routing weights *= this
+  // silu: silu(gate) * up; swiglu_oai: gpt-oss's clamped variant,
+  // min(g, limit) * sigmoid(alpha * min(g, limit)) * (clip(u, +-limit) + 1).
+  enum class Activation { silu, swiglu_oai } activation = Activation::silu;
+  float swiglu_alpha = 1.702f;
+  float swiglu_limit = 7.0f;
+};
+
 struct DecoderConfig {
   std::string architecture; // llama | mistral | qwen2 | qwen3
   int hidden_size = 0;
@@ -42,6 +59,7 @@ struct DecoderConfig {
   // Quantization of safetensors checkpoints (MLX layout); 0 = dense.
   int quant_bits = 0;
   int quant_group = 0;
+  MoeConfig moe;
 };
 
 } // namespace pocket

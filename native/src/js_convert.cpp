@@ -66,6 +66,22 @@ DecoderConfig config_from_js(const Napi::Object& o) {
     c.rope_scaling.high_freq_factor = get_float(r, "highFreqFactor", 4.0f);
     c.rope_scaling.original_max_position = get_int(r, "originalMaxPositionEmbeddings", 8192);
   }
+  auto moe = o.Get("moe");
+  if (moe.IsObject()) {
+    auto m = moe.As<Napi::Object>();
+    c.moe.num_experts = get_int(m, "numExperts", 0);
+    c.moe.experts_per_token = get_int(m, "expertsPerToken", 0);
+    c.moe.intermediate_size = get_int(m, "intermediateSize", 0);
+    auto gating = get_string(m, "gating", "softmax_topk");
+    if (gating != "softmax_topk" && gating != "topk_softmax")
+      throw invalid_arg("moe.gating: must be 'softmax_topk' or 'topk_softmax'");
+    c.moe.gating = gating == "topk_softmax" ? MoeConfig::Gating::topk_softmax : MoeConfig::Gating::softmax_topk;
+    c.moe.norm_topk_prob = get_bool(m, "normTopkProb", true);
+    c.moe.weights_scale = get_float(m, "weightsScale", 1.0f);
+    auto act = get_string(m, "activation", "silu");
+    if (act != "silu" && act != "swiglu_oai") throw invalid_arg("moe.activation: must be 'silu' or 'swiglu_oai'");
+    c.moe.activation = act == "swiglu_oai" ? MoeConfig::Activation::swiglu_oai : MoeConfig::Activation::silu;
+  }
   return c;
 }
 
@@ -145,6 +161,16 @@ Napi::Object config_to_js(Napi::Env env, const DecoderConfig& c) {
   o.Set("tieEmbeddings", c.tie_embeddings);
   o.Set("qkNorm", c.qk_norm);
   o.Set("bosId", c.bos_id);
+  if (c.moe.num_experts > 0) {
+    auto m = Napi::Object::New(env);
+    m.Set("numExperts", c.moe.num_experts);
+    m.Set("expertsPerToken", c.moe.experts_per_token);
+    m.Set("intermediateSize", c.moe.intermediate_size);
+    m.Set("gating", c.moe.gating == MoeConfig::Gating::topk_softmax ? "topk_softmax" : "softmax_topk");
+    m.Set("normTopkProb", c.moe.norm_topk_prob);
+    m.Set("activation", c.moe.activation == MoeConfig::Activation::swiglu_oai ? "swiglu_oai" : "silu");
+    o.Set("moe", m);
+  }
   auto eos = Napi::Array::New(env, c.eos_ids.size());
   for (size_t i = 0; i < c.eos_ids.size(); ++i) eos.Set(uint32_t(i), c.eos_ids[i]);
   o.Set("eosIds", eos);

@@ -44,6 +44,8 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
   if (c.head_dim <= 0) c.head_dim = c.hidden_size / c.num_heads;
   bool gguf = naming == Naming::gguf;
   int group = gguf ? 32 : c.quant_group;
+  bool moe = c.moe.num_experts > 0 || c.moe.experts_per_token > 0;
+  if (moe) check_moe_config(c.moe);
   const auto& pre = c.weight_prefix;
   embed_.table = load_linear(w, gguf ? "token_embd" : pre + "embed_tokens", group);
   if (embed_.table.out_features() != c.vocab_size)
@@ -59,12 +61,16 @@ LlamaModel::LlamaModel(DecoderConfig cfg, WeightMap& w, Naming naming) : cfg_(st
         load_linear(w, n("attn_k", "self_attn.k_proj"), group),
         load_linear(w, n("attn_v", "self_attn.v_proj"), group),
         load_linear(w, n("attn_output", "self_attn.o_proj"), group),
-        load_linear(w, n("ffn_gate", "mlp.gate_proj"), group),
-        load_linear(w, n("ffn_up", "mlp.up_proj"), group),
-        load_linear(w, n("ffn_down", "mlp.down_proj"), group),
+        load_linear(w, n("ffn_gate", "mlp.gate_proj"), group, !moe),
+        load_linear(w, n("ffn_up", "mlp.up_proj"), group, !moe),
+        load_linear(w, n("ffn_down", "mlp.down_proj"), group, !moe),
         take_optional(w, n("attn_q_norm.weight", "self_attn.q_norm.weight")),
         take_optional(w, n("attn_k_norm.weight", "self_attn.k_norm.weight")),
     };
+    if (moe) {
+      auto names = gguf ? gguf_moe_names(i) : hf_moe_names(w, pre + "layers." + std::to_string(i) + ".", c.architecture, c.moe.num_experts);
+      l.moe = load_moe(w, names, c.moe, c.hidden_size, group);
+    }
     if (c.qk_norm && (!l.q_norm || !l.k_norm)) throw load_error("missing q/k norm weights");
     if (l.q.out_features() != c.num_heads * c.head_dim ||
         l.k.out_features() != c.num_kv_heads * c.head_dim)
@@ -105,6 +111,7 @@ std::vector<mx::array> LlamaModel::parameters() const {
     p.push_back(l.attn_norm);
     p.push_back(l.ffn_norm);
     for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) add(*x);
+    if (l.moe) l.moe->append_parameters(p);
     if (l.q_norm) p.push_back(*l.q_norm);
     if (l.k_norm) p.push_back(*l.k_norm);
   }
@@ -213,6 +220,10 @@ mx::array LlamaModel::forward_segments(const std::vector<Segment>& segs) const {
     }
     h = mx::add(h, attention(l, pocket_rms_norm(h, l.attn_norm, cfg_.rms_eps), segs, int(i)));
     auto x = pocket_rms_norm(h, l.ffn_norm, cfg_.rms_eps);
+    if (l.moe) {
+      h = mx::add(h, (*l.moe)(x));
+      continue;
+    }
     auto g = l.gate(x);
     auto act = pocket_swiglu(g, l.up(x));
     h = mx::add(h, l.down(act));
@@ -246,8 +257,9 @@ DecoderConfig config_from_gguf(const std::unordered_map<std::string, mx::GGUFMet
     throw load_error("GGUF has no general.architecture");
   c.architecture = std::get<std::string>(arch_it->second);
   if (c.architecture != "llama" && c.architecture != "mistral" && c.architecture != "qwen2" &&
-      c.architecture != "qwen3")
-    throw unsupported("architecture '" + c.architecture + "' is not supported (llama, mistral, qwen2, qwen3 are)");
+      c.architecture != "qwen3" && c.architecture != "qwen3moe")
+    throw unsupported("architecture '" + c.architecture +
+                      "' is not supported (llama, mistral, qwen2, qwen3, qwen3moe are)");
   auto a = c.architecture + ".";
   auto req = [&](const std::string& k) {
     auto v = meta_num<float>(meta, a + k);
@@ -259,14 +271,29 @@ DecoderConfig config_from_gguf(const std::unordered_map<std::string, mx::GGUFMet
   c.num_heads = int(req("attention.head_count"));
   c.num_kv_heads = int(meta_num<float>(meta, a + "attention.head_count_kv").value_or(c.num_heads));
   c.head_dim = int(meta_num<float>(meta, a + "attention.key_length").value_or(c.hidden_size / c.num_heads));
-  c.intermediate_size = int(req("feed_forward_length"));
+  c.moe.num_experts = int(meta_num<float>(meta, a + "expert_count").value_or(0));
+  c.moe.experts_per_token = int(meta_num<float>(meta, a + "expert_used_count").value_or(0));
+  bool moe = c.moe.num_experts > 0 || c.moe.experts_per_token > 0 || c.architecture == "qwen3moe";
+  c.intermediate_size = int(moe ? meta_num<float>(meta, a + "feed_forward_length").value_or(0) : req("feed_forward_length"));
+  if (moe) {
+    // Mixtral (llama arch) keeps the expert width in feed_forward_length;
+    // llama.cpp's qwen3moe falls back to n_ff / n_expert_used.
+    auto ff = meta_num<float>(meta, a + "expert_feed_forward_length");
+    c.moe.intermediate_size = ff ? int(*ff)
+                              : c.architecture == "llama" ? c.intermediate_size
+                              : c.intermediate_size / std::max(c.moe.experts_per_token, 1);
+    c.moe.norm_topk_prob = meta_num<float>(meta, a + "expert_weights_norm").value_or(1.0f) != 0.0f;
+    c.moe.weights_scale = meta_num<float>(meta, a + "expert_weights_scale").value_or(0.0f);
+    if (c.moe.weights_scale == 0.0f) c.moe.weights_scale = 1.0f;  // llama.cpp: 0 = unset
+    check_moe_config(c.moe);
+  }
   c.context_length = int(meta_num<float>(meta, a + "context_length").value_or(2048));
   c.rms_eps = meta_num<float>(meta, a + "attention.layer_norm_rms_epsilon").value_or(1e-5f);
   c.rope_theta = meta_num<float>(meta, a + "rope.freq_base").value_or(10000.0f);
   // llama.cpp permutes Q/K of llama-arch checkpoints for its interleaved
   // rope; qwen archs keep the NeoX (non-traditional) layout.
   c.rope_traditional = c.architecture == "llama" || c.architecture == "mistral";
-  c.qk_norm = c.architecture == "qwen3";
+  c.qk_norm = c.architecture == "qwen3" || c.architecture == "qwen3moe";
   auto tokens = meta.find("tokenizer.ggml.tokens");
   if (auto vs = tokens == meta.end() ? nullptr : std::get_if<std::vector<std::string>>(&tokens->second))
     c.vocab_size = int(vs->size());

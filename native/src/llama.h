@@ -10,6 +10,7 @@
 #include "config.h"
 #include "kv_cache.h"
 #include "layers.h"
+#include "moe.h"
 
 namespace pocket {
 
@@ -17,6 +18,8 @@ struct DecoderLayer {
   mx::array attn_norm, ffn_norm;
   Linear q, k, v, o, gate, up, down;
   std::optional<mx::array> q_norm, k_norm;
+  // MoE layers: the sparse block replaces gate/up/down (left empty).
+  std::optional<SparseMoe> moe;
 };
 
 class LlamaModel {

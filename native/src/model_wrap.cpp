@@ -108,7 +108,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
         for (auto& [k, a] : w) weights.insert_or_assign(k, a);
       }
       auto& a = js_config->architecture;
-      if (a != "llama" && a != "mistral" && a != "qwen2" && a != "qwen3")
+      if (a != "llama" && a != "mistral" && a != "qwen2" && a != "qwen3" && a != "qwen3_moe" && a != "mixtral")
         throw unsupported("architecture '" + a + "' is not supported (llama, mistral, qwen2, qwen3 are)");
       model->llm = std::make_unique<LlamaModel>(*js_config, weights, LlamaModel::Naming::hf);
       model->tokenizer_json_path = tokenizer_json;

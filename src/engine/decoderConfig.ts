@@ -1,8 +1,15 @@
 // Hugging Face config.json -> the native decoder configuration.
 import { UnsupportedModelError } from './errors.ts'
-import type { NativeDecoderConfig } from './native.ts'
+import type { NativeDecoderConfig, NativeMoeConfig } from './native.ts'
 
-const DECODERS = new Set(['llama', 'mistral', 'qwen2', 'qwen3'])
+const DECODERS = new Set([
+  'llama',
+  'mistral',
+  'qwen2',
+  'qwen3',
+  'qwen3_moe',
+  'mixtral',
+])
 
 type HfConfig = Record<string, unknown>
 
@@ -17,7 +24,7 @@ export function decoderConfigFromHf(config: HfConfig): NativeDecoderConfig {
   const arch = String(config.model_type)
   if (!DECODERS.has(arch))
     throw new UnsupportedModelError(
-      `Architecture "${arch}" is not supported (llama, mistral, qwen2, qwen3 and bert are).`,
+      `Architecture "${arch}" is not supported (${[...DECODERS].join(', ')} and bert are).`,
     )
   const hidden = n(config.hidden_size, 0)
   const heads = n(config.num_attention_heads, 0)
@@ -56,7 +63,7 @@ export function decoderConfigFromHf(config: HfConfig): NativeDecoderConfig {
           },
         }
       : {}),
-    qkNorm: arch === 'qwen3',
+    qkNorm: arch === 'qwen3' || arch === 'qwen3_moe',
     eosIds: Array.isArray(eos)
       ? eos.map(Number)
       : typeof eos === 'number'
@@ -65,5 +72,42 @@ export function decoderConfigFromHf(config: HfConfig): NativeDecoderConfig {
     bosId: n(config.bos_token_id, -1),
     quantBits: quant?.bits ?? 0,
     quantGroup: quant?.group_size ?? 0,
+    ...(moeConfig(arch, config) ?? {}),
+  }
+}
+
+/** The sparse-MoE block of Qwen3-MoE and Mixtral configs. */
+function moeConfig(
+  arch: string,
+  config: HfConfig,
+): { moe: NativeMoeConfig } | undefined {
+  if (arch === 'mixtral')
+    return {
+      moe: {
+        numExperts: n(config.num_local_experts, 0),
+        expertsPerToken: n(config.num_experts_per_tok, 0),
+        intermediateSize: n(config.intermediate_size, 0),
+        gating: 'softmax_topk',
+        normTopkProb: true,
+      },
+    }
+  if (arch !== 'qwen3_moe') return undefined
+  const dense = config.mlp_only_layers
+  if (
+    (Array.isArray(dense) && dense.length > 0) ||
+    n(config.decoder_sparse_step, 1) !== 1
+  )
+    throw new UnsupportedModelError(
+      'Qwen3-MoE checkpoints with dense layers (mlp_only_layers, decoder_sparse_step) are not supported.',
+    )
+  return {
+    moe: {
+      numExperts: n(config.num_experts, 0),
+      expertsPerToken: n(config.num_experts_per_tok, 0),
+      intermediateSize: n(config.moe_intermediate_size, 0),
+      gating: 'softmax_topk',
+      // transformers' Qwen3MoeConfig defaults it to false
+      normTopkProb: config.norm_topk_prob === true,
+    },
   }
 }

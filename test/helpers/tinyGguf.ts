@@ -5,7 +5,10 @@ import { writeFileSync } from 'node:fs'
 export type GgufValue =
   | { type: 'u32'; value: number }
   | { type: 'f32'; value: number }
+  | { type: 'bool'; value: boolean }
   | { type: 'string'; value: string }
+  | { type: 'strings'; value: string[] }
+  | { type: 'i32s'; value: number[] }
 
 export type GgufTensorInfo = {
   name: string
@@ -16,7 +19,14 @@ export type GgufTensorInfo = {
   offset: bigint
 }
 
-const VALUE_TYPE = { u32: 4, f32: 6, string: 8 } as const
+const VALUE_TYPE = {
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+} as const
 const ALIGNMENT = 32
 
 class ByteWriter {
@@ -67,9 +77,19 @@ export function ggufBytes(
   w.u64(BigInt(Object.keys(metadata).length))
   for (const [key, v] of Object.entries(metadata)) {
     w.str(key)
+    if (v.type === 'strings' || v.type === 'i32s') {
+      w.u32(VALUE_TYPE.array)
+      w.u32(v.type === 'strings' ? VALUE_TYPE.string : VALUE_TYPE.i32)
+      w.u64(BigInt(v.value.length))
+      for (const x of v.value)
+        if (typeof x === 'string') w.str(x)
+        else w.u32(x >>> 0)
+      continue
+    }
     w.u32(VALUE_TYPE[v.type])
     if (v.type === 'string') w.str(v.value)
     else if (v.type === 'u32') w.u32(v.value)
+    else if (v.type === 'bool') w.bytes(Buffer.from([v.value ? 1 : 0]))
     else w.f32(v.value)
   }
   for (const t of tensors) {

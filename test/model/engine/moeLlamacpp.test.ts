@@ -1,0 +1,200 @@
+// Mixture-of-experts families (Qwen3-MoE, Mixtral, gpt-oss) against
+// llama.cpp on the same tiny random-weight GGUFs: the test writes each file
+// (test/helpers/tinyMoeGguf.ts), checks it is byte-identical to the one
+// llama.cpp ran (sha256 in the fixture), and compares teacher-forced top-1
+// ids and logits (fixture: `bash scripts/fixtures/moe.sh`).
+// llama.cpp rounds activations to 8 bits (Q8_0/Q8_K) or to F16 in its
+// quantized/F16 matmuls while we keep fp32, so near-ties can flip.
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { loadModel } from '../../../src/engine/index.ts'
+import {
+  type MoeFamily,
+  type MoeQuant,
+  writeTinyMoeGguf,
+} from '../../helpers/tinyMoeGguf.ts'
+
+type Row = { ids: number[]; logits: number[] }
+type FileRef = {
+  file: string
+  sha256: string
+  cases: { tokens: number[]; top: Row[]; topF32: Row[] }[]
+}
+const fixture: { files: FileRef[] } = JSON.parse(
+  readFileSync(
+    new URL('../../fixtures/moe-llamacpp.json', import.meta.url),
+    'utf8',
+  ),
+)
+
+let root: string
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'pocket-moe-'))
+})
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true })
+})
+
+const results: string[] = []
+afterAll(() => {
+  console.log(
+    `family × type vs llama.cpp: top-1 agreement, max |Δ top-1 logit|\n${results.join('\n')}`,
+  )
+})
+
+// [family, type mix, top-1 agreement required vs llama.cpp on the file as
+// is]. Against the dequantized copy every exactly-mapped mix must agree
+// ≥ 99% with logits within 0.02; Q4_K_M holds Q6_K, which the engine converts
+// to 8 bits at load (see README), so there the drift is reported and held to
+// the same bar as the file itself.
+const SPECS: [MoeFamily, MoeQuant, number][] = [
+  ['qwen3moe', 'F16', 0.99],
+  ['qwen3moe', 'Q8_0', 0.95],
+  ['qwen3moe', 'Q4_K', 0.9],
+  ['qwen3moe', 'Q4_K_M', 0.9],
+  ['mixtral', 'F16', 0.99],
+  ['mixtral', 'Q8_0', 0.95],
+  ['mixtral', 'Q4_K', 0.9],
+  ['mixtral', 'Q4_K_M', 0.9],
+  ['gpt-oss', 'F16', 0.99],
+  ['gpt-oss', 'Q8_0', 0.95],
+  ['gpt-oss', 'MXFP4', 0.9],
+]
+const CONVERTED = new Set<MoeQuant>(['Q4_K_M'])
+
+type Agreement = { agree: number; total: number; maxDiff: number }
+
+function agreement(
+  evals: { topIds: Int32Array; topLogits: Float32Array; topK: number }[],
+  refs: Row[][],
+): Agreement {
+  const a = { agree: 0, total: 0, maxDiff: 0 }
+  refs.forEach((rows, i) => {
+    const ev = evals[i]
+    if (!ev) return
+    rows.forEach((row, r) => {
+      a.total++
+      if (ev.topIds[r * ev.topK] === row.ids[0]) a.agree++
+      const ours = ev.topLogits[r * ev.topK] as number
+      a.maxDiff = Math.max(
+        a.maxDiff,
+        Math.abs(ours - (row.logits[0] as number)),
+      )
+    })
+  })
+  return a
+}
+
+const fmt = (a: Agreement) =>
+  `${a.agree}/${a.total} (${((100 * a.agree) / a.total).toFixed(1)}%) max|Δ| ${a.maxDiff.toFixed(4)}`
+
+describe('MoE families vs llama.cpp', () => {
+  for (const [family, quant, threshold] of SPECS) {
+    test(`${family} ${quant}: matches llama.cpp on the dequantized weights and on the file (≥ ${threshold * 100}%)`, async () => {
+      const name = `tiny-${family}-${quant}.gguf`
+      const ref = fixture.files.find((f) => f.file === name)
+      expect(ref, `fixture has ${name}`).toBeDefined()
+      if (!ref) return
+      const path = join(root, name)
+      writeTinyMoeGguf(path, family, quant)
+      const sha = createHash('sha256').update(readFileSync(path)).digest('hex')
+      expect(sha, 'the writer reproduces the file llama.cpp ran').toBe(
+        ref.sha256,
+      )
+      await using model = await loadModel(path)
+      expect(model.info.architecture).toBe(
+        family === 'mixtral' ? 'llama' : family,
+      )
+      const evals = []
+      for (const c of ref.cases) {
+        const ev = await model.evaluate(c.tokens, { from: 0, topK: 5 })
+        expect(ev.rows).toBe(c.top.length)
+        evals.push(ev)
+      }
+      const f32 = agreement(
+        evals,
+        ref.cases.map((c) => c.topF32),
+      )
+      const asIs = agreement(
+        evals,
+        ref.cases.map((c) => c.top),
+      )
+      results.push(
+        `${family.padEnd(9)} ${quant.padEnd(7)} dequantized: ${fmt(f32)}   as is: ${fmt(asIs)}`,
+      )
+      if (CONVERTED.has(quant)) {
+        expect(f32.agree / f32.total).toBeGreaterThanOrEqual(threshold)
+      } else {
+        // Same weights in fp32 on both sides: only summation order differs.
+        expect(f32.agree / f32.total).toBeGreaterThanOrEqual(0.99)
+        expect(f32.maxDiff).toBeLessThan(0.02)
+      }
+      expect(asIs.agree / asIs.total).toBeGreaterThanOrEqual(threshold)
+    })
+  }
+})
+
+describe('MoE loading and batching', () => {
+  test('expert_used_count > expert_count (or 0) is a clear load error', async () => {
+    for (const [used, count] of [
+      [9, 8],
+      [0, 8],
+    ] as const) {
+      const path = join(root, `bad-${used}-${count}.gguf`)
+      writeTinyMoeGguf(path, 'qwen3moe', 'F16', {
+        expertUsed: used,
+        expertCount: count,
+        layers: 1,
+      })
+      await expect(loadModel(path)).rejects.toThrow(
+        new RegExp(
+          `expert_used_count = ${used} must be between 1 and expert_count = ${count}`,
+        ),
+      )
+    }
+  })
+
+  test('rows sorted by expert (prefill) and per-row gathers (decode) agree', async () => {
+    const path = join(root, 'batching.gguf')
+    writeTinyMoeGguf(path, 'mixtral', 'Q4_K')
+    const tokens = Array.from({ length: 48 }, (_, i) => 3 + ((i * 91) % 250))
+    // One 48-token chunk: 96 (row, expert) pairs take the sorted path.
+    await using whole = await loadModel(path)
+    const a = await whole.evaluate(tokens, { from: 0, topK: 3 })
+    // Chunks of 4 rows: 8 pairs, gathered per row.
+    await using small = await loadModel(path, { prefillChunkSize: 4 })
+    const b = await small.evaluate(tokens, { from: 0, topK: 3 })
+    expect(Array.from(b.topIds)).toEqual(Array.from(a.topIds))
+    let maxDiff = 0
+    a.topLogits.forEach((v, i) => {
+      maxDiff = Math.max(maxDiff, Math.abs(v - (b.topLogits[i] as number)))
+    })
+    expect(maxDiff).toBeLessThan(1e-3)
+  })
+
+  test('concurrent requests (continuous batching) decode as they do alone', async () => {
+    const path = join(root, 'concurrent.gguf')
+    writeTinyMoeGguf(path, 'qwen3moe', 'Q8_0')
+    await using model = await loadModel(path, { parallel: 3 })
+    const run = async (prompt: string) => {
+      const stream = model.generate(prompt, {
+        raw: true,
+        temperature: 0,
+        maxTokens: 12,
+        promptCache: false,
+      })
+      for await (const _ of stream) {
+      }
+      return (await stream.result).tokenIds
+    }
+    const prompts = ['mixture of experts', 'the router picks', 'zz top k']
+    const alone: number[][] = []
+    for (const p of prompts) alone.push(await run(p))
+    const together = await Promise.all(prompts.map(run))
+    expect(together).toEqual(alone)
+    for (const ids of alone) expect(ids).toHaveLength(12)
+  })
+})
