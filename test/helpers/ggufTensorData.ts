@@ -136,16 +136,38 @@ export function randomTensorBytes(
       }
       case 'Q4_K':
       case 'Q5_K': {
-        // value = d*sc*q - dmin*m with 6-bit sc, m (random bytes).
+        // value = d*sc*q - dmin*m; m = sc and dmin = d*levels/2 make every
+        // sub-block zero-mean: d*sc*(q - levels/2).
         const levels = type === 'Q4_K' ? 15 : 31
-        out.writeUInt16LE(half(std / (levels * 0.29 * 32)), o)
-        out.writeUInt16LE(half(std / 32), o + 2)
+        const d = std / (levels * 0.29 * 36)
+        out.writeUInt16LE(toHalfBits(d), o)
+        out.writeUInt16LE(toHalfBits((d * levels) / 2), o + 2)
+        const sc = Uint8Array.from(
+          { length: 8 },
+          () => 8 + Math.floor(rand() * 56),
+        )
+        for (let j = 0; j < 4; j++) {
+          out[o + 4 + j] =
+            ((sc[j] as number) & 63) | (((sc[j + 4] as number) >> 4) << 6)
+          out[o + 8 + j] =
+            ((sc[j] as number) & 63) | (((sc[j + 4] as number) >> 4) << 6)
+          out[o + 12 + j] =
+            ((sc[j + 4] as number) & 0xf) | (((sc[j + 4] as number) & 0xf) << 4)
+        }
         break
       }
-      case 'Q2_K':
-        out.writeUInt16LE(half(std / (3 * 0.29 * 8)), o + 80)
-        out.writeUInt16LE(half(std / 8), o + 82)
+      case 'Q2_K': {
+        // value = d*(sc&15)*q - dmin*(sc>>4), q in 0..3: equal nibbles and
+        // dmin = 1.5 d make it zero-mean.
+        const d = std / (1.12 * 9)
+        out.writeUInt16LE(toHalfBits(d), o + 80)
+        out.writeUInt16LE(toHalfBits(1.5 * d), o + 82)
+        for (let j = 0; j < 16; j++) {
+          const v = 2 + Math.floor(rand() * 14)
+          out[o + j] = v | (v << 4)
+        }
         break
+      }
       case 'Q3_K':
         out.writeUInt16LE(half(std / (2.3 * 16)), o + 108)
         break

