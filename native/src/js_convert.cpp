@@ -35,6 +35,19 @@ std::vector<int> get_ints(const Napi::Object& o, const char* key) {
   return out;
 }
 
+std::vector<float> get_floats(const Napi::Object& o, const char* key) {
+  std::vector<float> out;
+  auto v = o.Get(key);
+  if (!v.IsArray()) return out;
+  auto arr = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto x = arr.Get(i);
+    if (!x.IsNumber()) throw invalid_arg(std::string(key) + ": must be an array of numbers");
+    out.push_back(x.As<Napi::Number>().FloatValue());
+  }
+  return out;
+}
+
 DecoderConfig config_from_js(const Napi::Object& o) {
   DecoderConfig c;
   c.architecture = get_string(o, "architecture");
@@ -65,7 +78,35 @@ DecoderConfig config_from_js(const Napi::Object& o) {
     c.rope_scaling.low_freq_factor = get_float(r, "lowFreqFactor", 1.0f);
     c.rope_scaling.high_freq_factor = get_float(r, "highFreqFactor", 4.0f);
     c.rope_scaling.original_max_position = get_int(r, "originalMaxPositionEmbeddings", 8192);
+    c.rope_scaling.beta_fast = get_float(r, "betaFast", 32.0f);
+    c.rope_scaling.beta_slow = get_float(r, "betaSlow", 1.0f);
+    c.rope_scaling.mscale = get_float(r, "mscale", 1.0f);
+    c.rope_scaling.mscale_all_dim = get_float(r, "mscaleAllDim", 0.0f);
+    c.rope_scaling.attn_factor = get_float(r, "attentionFactor", 0.0f);
+    c.rope_scaling.short_factor = get_floats(r, "shortFactor");
+    c.rope_scaling.long_factor = get_floats(r, "longFactor");
   }
+  auto layout = get_string(o, "normLayout", "pre");
+  if (layout == "pre") c.norm_layout = NormLayout::pre;
+  else if (layout == "sandwich") c.norm_layout = NormLayout::sandwich;
+  else if (layout == "post") c.norm_layout = NormLayout::post;
+  else throw invalid_arg("config: normLayout must be pre, sandwich or post");
+  auto act = get_string(o, "activation", "silu");
+  if (act == "silu") c.activation = Activation::silu;
+  else if (act == "gelu_tanh") c.activation = Activation::gelu_tanh;
+  else throw invalid_arg("config: activation must be silu or gelu_tanh");
+  c.norm_plus_one = get_bool(o, "normPlusOne", false);
+  c.qk_norm_full = get_bool(o, "qkNormFull", false);
+  c.embed_scale = get_float(o, "embedScale", 1.0f);
+  c.attn_scale = get_float(o, "attnScale", 0.0f);
+  c.attn_softcap = get_float(o, "attnSoftcap", 0.0f);
+  c.final_softcap = get_float(o, "finalSoftcap", 0.0f);
+  c.residual_scale = get_float(o, "residualScale", 1.0f);
+  c.logit_scale = get_float(o, "logitScale", 1.0f);
+  c.layer_window = get_ints(o, "layerWindow");
+  for (int r : get_ints(o, "layerRope")) c.layer_rope.push_back(r != 0);
+  c.rope_local_theta = get_float(o, "ropeLocalTheta", 0.0f);
+  c.rope_dims = get_int(o, "ropeDims", 0);
   return c;
 }
 
@@ -148,6 +189,9 @@ Napi::Object config_to_js(Napi::Env env, const DecoderConfig& c) {
   auto eos = Napi::Array::New(env, c.eos_ids.size());
   for (size_t i = 0; i < c.eos_ids.size(); ++i) eos.Set(uint32_t(i), c.eos_ids[i]);
   o.Set("eosIds", eos);
+  auto windows = Napi::Array::New(env, c.layer_window.size());
+  for (size_t i = 0; i < c.layer_window.size(); ++i) windows.Set(uint32_t(i), c.layer_window[i]);
+  o.Set("layerWindow", windows);
   return o;
 }
 

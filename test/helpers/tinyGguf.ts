@@ -1,11 +1,17 @@
-// Writes small GGUF v3 files by hand for the bad-input tests: a header with
-// metadata key/values and tensor infos, padded to 32 bytes, then raw data.
+// Writes small GGUF v3 files by hand (bad-input tests, tiny random models):
+// a header with metadata key/values and tensor infos, padded to 32 bytes,
+// then raw data.
 import { writeFileSync } from 'node:fs'
 
 export type GgufValue =
   | { type: 'u32'; value: number }
+  | { type: 'i32'; value: number }
   | { type: 'f32'; value: number }
+  | { type: 'bool'; value: boolean }
   | { type: 'string'; value: string }
+  | { type: 'strings'; value: string[] }
+  | { type: 'i32s'; value: number[] }
+  | { type: 'f32s'; value: number[] }
 
 export type GgufTensorInfo = {
   name: string
@@ -16,7 +22,9 @@ export type GgufTensorInfo = {
   offset: bigint
 }
 
-const VALUE_TYPE = { u32: 4, f32: 6, string: 8 } as const
+// GGUF value type ids; arrays are type 9 followed by the element type.
+const SCALAR_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8 } as const
+const ARRAY_ELEMENT = { strings: 8, i32s: 5, f32s: 6 } as const
 const ALIGNMENT = 32
 
 class ByteWriter {
@@ -32,6 +40,11 @@ class ByteWriter {
   u32(v: number): void {
     const b = Buffer.alloc(4)
     b.writeUInt32LE(v)
+    this.bytes(b)
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(v)
     this.bytes(b)
   }
   u64(v: bigint): void {
@@ -67,9 +80,22 @@ export function ggufBytes(
   w.u64(BigInt(Object.keys(metadata).length))
   for (const [key, v] of Object.entries(metadata)) {
     w.str(key)
-    w.u32(VALUE_TYPE[v.type])
+    if (v.type === 'strings' || v.type === 'i32s' || v.type === 'f32s') {
+      w.u32(9)
+      w.u32(ARRAY_ELEMENT[v.type])
+      w.u64(BigInt(v.value.length))
+      for (const x of v.value) {
+        if (typeof x === 'string') w.str(x)
+        else if (v.type === 'i32s') w.i32(x)
+        else w.f32(x)
+      }
+      continue
+    }
+    w.u32(SCALAR_TYPE[v.type])
     if (v.type === 'string') w.str(v.value)
     else if (v.type === 'u32') w.u32(v.value)
+    else if (v.type === 'i32') w.i32(v.value)
+    else if (v.type === 'bool') w.bytes(Buffer.from([v.value ? 1 : 0]))
     else w.f32(v.value)
   }
   for (const t of tensors) {
