@@ -21,13 +21,40 @@ export type NativeDecoderConfig = {
   ropeTheta: number
   ropeTraditional: boolean
   ropeScaling?: {
+    /** '', 'linear', 'llama3', 'yarn' or 'longrope'. */
     type: string
     factor?: number
     lowFreqFactor?: number
     highFreqFactor?: number
     originalMaxPositionEmbeddings?: number
+    betaFast?: number
+    betaSlow?: number
+    /** YaRN: round the correction range outwards (default true). */
+    truncate?: boolean
+    mscale?: number
+    mscaleAllDim?: number
+    attentionFactor?: number
+    shortFactor?: number[]
+    longFactor?: number[]
   }
   qkNorm?: boolean
+  /** Architecture features (native/src/config.h); defaults are Llama's. */
+  normLayout?: 'pre' | 'sandwich' | 'post'
+  normPlusOne?: boolean
+  qkNormFull?: boolean
+  activation?: 'silu' | 'gelu_tanh'
+  embedScale?: number
+  attnScale?: number
+  attnSoftcap?: number
+  finalSoftcap?: number
+  residualScale?: number
+  logitScale?: number
+  /** Per layer: 0 = full attention, else the sliding window. */
+  layerWindow?: number[]
+  /** Per layer: 1 = rope, 0 = no positional encoding. */
+  layerRope?: number[]
+  ropeLocalTheta?: number
+  ropeDims?: number
   eosIds: number[]
   bosId: number
   quantBits?: number
@@ -37,6 +64,8 @@ export type NativeDecoderConfig = {
   lmHeadName?: string
   /** Sparse mixture-of-experts feed-forward layers (absent: dense MLPs). */
   moe?: NativeMoeConfig
+  /** gpt-oss: a learned per-head logit in every softmax denominator. */
+  attnSinks?: boolean
 }
 
 export type NativeMoeConfig = {
