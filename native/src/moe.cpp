@@ -85,6 +85,52 @@ void stack_experts(WeightMap& w, const std::function<std::string(int)>& expert, 
   }
 }
 
+// transformers' gpt-oss experts: gate_up_proj [E, in, 2F] (x @ W, gate and
+// up interleaved along the last axis) + gate_up_proj_bias [E, 2F], down_proj
+// [E, F, out]; or the original MXFP4 release: *_blocks [E, rows, in / 32, 16]
+// uint8 and *_scales [E, rows, in / 32] (e8m0), rows interleaved the same
+// way. Rewritten into [E, out, in] tensors under `names`.
+void split_gpt_oss_experts(WeightMap& w, const std::string& b, const MoeNames& names) {
+  auto take = [&](const std::string& name) {
+    auto it = w.find(name);
+    if (it == w.end()) throw load_error("missing tensor " + name);
+    auto a = it->second;
+    w.erase(it);
+    return a;
+  };
+  auto rows = [](const mx::array& a, int axis, int first) {  // every other index along axis
+    mx::Shape start(a.ndim(), 0), stop = a.shape(), strides(a.ndim(), 1);
+    start[axis] = first;
+    strides[axis] = 2;
+    return mx::contiguous(mx::slice(a, start, stop, strides));
+  };
+  if (w.count(b + "gate_up_proj_blocks")) {
+    auto packed = [](const mx::array& blocks) {  // 32 fp4 values per 16 bytes
+      if (blocks.ndim() != 4 || blocks.dtype() != mx::uint8) throw load_error("gpt-oss MXFP4 blocks are not [E, rows, groups, 16] uint8");
+      return mx::reshape(mx::view(mx::contiguous(blocks), mx::uint32), {blocks.shape(0), blocks.shape(1), -1});
+    };
+    auto gu = packed(take(b + "gate_up_proj_blocks")), gus = take(b + "gate_up_proj_scales");
+    w.insert_or_assign(names.gate + ".weight", rows(gu, 1, 0));
+    w.insert_or_assign(names.gate + ".scales", rows(gus, 1, 0));
+    w.insert_or_assign(names.up + ".weight", rows(gu, 1, 1));
+    w.insert_or_assign(names.up + ".scales", rows(gus, 1, 1));
+    w.insert_or_assign(names.down + ".weight", packed(take(b + "down_proj_blocks")));
+    w.insert_or_assign(names.down + ".scales", take(b + "down_proj_scales"));
+  } else {
+    auto gu = take(b + "gate_up_proj");
+    if (gu.ndim() != 3) throw load_error("gpt-oss gate_up_proj is not [experts, in, 2 * ff]");
+    w.insert_or_assign(names.gate + ".weight", mx::swapaxes(rows(gu, 2, 0), 1, 2));
+    w.insert_or_assign(names.up + ".weight", mx::swapaxes(rows(gu, 2, 1), 1, 2));
+    w.insert_or_assign(names.down + ".weight", mx::swapaxes(take(b + "down_proj"), 1, 2));
+  }
+  if (w.count(b + "gate_up_proj_bias")) {
+    auto bias = take(b + "gate_up_proj_bias");
+    w.insert_or_assign(names.gate + ".bias", rows(bias, 1, 0));
+    w.insert_or_assign(names.up + ".bias", rows(bias, 1, 1));
+  }
+  if (w.count(b + "down_proj_bias")) w.insert_or_assign(names.down + ".bias", take(b + "down_proj_bias"));
+}
+
 }  // namespace
 
 MoeNames gguf_moe_names(int layer) {
@@ -95,7 +141,9 @@ MoeNames gguf_moe_names(int layer) {
 MoeNames hf_moe_names(WeightMap& w, const std::string& layer, const std::string& arch, int E) {
   if (arch == "gpt_oss") {
     auto b = layer + "mlp.";
-    return {b + "router", b + "experts.gate_proj", b + "experts.up_proj", b + "experts.down_proj"};
+    MoeNames names{b + "router", b + "experts.gate_proj", b + "experts.up_proj", b + "experts.down_proj"};
+    if (!w.count(names.gate + ".weight")) split_gpt_oss_experts(w, b + "experts.", names);
+    return names;
   }
   bool mixtral = arch == "mixtral";
   auto b = layer + (mixtral ? "block_sparse_moe." : "mlp.");

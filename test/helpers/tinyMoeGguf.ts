@@ -59,7 +59,7 @@ function byteAlphabet(): string[] {
 
 export const TINY_MOE_VOCAB = SPECIAL.length + 256
 
-function tokenizerMetadata(pre: string): Record<string, GgufValue> {
+export function tokenizerMetadata(pre: string): Record<string, GgufValue> {
   const tokens = [...SPECIAL, ...byteAlphabet()]
   return {
     'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },

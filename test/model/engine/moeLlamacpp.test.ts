@@ -12,23 +12,15 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadModel } from '../../../src/engine/index.ts'
 import {
+  agreement,
+  formatAgreement as fmt,
+  moeFixture,
+} from '../../helpers/moeFixture.ts'
+import {
   type MoeFamily,
   type MoeQuant,
   writeTinyMoeGguf,
 } from '../../helpers/tinyMoeGguf.ts'
-
-type Row = { ids: number[]; logits: number[] }
-type FileRef = {
-  file: string
-  sha256: string
-  cases: { tokens: number[]; top: Row[]; topF32: Row[] }[]
-}
-const fixture: { files: FileRef[] } = JSON.parse(
-  readFileSync(
-    new URL('../../fixtures/moe-llamacpp.json', import.meta.url),
-    'utf8',
-  ),
-)
 
 let root: string
 beforeAll(() => {
@@ -67,39 +59,11 @@ const SPECS: [MoeFamily, MoeQuant, number][] = [
 ]
 const CONVERTED = new Set<MoeQuant>(['Q4_K_M'])
 
-type Agreement = { agree: number; total: number; maxDiff: number }
-
-function agreement(
-  evals: { topIds: Int32Array; topLogits: Float32Array; topK: number }[],
-  refs: Row[][],
-): Agreement {
-  const a = { agree: 0, total: 0, maxDiff: 0 }
-  refs.forEach((rows, i) => {
-    const ev = evals[i]
-    if (!ev) return
-    rows.forEach((row, r) => {
-      a.total++
-      if (ev.topIds[r * ev.topK] === row.ids[0]) a.agree++
-      const ours = ev.topLogits[r * ev.topK] as number
-      a.maxDiff = Math.max(
-        a.maxDiff,
-        Math.abs(ours - (row.logits[0] as number)),
-      )
-    })
-  })
-  return a
-}
-
-const fmt = (a: Agreement) =>
-  `${a.agree}/${a.total} (${((100 * a.agree) / a.total).toFixed(1)}%) max|Δ| ${a.maxDiff.toFixed(4)}`
-
 describe('MoE families vs llama.cpp', () => {
   for (const [family, quant, threshold] of SPECS) {
     test(`${family} ${quant}: matches llama.cpp on the dequantized weights and on the file (≥ ${threshold * 100}%)`, async () => {
       const name = `tiny-${family}-${quant}.gguf`
-      const ref = fixture.files.find((f) => f.file === name)
-      expect(ref, `fixture has ${name}`).toBeDefined()
-      if (!ref) return
+      const ref = moeFixture(name)
       const path = join(root, name)
       writeTinyMoeGguf(path, family, quant)
       const sha = createHash('sha256').update(readFileSync(path)).digest('hex')
@@ -118,7 +82,7 @@ describe('MoE families vs llama.cpp', () => {
       }
       const f32 = agreement(
         evals,
-        ref.cases.map((c) => c.topF32),
+        ref.cases.map((c) => c.topF32 ?? []),
       )
       const asIs = agreement(
         evals,
