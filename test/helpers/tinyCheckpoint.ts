@@ -125,7 +125,11 @@ export function tokenizerJson(extra: string[] = []): {
   return { json, size: Object.keys(vocab).length }
 }
 
-export type Tensor = { dtype: 'F32' | 'U32'; shape: number[]; data: Buffer }
+export type Tensor = {
+  dtype: 'F32' | 'U32' | 'U8'
+  shape: number[]
+  data: Buffer
+}
 
 function f32Tensor(shape: number[], fill: (i: number) => number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1)

@@ -10,7 +10,8 @@
 //    dequantized values, so both sides run the same numbers.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gaussian, seededRandom } from './ggufTensorData.ts'
+import { GGML_TYPES, gaussian, seededRandom } from './ggufTensorData.ts'
+import { fusedBiases, fusedWeights, mxfp4Experts } from './gptOssExperts.ts'
 import {
   safetensorsBytes,
   type Tensor,
@@ -23,6 +24,8 @@ export type HfMoeFamily = 'qwen3_moe' | 'mixtral' | 'gpt_oss'
 export type HfMoeOptions = {
   layout: 'hf' | 'mlx'
   quantize?: { bits: number; group: number }
+  /** gpt_oss `hf` layout: experts as the original MXFP4 release stores them. */
+  mxfp4?: boolean
   seed?: number
 }
 
@@ -109,11 +112,13 @@ export function writeTinyMoeCheckpoint(
   const V = TINY_MOE_VOCAB
   const E = EXPERTS
   const k = family === 'gpt_oss' ? 4 : 2
-  const gauss = gaussian(seededRandom(options.seed ?? 11))
+  const rand = seededRandom(options.seed ?? 11)
+  const gauss = gaussian(rand)
   const oss = family === 'gpt_oss'
   const q = options.quantize
   const st = new Map<string, Tensor>()
-  const gg: [string, number[], Float32Array][] = [] // name, HF shape, values
+  // name, HF shape, F32 values or raw MXFP4 blocks
+  const gg: [string, number[], Float32Array | Buffer][] = []
 
   const random = (shape: number[], std: number, mean = 0): Matrix => ({
     shape,
@@ -136,7 +141,7 @@ export function writeTinyMoeCheckpoint(
     st.set(`${base}.biases`, r.biases)
     return r.dequant
   }
-  const gguf = (name: string, shape: number[], data: Float32Array) =>
+  const gguf = (name: string, shape: number[], data: Float32Array | Buffer) =>
     gg.push([name, shape, data])
 
   const pre = 'model.'
@@ -237,6 +242,7 @@ export function writeTinyMoeCheckpoint(
           down: random([E, D], 0.1),
         }
       : undefined
+    const blocks = options.mxfp4 ? mxfp4Experts(E, F, D, rand) : undefined
     for (const part of ['gate', 'up', 'down'] as const) {
       const m = experts[part]
       let values = m.data
@@ -259,42 +265,18 @@ export function writeTinyMoeCheckpoint(
             data: m.data.slice(e * per, (e + 1) * per),
           })
       }
-      gguf(`${b}ffn_${part}_exps.weight`, m.shape, values)
+      gguf(`${b}ffn_${part}_exps.weight`, m.shape, blocks?.ggml[part] ?? values)
       if (biases)
         gguf(`${b}ffn_${part}_exps.bias`, biases[part].shape, biases[part].data)
     }
     if (oss && options.layout === 'hf') {
-      // transformers' GptOssExperts: gate_up_proj [E, D, 2F] with gate and
-      // up interleaved along the last axis (x @ W), down_proj [E, F, D].
-      const gu = new Float32Array(E * D * 2 * F)
-      const gub = new Float32Array(E * 2 * F)
-      for (let e = 0; e < E; e++)
-        for (let f = 0; f < F; f++) {
-          for (let d = 0; d < D; d++) {
-            gu[(e * D + d) * 2 * F + 2 * f] = experts.gate.data[
-              (e * F + f) * D + d
-            ] as number
-            gu[(e * D + d) * 2 * F + 2 * f + 1] = experts.up.data[
-              (e * F + f) * D + d
-            ] as number
-          }
-          gub[e * 2 * F + 2 * f] = biases?.gate.data[e * F + f] as number
-          gub[e * 2 * F + 2 * f + 1] = biases?.up.data[e * F + f] as number
-        }
-      const down = new Float32Array(E * F * D)
-      for (let e = 0; e < E; e++)
-        for (let d = 0; d < D; d++)
-          for (let f = 0; f < F; f++)
-            down[(e * F + f) * D + d] = experts.down.data[
-              (e * D + d) * F + f
-            ] as number
-      st.set(`${p}mlp.experts.gate_up_proj`, f32t([E, D, 2 * F], gu))
-      st.set(`${p}mlp.experts.gate_up_proj_bias`, f32t([E, 2 * F], gub))
-      st.set(`${p}mlp.experts.down_proj`, f32t([E, F, D], down))
-      st.set(
-        `${p}mlp.experts.down_proj_bias`,
-        f32t([E, D], biases?.down.data as Float32Array),
-      )
+      const bias = biases as Record<'gate' | 'up' | 'down', Matrix>
+      const tensors = {
+        ...(blocks?.hf ?? fusedWeights(experts.gate, experts.up, experts.down)),
+        ...fusedBiases(bias.gate, bias.up, bias.down),
+      }
+      for (const [name, t] of Object.entries(tensors))
+        st.set(`${p}mlp.experts.${name}`, t)
     }
   }
   gguf('output_norm.weight', [D], put(`${pre}norm.weight`, random([D], 0.1, 1)))
@@ -386,14 +368,18 @@ export function writeTinyMoeCheckpoint(
   const chunks: Buffer[] = []
   let offset = 0
   for (const [name, shape, data] of gg) {
+    const raw = Buffer.isBuffer(data)
     tensors.push({
       name,
       dims: [...shape].reverse().map(BigInt),
-      type: 0,
+      type: raw ? GGML_TYPES.MXFP4.id : 0,
       offset: BigInt(offset),
     })
-    const bytes = Buffer.alloc(Math.ceil((data.length * 4) / 32) * 32)
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(bytes)
+    const src = raw
+      ? data
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    const bytes = Buffer.alloc(Math.ceil(src.length / 32) * 32)
+    src.copy(bytes)
     chunks.push(bytes)
     offset += bytes.length
   }
@@ -401,13 +387,16 @@ export function writeTinyMoeCheckpoint(
 }
 
 if (import.meta.main) {
-  const [dir, gguf, family, layout, bits, group] = process.argv.slice(2)
+  const [dir, gguf, family, layout, bits, group] = process.argv
+    .slice(2)
+    .filter((a) => a !== '--mxfp4')
   if (!dir || !gguf || !family || !layout)
     throw new Error(
       'usage: tinyMoeCheckpoint.ts <dir> <out.gguf> <family> <hf|mlx> [bits group]',
     )
   writeTinyMoeCheckpoint(dir, gguf, family as HfMoeFamily, {
     layout: layout as 'hf' | 'mlx',
+    mxfp4: process.argv.includes('--mxfp4'),
     ...(bits && group
       ? { quantize: { bits: Number(bits), group: Number(group) } }
       : {}),

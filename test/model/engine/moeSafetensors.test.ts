@@ -70,3 +70,25 @@ describe('MoE safetensors checkpoints vs llama.cpp on the same weights', () => {
     })
   }
 })
+
+test('gpt_oss original MXFP4 release layout (*_blocks, *_scales): matches llama.cpp on the same MXFP4 experts', async () => {
+  const ref = moeFixture('hf-gpt_oss-hf-mxfp4.gguf')
+  const dir = join(root, 'gpt_oss-mxfp4')
+  const gguf = join(root, 'gpt_oss-mxfp4.gguf')
+  writeTinyMoeCheckpoint(dir, gguf, 'gpt_oss', { layout: 'hf', mxfp4: true })
+  expect(createHash('sha256').update(readFileSync(gguf)).digest('hex')).toBe(
+    ref.sha256,
+  )
+  await using model = await loadModel(dir)
+  const evals = []
+  for (const c of ref.cases)
+    evals.push(await model.evaluate(c.tokens, { from: 0, topK: 2 }))
+  // Against llama.cpp on the dequantized copy: the same numbers in fp32.
+  const a = agreement(
+    evals,
+    ref.cases.map((c) => c.topF32 ?? []),
+  )
+  console.log(`gpt_oss MXFP4 release layout: ${formatAgreement(a)}`)
+  expect(a.agree / a.total).toBeGreaterThanOrEqual(0.99)
+  expect(a.maxDiff).toBeLessThan(0.02)
+})
