@@ -122,7 +122,12 @@ function tokenizerJson(extra: string[] = []): { json: object; size: number } {
   return { json, size: Object.keys(vocab).length }
 }
 
-type Tensor = { dtype: 'F32' | 'U32'; shape: number[]; data: Buffer }
+export type SafeTensor = {
+  dtype: 'F32' | 'BF16' | 'U32'
+  shape: number[]
+  data: Buffer
+}
+type Tensor = SafeTensor
 
 function f32Tensor(shape: number[], fill: (i: number) => number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1)
