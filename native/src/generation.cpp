@@ -300,6 +300,7 @@ void Generation::finish(const std::string& reason) {
   }
 #endif
   stats_.completion_tokens = int(completion_.size());
+  if (cache_) stats_.kv_cache_bytes = cache_->nbytes();
   stats_.total_ms = ms(now - t_start_);
   if (!completion_.empty()) {
     stats_.ttft_ms = ms(t_first_ - t_start_);

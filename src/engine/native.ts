@@ -152,6 +152,7 @@ export type NativeStats = {
   promptTokens: number
   completionTokens: number
   cachedTokens: number
+  kvCacheBytes: number
   timeToFirstTokenMs: number
   promptTokensPerSecond: number
   tokensPerSecond: number

@@ -6,7 +6,7 @@
 //    e2m1 codes per byte, element 2i in the low nibble) and *_scales
 //    [E, rows, in / 32] e8m0, gate/up rows interleaved the same way.
 import { type GgmlTypeName, randomTensorBytes } from './ggufTensorData.ts'
-import type { Tensor } from './tinyCheckpoint.ts'
+import type { SafeTensor as Tensor } from './tinyCheckpoint.ts'
 
 type Stack = { shape: number[]; data: Float32Array } // [E, out, in]
 

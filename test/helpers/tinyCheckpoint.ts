@@ -125,11 +125,12 @@ export function tokenizerJson(extra: string[] = []): {
   return { json, size: Object.keys(vocab).length }
 }
 
-export type Tensor = {
-  dtype: 'F32' | 'U32' | 'U8'
+export type SafeTensor = {
+  dtype: 'F32' | 'BF16' | 'U32' | 'U8'
   shape: number[]
   data: Buffer
 }
+type Tensor = SafeTensor
 
 function f32Tensor(shape: number[], fill: (i: number) => number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1)

@@ -1,6 +1,5 @@
-// Writes small GGUF v3 files by hand (bad-input tests, tiny random models):
-// a header with metadata key/values and tensor infos, padded to 32 bytes,
-// then raw data.
+// Writes small GGUF v3 files by hand for the bad-input tests: a header with
+// metadata key/values and tensor infos, padded to 32 bytes, then raw data.
 import { writeFileSync } from 'node:fs'
 
 export type GgufValue =
@@ -22,8 +21,16 @@ export type GgufTensorInfo = {
   offset: bigint
 }
 
-// GGUF value type ids; arrays are type 9 followed by the element type.
-const SCALAR_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8 } as const
+const VALUE_TYPE = {
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  strings: 9,
+  i32s: 9,
+  f32s: 9,
+} as const
 const ARRAY_ELEMENT = { strings: 8, i32s: 5, f32s: 6 } as const
 const ALIGNMENT = 32
 
@@ -42,14 +49,14 @@ class ByteWriter {
     b.writeUInt32LE(v)
     this.bytes(b)
   }
-  i32(v: number): void {
-    const b = Buffer.alloc(4)
-    b.writeInt32LE(v)
-    this.bytes(b)
-  }
   u64(v: bigint): void {
     const b = Buffer.alloc(8)
     b.writeBigUInt64LE(v)
+    this.bytes(b)
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(v)
     this.bytes(b)
   }
   f32(v: number): void {
@@ -80,23 +87,21 @@ export function ggufBytes(
   w.u64(BigInt(Object.keys(metadata).length))
   for (const [key, v] of Object.entries(metadata)) {
     w.str(key)
-    if (v.type === 'strings' || v.type === 'i32s' || v.type === 'f32s') {
-      w.u32(9)
-      w.u32(ARRAY_ELEMENT[v.type])
-      w.u64(BigInt(v.value.length))
-      for (const x of v.value) {
-        if (typeof x === 'string') w.str(x)
-        else if (v.type === 'i32s') w.i32(x)
-        else w.f32(x)
-      }
-      continue
-    }
-    w.u32(SCALAR_TYPE[v.type])
+    w.u32(VALUE_TYPE[v.type])
     if (v.type === 'string') w.str(v.value)
     else if (v.type === 'u32') w.u32(v.value)
     else if (v.type === 'i32') w.i32(v.value)
     else if (v.type === 'bool') w.bytes(Buffer.from([v.value ? 1 : 0]))
-    else w.f32(v.value)
+    else if (v.type === 'f32') w.f32(v.value)
+    else {
+      w.u32(ARRAY_ELEMENT[v.type])
+      w.u64(BigInt(v.value.length))
+      for (const x of v.value) {
+        if (v.type === 'strings') w.str(x as string)
+        else if (v.type === 'i32s') w.i32(x as number)
+        else w.f32(x as number)
+      }
+    }
   }
   for (const t of tensors) {
     w.str(t.name)

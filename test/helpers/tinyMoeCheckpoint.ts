@@ -14,7 +14,7 @@ import { GGML_TYPES, gaussian, seededRandom } from './ggufTensorData.ts'
 import { fusedBiases, fusedWeights, mxfp4Experts } from './gptOssExperts.ts'
 import {
   safetensorsBytes,
-  type Tensor,
+  type SafeTensor as Tensor,
   tokenizerJson,
 } from './tinyCheckpoint.ts'
 import { type GgufTensorInfo, type GgufValue, writeGguf } from './tinyGguf.ts'
