@@ -4,6 +4,7 @@
 
 #include "errors.h"
 #include "fused.h"
+#include "moe_qmm.h"
 
 namespace pocket {
 namespace {
@@ -166,11 +167,30 @@ void check_moe_config(const MoeConfig& c) {
   if (c.intermediate_size <= 0) throw load_error("MoE expert feed-forward length is missing");
 }
 
-mx::array ExpertLinear::operator()(const mx::array& x, const mx::array& indices, bool sorted) const {
-  auto y = bits ? mx::gather_qmm(x, weight, *scales, biases, std::nullopt, indices, true, group, bits, mode,
-                                 std::nullopt, sorted)
-                : mx::gather_mm(x, mx::swapaxes(weight, -1, -2), std::nullopt, indices, sorted);
-  if (bias) y = mx::add(y, mx::expand_dims(mx::take(*bias, indices, 0), -2));
+mx::array ExpertLinear::operator()(const mx::array& x, const mx::array& indices) const {
+  int R = x.shape(0), k = indices.shape(1), K = x.shape(1);
+  mx::array y = mx::array(0.0f);
+  if (bits && moe_qmm_supported(weight, *scales, biases, group, bits, mode)) {
+    y = pocket_gather_qmm(x, weight, *scales, *biases, indices, group, bits);
+  } else {
+    auto gather = [&](const mx::array& xs, const mx::array& idx, bool sorted) {
+      return bits ? mx::gather_qmm(xs, weight, *scales, biases, std::nullopt, idx, true, group, bits, mode,
+                                   std::nullopt, sorted)
+                  : mx::gather_mm(xs, mx::swapaxes(weight, -1, -2), std::nullopt, idx, sorted);
+    };
+    if (size_t(R) * k >= kSortThreshold) {
+      // Sort the (row, expert) pairs by expert so each expert's weights are
+      // read once, then put the results back in pair order.
+      auto flat = mx::flatten(indices);
+      auto order = mx::argsort(flat);
+      auto rows = mx::floor_divide(order, mx::array(uint32_t(k)));
+      auto out = gather(mx::take(mx::expand_dims(x, 1), rows, 0), mx::take(flat, order, 0), true);  // [P, 1, N]
+      y = mx::reshape(mx::take(out, mx::argsort(order), 0), {R, k, -1});
+    } else {
+      y = mx::squeeze(gather(mx::reshape(x, {R, 1, 1, K}), indices, false), -2);  // [R, k, N]
+    }
+  }
+  if (bias) y = mx::add(y, mx::take(*bias, indices, 0));
   return y;
 }
 
@@ -197,28 +217,14 @@ std::pair<mx::array, mx::array> SparseMoe::route(const mx::array& x) const {
 
 mx::array SparseMoe::operator()(const mx::array& input) const {
   auto shape = input.shape();
-  int hidden = shape.back();
-  auto x = mx::reshape(input, {-1, hidden});  // [T, D]
+  int D = shape.back();
+  auto x = mx::reshape(input, {-1, D});  // [T, D]
   int T = x.shape(0), k = cfg.experts_per_token;
   auto [weights, inds] = route(x);
-  mx::array y = mx::array(0.0f);
-  if (size_t(T) * k >= kSortThreshold) {
-    // Sort the T*k (row, expert) pairs by expert, run them as one gathered
-    // matmul per projection, and put the results back in row order.
-    auto flat = mx::flatten(inds);
-    auto order = mx::argsort(flat);
-    auto inverse = mx::argsort(order);
-    auto xs = mx::take(mx::expand_dims(x, 1), mx::floor_divide(order, mx::array(uint32_t(k))), 0);  // [N, 1, D]
-    auto idx = mx::take(flat, order, 0);
-    auto h = activation(cfg, gate(xs, idx, true), up(xs, idx, true));
-    auto out = down(h, idx, true);                                             // [N, 1, D]
-    y = mx::reshape(mx::take(out, inverse, 0), {T, k, hidden});
-  } else {
-    auto xe = mx::reshape(x, {T, 1, 1, hidden});
-    auto h = activation(cfg, gate(xe, inds, false), up(xe, inds, false));  // [T, k, 1, F]
-    y = mx::squeeze(down(h, inds, false), -2);                             // [T, k, D]
-  }
-  y = mx::sum(mx::multiply(y, mx::expand_dims(weights, -1)), -2);
+  auto h = activation(cfg, gate(x, inds), up(x, inds));  // [T, k, F]
+  // Each (row, expert) pair's hidden row goes through its own expert's down.
+  auto y = down(mx::reshape(h, {T * k, -1}), mx::reshape(inds, {T * k, 1}));  // [T * k, 1, D]
+  y = mx::sum(mx::multiply(mx::reshape(y, {T, k, D}), mx::expand_dims(weights, -1)), -2);
   return mx::reshape(mx::astype(y, input.dtype()), shape);
 }
 

@@ -41,9 +41,11 @@ struct ExpertLinear {
   int num_experts() const { return weight.shape(0); }
   int out_features() const { return weight.shape(1); }
   int in_features() const { return bits ? scales->shape(-1) * group : weight.shape(2); }
-  // x [N, 1, in] or broadcastable against indices' shape + [1, in];
-  // indices int32 -> [..., 1, out].
-  mx::array operator()(const mx::array& x, const mx::array& indices, bool sorted) const;
+  // x [R, in], indices [R, k] (uint32) -> [R, k, out]: row r through
+  // expert indices[r, j]. Our CPU kernels where they apply (moe_qmm.h),
+  // else mx::gather_qmm / mx::gather_mm, with the pairs sorted by expert
+  // once there are enough of them (sorted_indices).
+  mx::array operator()(const mx::array& x, const mx::array& indices) const;
 };
 
 struct SparseMoe {
