@@ -113,7 +113,7 @@ void Decoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
   l.o = load_linear(w, n("attn_output", "self_attn.o_proj"), group);
   bool moe = c.moe.num_experts > 0;
   if (moe) {
-    auto names = gguf ? gguf_moe_names(i)
+    auto names = gguf ? gguf_moe_names(w, i, c.moe.num_experts)
                       : hf_moe_names(w, c.weight_prefix + "layers." + std::to_string(i) + ".", c.architecture,
                                      c.moe.num_experts);
     l.moe = load_moe(w, names, c.moe, c.hidden_size, group);

@@ -134,9 +134,16 @@ void split_gpt_oss_experts(WeightMap& w, const std::string& b, const MoeNames& n
 
 }  // namespace
 
-MoeNames gguf_moe_names(int layer) {
+MoeNames gguf_moe_names(WeightMap& w, int layer, int E) {
   auto b = "blk." + std::to_string(layer) + ".";
-  return {b + "ffn_gate_inp", b + "ffn_gate_exps", b + "ffn_up_exps", b + "ffn_down_exps"};
+  MoeNames names{b + "ffn_gate_inp", b + "ffn_gate_exps", b + "ffn_up_exps", b + "ffn_down_exps"};
+  // Early Mixtral files: one tensor per expert, blk.N.ffn_gate.E.weight.
+  const char* parts[3] = {"ffn_gate", "ffn_up", "ffn_down"};
+  const std::string* dst[3] = {&names.gate, &names.up, &names.down};
+  for (int p = 0; p < 3; ++p)
+    if (!w.count(*dst[p] + ".weight"))
+      stack_experts(w, [&](int e) { return b + parts[p] + "." + std::to_string(e); }, E, *dst[p]);
+  return names;
 }
 
 MoeNames hf_moe_names(WeightMap& w, const std::string& layer, const std::string& arch, int E) {

@@ -71,8 +71,10 @@ struct MoeNames {
 };
 SparseMoe load_moe(WeightMap& w, const MoeNames& names, const MoeConfig& cfg, int hidden, int group);
 
-// llama.cpp's names: blk.N.ffn_gate_inp, blk.N.ffn_{gate,up,down}_exps.
-MoeNames gguf_moe_names(int layer);
+// llama.cpp's names: blk.N.ffn_gate_inp, blk.N.ffn_{gate,up,down}_exps;
+// early Mixtral files' per-expert tensors (blk.N.ffn_gate.E) are stacked
+// into those names in the map first.
+MoeNames gguf_moe_names(WeightMap& w, int layer, int num_experts);
 // HF names under "<prefix>layers.N." for a model type: mlx-lm's stacked
 // switch_mlp (Qwen3-MoE: mlp.*, Mixtral: block_sparse_moe.*) or gpt-oss's
 // mlp.router / mlp.experts.*. Per-expert tensors of HF checkpoints

@@ -32,6 +32,8 @@ export type TinyMoeOptions = {
   layers?: number
   /** gpt-oss sliding window (default 8, so test prompts exceed it). */
   slidingWindow?: number
+  /** One tensor per expert (blk.N.ffn_gate.E.weight), as early Mixtral files. */
+  splitExperts?: boolean
 }
 
 export const TINY_MOE = {
@@ -102,11 +104,14 @@ export function writeTinyMoeGguf(
   const chunks: Buffer[] = []
   let offset = 0
   // dims are ggml's (innermost first): a [rows, cols] matrix is [cols, rows].
+  // `split`: store a 3-D [.., .., E] tensor as E 2-D tensors named
+  // split(e) instead (the same bytes, expert by expert).
   const add = (
     name: string,
     dims: number[],
     type: GgmlTypeName,
     std: number,
+    split?: (e: number) => string,
   ) => {
     const n = dims.reduce((a, b) => a * b, 1)
     const data =
@@ -115,16 +120,20 @@ export function writeTinyMoeGguf(
             Float32Array.from({ length: n }, () => gauss() * std).buffer,
           )
         : randomTensorBytes(type, n, rand, std)
-    tensors.push({
-      name,
-      dims: dims.map(BigInt),
-      type: GGML_TYPES[type].id,
-      offset: BigInt(offset),
-    })
-    const padded = Buffer.alloc(Math.ceil(data.length / 32) * 32)
-    data.copy(padded)
-    chunks.push(padded)
-    offset += padded.length
+    const parts = split ? (dims[2] as number) : 1
+    const size = data.length / parts
+    for (let e = 0; e < parts; e++) {
+      tensors.push({
+        name: split ? split(e) : name,
+        dims: (split ? dims.slice(0, 2) : dims).map(BigInt),
+        type: GGML_TYPES[type].id,
+        offset: BigInt(offset),
+      })
+      const padded = Buffer.alloc(Math.ceil(size / 32) * 32)
+      data.copy(padded, 0, e * size, (e + 1) * size)
+      chunks.push(padded)
+      offset += padded.length
+    }
   }
   const ones = (name: string, n: number) => {
     tensors.push({ name, dims: [BigInt(n)], type: 0, offset: BigInt(offset) })
@@ -167,9 +176,26 @@ export function writeTinyMoeGguf(
     }
     // llama.cpp keeps the router in F32 whatever the file type.
     add(`${b}ffn_gate_inp.weight`, [D, E], 'F32', 1 / 4)
-    add(`${b}ffn_gate_exps.weight`, [D, F, E], t('exps'), 1 / 16)
-    add(`${b}ffn_up_exps.weight`, [D, F, E], t('exps'), 1 / 16)
-    add(`${b}ffn_down_exps.weight`, [F, D, E], t('down_exps'), 1 / 16)
+    // Early Mixtral GGUFs stored one tensor per expert (blk.N.ffn_gate.E).
+    const legacy = (part: string) =>
+      options.splitExperts
+        ? (e: number) => `${b}ffn_${part}.${e}.weight`
+        : undefined
+    add(
+      `${b}ffn_gate_exps.weight`,
+      [D, F, E],
+      t('exps'),
+      1 / 16,
+      legacy('gate'),
+    )
+    add(`${b}ffn_up_exps.weight`, [D, F, E], t('exps'), 1 / 16, legacy('up'))
+    add(
+      `${b}ffn_down_exps.weight`,
+      [F, D, E],
+      t('down_exps'),
+      1 / 16,
+      legacy('down'),
+    )
     if (oss) {
       add(`${b}ffn_gate_inp.bias`, [E], 'F32', 0.5)
       add(`${b}ffn_gate_exps.bias`, [F, E], 'F32', 0.1)

@@ -106,3 +106,17 @@ describe.each(FAMILIES)('%s %s', (family, quant) => {
     for (const ids of alone) expect(ids).toHaveLength(12)
   })
 })
+
+test('an early Mixtral GGUF (one tensor per expert) runs like the merged layout', async () => {
+  const merged = join(root, 'mixtral-merged.gguf')
+  const split = join(root, 'mixtral-split.gguf')
+  writeTinyMoeGguf(merged, 'mixtral', 'Q4_K')
+  writeTinyMoeGguf(split, 'mixtral', 'Q4_K', { splitExperts: true })
+  const tokens = Array.from({ length: 24 }, (_, i) => 3 + ((i * 53) % 250))
+  await using a = await loadModel(merged)
+  await using b = await loadModel(split)
+  const ea = await a.evaluate(tokens, { from: 0, topK: 3 })
+  const eb = await b.evaluate(tokens, { from: 0, topK: 3 })
+  expect(Array.from(eb.topIds)).toEqual(Array.from(ea.topIds))
+  expect(Array.from(eb.topLogits)).toEqual(Array.from(ea.topLogits))
+})
