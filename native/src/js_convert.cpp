@@ -64,6 +64,8 @@ MoeConfig moe_from_js(const Napi::Object& m) {
   auto act = get_string(m, "activation", "silu");
   if (act != "silu" && act != "swiglu_oai") throw invalid_arg("config: moe.activation must be silu or swiglu_oai");
   c.activation = act == "swiglu_oai" ? MoeConfig::Activation::swiglu_oai : MoeConfig::Activation::silu;
+  c.swiglu_limit = get_float(m, "swigluLimit", 7.0f);
+  if (!(c.swiglu_limit > 0)) throw invalid_arg("config: moe.swigluLimit must be positive");
   return c;
 }
 

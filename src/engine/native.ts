@@ -81,6 +81,8 @@ export type NativeMoeConfig = {
   weightsScale?: number
   /** silu: SwiGLU; swiglu_oai: gpt-oss's clamped SwiGLU (alpha 1.702, limit 7). */
   activation?: 'silu' | 'swiglu_oai'
+  /** swiglu_oai's clamp (config.json `swiglu_limit`, default 7). */
+  swigluLimit?: number
 }
 
 /** How the tensors of one GGUF tensor type were loaded. */

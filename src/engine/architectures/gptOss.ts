@@ -29,6 +29,7 @@ export function gptOssConfig(config: HfConfig): NativeDecoderConfig {
     intermediateSize: num(config.intermediate_size, 0),
     gating: 'topk_softmax',
     activation: 'swiglu_oai',
+    swigluLimit: num(config.swiglu_limit, 7),
   }
   return c
 }
