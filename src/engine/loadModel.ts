@@ -13,6 +13,10 @@ import { ggufShards } from './ggufShards.ts'
 import { loadSafetensorsDecoder } from './loadSafetensorsDecoder.ts'
 import { Model } from './model.ts'
 import { type NativeModel, native } from './native.ts'
+import {
+  readGenerationConfig,
+  samplingDefaultsFromGguf,
+} from './samplingDefaults.ts'
 import { toEngineError } from './toEngineError.ts'
 import { TextTokenizer } from './tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
@@ -85,6 +89,7 @@ async function loadGguf(
       sizeBytes: ggufShards(path).reduce((n, f) => n + statSync(f).size, 0),
       device: nm.info.device,
       tensorTypes: nm.info.tensorTypes,
+      samplingDefaults: samplingDefaultsFromGguf(meta),
     }
     return new Model({ native: nm, info, tokenizer, template })
   } catch (e) {
@@ -124,7 +129,11 @@ async function loadSafetensors(
   }
   if (existsSync(join(dir, 'chat_template.jinja')))
     templateSource = readFileSync(join(dir, 'chat_template.jinja'), 'utf8')
-  const tokenizer = TextTokenizer.fromDirectory(dir, decoder.eosIds)
+  const generation = readGenerationConfig(dir)
+  const tokenizer = TextTokenizer.fromDirectory(dir, [
+    ...decoder.eosIds,
+    ...generation.eosIds,
+  ])
   const template = new ChatTemplate(templateSource)
   const nm = await loadSafetensorsDecoder(dir, files, decoder, options)
   const info: ModelInfo = {
@@ -140,6 +149,7 @@ async function loadSafetensors(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    samplingDefaults: generation.samplingDefaults,
   }
   return new Model({ native: nm, info, tokenizer, template })
 }
