@@ -115,6 +115,7 @@ export function startGeneration(
       promptTokens: s.promptTokens,
       completionTokens: tokenIds.length,
       cachedTokens: s.cachedTokens,
+      kvCacheBytes: s.kvCacheBytes,
       timeToFirstTokenMs: s.timeToFirstTokenMs,
       promptTokensPerSecond: s.promptTokensPerSecond,
       tokensPerSecond: s.tokensPerSecond,

@@ -144,6 +144,8 @@ export type GenerationStats = {
   promptTokens: number
   completionTokens: number
   cachedTokens: number
+  /** Bytes the sequence's KV cache held at the end (sliding-window layers keep only their window). */
+  kvCacheBytes: number
   timeToFirstTokenMs: number
   promptTokensPerSecond: number
   tokensPerSecond: number

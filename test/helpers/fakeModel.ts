@@ -148,6 +148,7 @@ export class FakeModel implements EngineModel {
         commitments: [],
         completionTokens: ids.length,
         cachedTokens: cached,
+        kvCacheBytes: 0,
         timeToFirstTokenMs: 1,
         promptTokensPerSecond: 1000,
         tokensPerSecond: 100,

@@ -215,6 +215,35 @@ describe('what real clients send is accepted', () => {
     expect(r.choices[0]?.message.content).toBe('ok')
   })
 
+  it('null sampling values mean "not set"', async () => {
+    const r = await client.chat.completions.create({
+      ...chat,
+      temperature: null,
+      top_p: null,
+      max_tokens: null,
+      stop: null,
+      seed: null,
+      presence_penalty: null,
+      frequency_penalty: null,
+      logprobs: null,
+      tools: null,
+      tool_choice: null,
+      response_format: null,
+      reasoning_effort: null,
+      ...({ top_k: null, min_p: null, repeat_penalty: null } as object),
+    } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
+    expect(r.choices[0]?.message.content).toBe('ok')
+    const options = srv.loaded[0]?.calls.at(-1)?.options ?? {}
+    for (const key of [
+      'temperature',
+      'topP',
+      'topK',
+      'minP',
+      'repetitionPenalty',
+    ])
+      expect(options).not.toHaveProperty(key)
+  })
+
   it('a response message echoed back into the history', async () => {
     const first = await client.chat.completions.create(chat as never)
     const echoed = first.choices[0]?.message as unknown as object
