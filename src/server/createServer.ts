@@ -21,9 +21,11 @@ import {
   RouteNotFoundError,
 } from './errors.ts'
 import { GenerationCounters } from './generation/GenerationCounters.ts'
+import { attachSdkServer } from './lmstudio-sdk/wsServer.ts'
 import { cors, requireApiKey } from './middleware.ts'
 import { countTokens } from './routes/anthropic/countTokens.ts'
 import { messages } from './routes/anthropic/messages.ts'
+import { greeting } from './routes/lmstudio-sdk/greeting.ts'
 import { getModelV0, listModelsV0 } from './routes/lmstudio-v0/models.ts'
 import { chatV1 } from './routes/lmstudio-v1/chat.ts'
 import { downloadStatus, startDownload } from './routes/lmstudio-v1/download.ts'
@@ -107,6 +109,8 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.disable('x-powered-by')
   app.set('etag', false)
   if (options.cors) app.use(cors())
+  // Discovery for LM Studio's SDK: public, like LM Studio's.
+  app.get('/lmstudio-greeting', greeting())
   if (options.apiKey) app.use(requireApiKey(options.apiKey))
   // Any body is parsed as JSON: curl's default form content type included.
   app.use(
@@ -147,6 +151,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.use(handleError)
 
   let server: Server | null = null
+  let sdk: { close(): void } | null = null
   let closing: Promise<void> | null = null
   return {
     app,
@@ -165,10 +170,16 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
           },
         )
         server = listening
+        // LM Studio's SDK: websockets on the same port.
+        sdk = attachSdkServer(listening, context, {
+          apiKey: options.apiKey,
+          cors: options.cors,
+        })
         listening.once('error', reject)
       }),
     close: () => {
       closing ??= (async () => {
+        sdk?.close()
         if (server) {
           const done = new Promise<void>((r) => server?.close(() => r()))
           server.closeAllConnections()
