@@ -1,4 +1,5 @@
-// Reasoning through the Anthropic and Responses endpoints on the real
+// Reasoning through the Anthropic and Responses endpoints (and LM Studio's
+// SDK) on the real
 // engine: a tiny random-weight checkpoint under a DeepSeek-R1-style template
 // (the prompt opens `<think>`, so the reply is reasoning) answers with a
 // `thinking` block / a `reasoning` item holding exactly what the chat
@@ -8,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
+import { LMStudioClient } from '@lmstudio/sdk'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRealServer } from '../../helpers/realServer.ts'
@@ -167,5 +169,17 @@ describe('Responses reasoning items', () => {
     expect((await usage('none')) - (await usage())).toBe(
       '<think>\n\n</think>\n\n'.length,
     )
+  })
+})
+
+describe('LM Studio SDK reasoning fragments', () => {
+  it('respond(): reasoning fragments make reasoningContent', async () => {
+    const client = new LMStudioClient({
+      baseUrl: srv.url.replace(/^http/, 'ws'),
+    })
+    const model = await client.llm.model('test/tiny-think', { verbose: false })
+    const result = await model.respond(hi, { maxTokens: 16, temperature: 0 })
+    expect(result.reasoningContent).toBe(reasoning)
+    expect(result.nonReasoningContent).toBe('')
   })
 })
