@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { bitsPerWeight, paramsFromName } from '../../models/describeName.ts'
 import type { InstanceSnapshot } from '../../models/residency/instance.ts'
 import type { EngineModel, LocalModel } from '../../models/types.ts'
+import { capabilitiesFor } from '../format/lmstudio.ts'
 
 export type Domain = 'llm' | 'embedding'
 
@@ -25,7 +26,7 @@ export function referenceOf(model: EngineModel): string {
 }
 
 /** `ModelInfo` (LLMInfo / EmbeddingModelInfo) of a catalogue entry. */
-export function modelInfo(m: LocalModel, template?: string) {
+export function modelInfo(m: LocalModel, loaded?: InstanceSnapshot) {
   const bits = bitsPerWeight(m.quantization)
   const params = paramsFromName(m.name)
   const base = {
@@ -46,15 +47,14 @@ export function modelInfo(m: LocalModel, template?: string) {
   return {
     ...base,
     vision: m.type === 'vlm',
-    // Known once the template is: it renders `tools`.
-    trainedForToolUse: template ? /\btools\b/.test(template) : false,
+    trainedForToolUse: capabilitiesFor(m, loaded).toolUse,
   }
 }
 
 /** `ModelInstanceInfo` of a loaded instance. */
 export function instanceInfo(i: InstanceSnapshot) {
   return {
-    ...modelInfo(i.local, i.model.template?.source),
+    ...modelInfo(i.local, i),
     identifier: i.identifier,
     instanceReference: referenceOf(i.model),
     contextLength: i.contextLength,

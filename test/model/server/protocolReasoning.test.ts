@@ -24,6 +24,9 @@ const QWEN3_STYLE =
 // the older temperature / top_p / top_k.
 const greedy: object = { temperature: 0 }
 
+const TOOLS_STYLE =
+  "{%- if tools %}{{ '<tools>' + (tools | tojson) + '</tools>' }}{%- endif %}{%- for m in messages %}{{ m.role + ': ' + m.content + '\\n' }}{%- endfor %}"
+
 let srv: Awaited<ReturnType<typeof startRealServer>>
 let openai: OpenAI
 let anthropic: Anthropic
@@ -33,6 +36,7 @@ beforeAll(async () => {
     for (const [key, template] of [
       ['test/tiny-think', R1_STYLE],
       ['test/tiny-qwen', QWEN3_STYLE],
+      ['test/tiny-tools', TOOLS_STYLE],
     ] as const) {
       const repo = join(hub, `models--${key.replace('/', '--')}`)
       const dir = join(repo, 'snapshots', 'r1')
@@ -181,5 +185,37 @@ describe('LM Studio SDK reasoning fragments', () => {
     const result = await model.respond(hi, { maxTokens: 16, temperature: 0 })
     expect(result.reasoningContent).toBe(reasoning)
     expect(result.nonReasoningContent).toBe('')
+  })
+})
+
+describe('capabilities in the LM Studio model lists', () => {
+  const get = async (path: string) =>
+    (await fetch(`${srv.url}${path}`)).json() as Promise<
+      Record<string, unknown>
+    >
+  it('v0 lists tool_use / reasoning from the template; v1 the reasoning options', async () => {
+    expect((await get('/api/v0/models/test/tiny-tools')).capabilities).toEqual([
+      'tool_use',
+    ])
+    expect((await get('/api/v0/models/test/tiny-qwen')).capabilities).toEqual([
+      'reasoning',
+    ])
+    expect((await get('/api/v0/models/test/tiny-think')).capabilities).toEqual([
+      'reasoning',
+    ])
+    const v1 = (await get('/api/v1/models')).models as {
+      key: string
+      capabilities: object
+    }[]
+    const caps = (key: string) => v1.find((m) => m.key === key)?.capabilities
+    expect(caps('test/tiny-qwen')).toEqual({
+      vision: false,
+      trained_for_tool_use: false,
+      reasoning: { allowed_options: ['off', 'on'], default: 'on' },
+    })
+    expect(caps('test/tiny-tools')).toEqual({
+      vision: false,
+      trained_for_tool_use: true,
+    })
   })
 })

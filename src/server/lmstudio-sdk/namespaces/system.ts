@@ -22,7 +22,7 @@ export function systemNamespace(ctx: ServerContext): Namespace {
         return (await ctx.catalogue.list()).map((m) =>
           modelInfo(
             m,
-            loaded.find((i) => i.local.path === m.path)?.model.template?.source,
+            loaded.find((i) => i.local.path === m.path),
           ),
         )
       },
