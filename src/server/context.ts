@@ -7,6 +7,7 @@ import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue } from '../models/types.ts'
 import type { GenerationCounters } from './generation/GenerationCounters.ts'
+import type { McpHub } from './mcp/McpHub.ts'
 import type { ResponseStore } from './state/ResponseStore.ts'
 
 export type ServerContext = {
@@ -19,6 +20,8 @@ export type ServerContext = {
   generations: GenerationCounters
   /** Stored /v1/responses results (previous_response_id, GET, DELETE). */
   responses: ResponseStore
+  /** MCP servers (mcp.json and per-request ones), when allowed. */
+  mcp: McpHub
   /** Reasoning tags to parse (default: detected from each model's template). */
   reasoningTags?: ReasoningTags
 }

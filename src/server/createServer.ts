@@ -22,6 +22,7 @@ import {
 } from './errors.ts'
 import { GenerationCounters } from './generation/GenerationCounters.ts'
 import { attachSdkServer } from './lmstudio-sdk/wsServer.ts'
+import { McpHub, type McpHubOptions } from './mcp/McpHub.ts'
 import { cors, requireApiKey } from './middleware.ts'
 import { countTokens } from './routes/anthropic/countTokens.ts'
 import { messages } from './routes/anthropic/messages.ts'
@@ -68,6 +69,8 @@ export type CreateServerOptions = {
    * or its options (a folder persists them; default memory only).
    */
   responses?: ResponseStore | ResponseStoreOptions
+  /** MCP tools: mcp.json servers and per-request servers (both off by default). */
+  mcp?: McpHubOptions
   /**
    * Tags around a model's reasoning, e.g. `{ open: '<think>', close:
    * '</think>' }`. Default: detected from each model's chat template.
@@ -104,6 +107,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
         ? options.responses
         : new ResponseStore(options.responses),
     reasoningTags: options.reasoningTags,
+    mcp: new McpHub(options.mcp),
   }
   const app = express()
   app.disable('x-powered-by')
@@ -185,7 +189,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
           server.closeAllConnections()
           await done
         }
-        await residency.dispose()
+        await Promise.all([residency.dispose(), context.mcp.close()])
       })()
       return closing
     },

@@ -25,6 +25,7 @@ import {
   OfflineError,
   WrongModelTypeError,
 } from '../models/errors.ts'
+import { McpNotAllowedError, McpServerError } from './mcp/McpHub.ts'
 
 /** A malformed request (bad field, wrong type); `param` names the field. */
 export class InvalidRequestError extends BaseError {
@@ -156,6 +157,9 @@ export function toHttpError(error: unknown): HttpError {
       body: body(short(e), 'authentication_error', null, 'invalid_api_key'),
     }
   }
+  if (e instanceof McpNotAllowedError)
+    return invalid(400, e, e.param, 'mcp_not_allowed')
+  if (e instanceof McpServerError) return server(502, e, 'mcp_server_error')
   if (e instanceof NotImplementedError) return server(501, e, 'not_implemented')
   if (e instanceof InsufficientMemoryError)
     return server(503, e, 'insufficient_memory')

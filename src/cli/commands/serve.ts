@@ -1,9 +1,12 @@
 // `pocket serve`: the OpenAI- and LM-Studio-compatible HTTP server. Binds
 // 127.0.0.1 unless --host says otherwise; Ctrl-C stops it and unloads models.
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { getPocketHome } from '../../models/paths.ts'
 import { createServer } from '../../server/createServer.ts'
+import { readMcpConfig } from '../../server/mcp/config.ts'
+import { UsageError } from '../errors.ts'
 import {
   parseInteger,
   parseNumber,
@@ -23,6 +26,9 @@ type ServeFlags = {
   parallel?: number
   bodyLimit: string
   reasoningTags?: { open: string; close: string }
+  mcpConfig?: string
+  allowMcp?: boolean
+  allowRemoteMcp?: boolean
 }
 
 export function registerServe(program: Command): void {
@@ -72,6 +78,18 @@ export function registerServe(program: Command): void {
     )
     .option('--body-limit <size>', 'largest accepted request body', '32mb')
     .option(
+      '--mcp-config <file>',
+      'mcp.json with MCP servers (default: $POCKET_HOME/mcp.json when present)',
+    )
+    .option(
+      '--allow-mcp',
+      "let requests use mcp.json's servers (off by default)",
+    )
+    .option(
+      '--allow-remote-mcp',
+      'let requests name MCP servers by URL (off by default)',
+    )
+    .option(
       '--reasoning-tags <open,close>',
       'tags around reasoning to split into reasoning_content (default: from each chat template, else <think>,</think>)',
       parseReasoningTags,
@@ -82,7 +100,9 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
+  const mcp = mcpOptions(flags)
   const server = createServer({
+    mcp,
     host: flags.host,
     port: flags.port,
     cors: flags.cors,
@@ -113,7 +133,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   )
   console.log(`  Anthropic: ${url}  (/v1/messages, /v1/messages/count_tokens)`)
   console.log(`  LM Studio: ${url}/api/v0, ${url}/api/v1`)
+  console.log(`  LM Studio SDK: ws://${new URL(url).host}`)
   if (flags.apiKey) console.log('  auth:      Bearer token required')
+  if (mcp)
+    console.log(
+      `  MCP:       ${[mcp.allowConfigured && `mcp.json (${Object.keys(mcp.config?.mcpServers ?? {}).join(', ') || 'no servers'})`, mcp.allowRemote && 'per-request servers'].filter(Boolean).join(', ')}`,
+    )
   const stop = async () => {
     clearServerState()
     await server.close()
@@ -121,4 +146,24 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+}
+
+/** MCP is opt-in, and beyond 127.0.0.1 only with an API key. */
+function mcpOptions(flags: ServeFlags) {
+  if (!flags.allowMcp && !flags.allowRemoteMcp) return undefined
+  const local = ['127.0.0.1', 'localhost', '::1'].includes(flags.host)
+  if (!local && !flags.apiKey)
+    throw new UsageError(
+      'MCP tools run on this machine: serving them beyond 127.0.0.1 needs --api-key.',
+    )
+  const file = flags.mcpConfig ?? join(getPocketHome(), 'mcp.json')
+  const config =
+    flags.allowMcp && (flags.mcpConfig || existsSync(file))
+      ? readMcpConfig(file)
+      : undefined
+  return {
+    config,
+    allowConfigured: !!flags.allowMcp,
+    allowRemote: !!flags.allowRemoteMcp,
+  }
 }

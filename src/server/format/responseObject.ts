@@ -48,13 +48,26 @@ export function responseHead(
       verbosity: body.text?.verbosity ?? 'medium',
     },
     tool_choice: body.tool_choice ?? 'auto',
-    tools: (body.tools ?? []).map((t) => ({
-      type: 'function',
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters ?? null,
-      strict: t.strict ?? false,
-    })),
+    tools: (body.tools ?? []).map((t) =>
+      t.type === 'mcp'
+        ? {
+            type: 'mcp',
+            server_label: t.server_label,
+            server_url: t.server_url ?? null,
+            server_description: t.server_description ?? null,
+            allowed_tools: t.allowed_tools ?? null,
+            // Headers and tokens are secrets: never echoed.
+            headers: null,
+            require_approval: 'never',
+          }
+        : {
+            type: 'function',
+            name: t.name,
+            description: t.description ?? null,
+            parameters: t.parameters ?? null,
+            strict: t.strict ?? false,
+          },
+    ),
     top_logprobs: 0,
     top_p: body.top_p ?? null,
     truncation: body.truncation ?? 'disabled',

@@ -8,12 +8,14 @@ import type { GenerateOptions } from '../../../engine/types.ts'
 import type { FetchImageOptions } from '../../../engine/vision/fetchImage.ts'
 import { InvalidRequestError, ResponseNotFoundError } from '../../errors.ts'
 import type { GenerationRequest } from '../../generation/types.ts'
+import type { McpServerRef } from '../../mcp/McpHub.ts'
 import type { ResponseStore } from '../../state/ResponseStore.ts'
 import { parseBody } from '../parseBody.ts'
 import { renameSchemaParam } from '../renameSchemaParam.ts'
 import { toStructuredRequest } from '../structured.ts'
 import {
   type InputItem,
+  type McpToolParam,
   type ResponsesRequestBody,
   responsesRequestSchema,
 } from './schema.ts'
@@ -21,6 +23,8 @@ import { toChatMessages } from './toChat.ts'
 
 export type ResponsesRequest = {
   body: ResponsesRequestBody
+  /** MCP servers whose tools the server runs itself. */
+  mcp: { ref: McpServerRef; param: string }[]
   generation: GenerationRequest
   /** The whole conversation's input items (stored with the response). */
   conversation: InputItem[]
@@ -76,15 +80,21 @@ export async function parseResponsesRequest(
       ...(effort === 'none' ? { enable_thinking: false } : {}),
     }
   const format = body.text?.format
-  const tools: ToolDefinition[] | undefined = body.tools?.map((t) => ({
-    type: 'function',
-    function: {
-      name: t.name,
-      ...(t.description ? { description: t.description } : {}),
-      parameters: t.parameters ?? { type: 'object', properties: {} },
-      ...(t.strict ? { strict: true } : {}),
-    },
-  }))
+  const functions = (body.tools ?? []).filter((t) => t.type === 'function')
+  const tools: ToolDefinition[] | undefined = functions.length
+    ? functions.map((t) => ({
+        type: 'function',
+        function: {
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          parameters: t.parameters ?? { type: 'object', properties: {} },
+          ...(t.strict ? { strict: true } : {}),
+        },
+      }))
+    : undefined
+  const mcp = (body.tools ?? []).flatMap((t, i) =>
+    t.type === 'mcp' ? [{ ref: mcpRef(t), param: `tools[${i}]` }] : [],
+  )
   const choice = body.tool_choice
   const structured = renameSchemaParam(
     () =>
@@ -122,6 +132,7 @@ export async function parseResponsesRequest(
   )
   return {
     body,
+    mcp,
     conversation,
     generation: {
       model: body.model,
@@ -133,4 +144,18 @@ export async function parseResponsesRequest(
       ttlSeconds: body.ttl,
     },
   }
+}
+
+function mcpRef(t: McpToolParam): McpServerRef {
+  const allowed = Array.isArray(t.allowed_tools)
+    ? t.allowed_tools
+    : t.allowed_tools?.tool_names
+  const common = {
+    label: t.server_label,
+    ...(allowed ? { allowedTools: allowed } : {}),
+  }
+  if (!t.server_url) return common
+  const headers = { ...(t.headers ?? {}) }
+  if (t.authorization) headers.Authorization = `Bearer ${t.authorization}`
+  return { ...common, url: t.server_url, headers }
 }

@@ -81,11 +81,23 @@ const reasoningItem = z.strictObject({
   encrypted_content: z.string().nullish(),
 })
 
+// Earlier MCP output sent back as input: the call and its result.
+const mcpCallItem = z.looseObject({
+  type: z.literal('mcp_call'),
+  name: z.string(),
+  arguments: z.string(),
+  output: z.string().nullish(),
+  error: z.string().nullish(),
+})
+const mcpListToolsItem = z.looseObject({ type: z.literal('mcp_list_tools') })
+
 export const inputItem = z.union([
   messageItem,
   functionCallItem,
   functionCallOutputItem,
   reasoningItem,
+  mcpCallItem,
+  mcpListToolsItem,
 ])
 
 export type InputItem = z.output<typeof inputItem>
@@ -100,6 +112,30 @@ export const functionTool = z.strictObject({
   parameters: z.record(z.string(), z.unknown()).nullish(),
   strict: z.boolean().nullish(),
 })
+
+// A remote MCP server (`server_url`) or one of mcp.json's (by label). The
+// server runs the calls itself: only `require_approval: "never"`.
+export const mcpTool = z.strictObject({
+  type: z.literal('mcp'),
+  server_label: z.string().regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+  server_url: z.url().optional(),
+  server_description: z.string().optional(),
+  headers: z.record(z.string(), z.string()).nullish(),
+  authorization: z.string().optional(),
+  allowed_tools: z
+    .union([
+      z.array(z.string()),
+      z.strictObject({ tool_names: z.array(z.string()).optional() }),
+    ])
+    .nullish(),
+  require_approval: z
+    .literal('never', {
+      error: 'only "never": this server runs MCP calls without approvals',
+    })
+    .optional(),
+})
+
+export type McpToolParam = z.output<typeof mcpTool>
 
 export const toolChoiceParam = z.union([
   z.enum(['none', 'auto', 'required']),
@@ -133,7 +169,14 @@ export const responsesRequestSchema = z.strictObject({
     .optional(),
   instructions: z.string().nullish(),
   previous_response_id: z.string().nullish(),
-  tools: z.array(functionTool).optional(),
+  tools: z
+    .array(
+      z.discriminatedUnion('type', [functionTool, mcpTool], {
+        error:
+          'must be a function tool or an MCP tool (built-in tools such as web_search or file_search are not supported)',
+      }),
+    )
+    .optional(),
   tool_choice: toolChoiceParam.optional(),
   parallel_tool_calls: z.boolean().nullish(),
   text: z

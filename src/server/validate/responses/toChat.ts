@@ -3,7 +3,8 @@
 // the function calls after it and the reasoning before it form one
 // assistant turn (`tool_calls`, `reasoning_content`); each
 // `function_call_output` becomes a `tool` message answering a call made
-// earlier in the conversation. Images are data URIs or fetched URLs.
+// earlier in the conversation; an earlier `mcp_call` is both the call and
+// its result. Images are data URIs or fetched URLs.
 import { InvalidOptionError } from '../../../engine/errors.ts'
 import type { ChatMessage, ContentPart } from '../../../engine/types.ts'
 import {
@@ -60,6 +61,28 @@ export async function toChatMessages(
         },
       ]
       calls.set(item.call_id, item.name)
+      continue
+    }
+    if (item.type === 'mcp_list_tools') continue
+    if (item.type === 'mcp_call') {
+      // A call the server ran: the model's call, then the server's answer.
+      const id = typeof item.id === 'string' ? item.id : `mcp_${i}`
+      const t = openTurn()
+      t.tool_calls = [
+        ...(t.tool_calls ?? []),
+        {
+          id,
+          type: 'function',
+          function: { name: item.name, arguments: item.arguments },
+        },
+      ]
+      turn = undefined
+      out.push({
+        role: 'tool',
+        tool_call_id: id,
+        name: item.name,
+        content: item.error ? `Error: ${item.error}` : (item.output ?? ''),
+      })
       continue
     }
     if (item.type === 'function_call_output') {

@@ -23,11 +23,16 @@ import {
   type ResponsesRequest,
 } from '../../../validate/responses/responsesRequest.ts'
 import { streamResponse } from './createStream.ts'
+import { createWithMcp } from './createWithMcp.ts'
 import { storeResponse } from './storeResponse.ts'
 
 export function createResponse(ctx: ServerContext): RequestHandler {
   return async (req, res) => {
     const request = await parseResponsesRequest(req.body, ctx.responses)
+    if (request.mcp.length > 0) {
+      await createWithMcp(ctx, req, res, request)
+      return
+    }
     const signal = clientAbortSignal(req, res)
     const gen = await startTruncating(ctx, request, signal)
     const parser = new ChatOutputParser(gen.output)

@@ -19,11 +19,13 @@ export function storeResponse(
 }
 
 function normalize(item: InputItem): InputItem & { id: string } {
+  const given = (item as { id?: unknown }).id
   const id =
-    'id' in item && item.id
-      ? item.id
+    typeof given === 'string' && given
+      ? given
       : `${item.type === 'function_call_output' ? 'fco' : 'msg'}_${randomBytes(24).toString('hex')}`
-  if (item.type !== undefined && item.type !== 'message') return { ...item, id }
+  if (item.type !== undefined && item.type !== 'message')
+    return { ...item, id } as InputItem & { id: string }
   const m = item as Extract<InputItem, { role: string }>
   const content =
     typeof m.content === 'string'
