@@ -20,6 +20,8 @@ import type {
 
 export type FakeModelOptions = {
   reply?: string
+  /** Successive replies, one per generation (the last one repeats). */
+  replies?: string[]
   contextLength?: number
   type?: ModelInfo['type']
   /** Resolves before each token: lets tests hold a generation open. */
@@ -34,12 +36,14 @@ export class FakeModel implements EngineModel {
   calls: { input: string | ChatMessage[]; options: GenerateOptions }[] = []
   cancelled = 0
   #reply: string
+  #replies: string[] | undefined
   #gate?: () => Promise<void>
   #lastPrompt: number[] = []
   readonly template: ChatTemplate | undefined
 
   constructor(path: string, o: FakeModelOptions = {}) {
     this.#reply = o.reply ?? 'Hello there, friend.'
+    this.#replies = o.replies
     this.#gate = o.gate
     this.template =
       o.template === undefined ? undefined : new ChatTemplate(o.template)
@@ -102,7 +106,13 @@ export class FakeModel implements EngineModel {
       let text = ''
       let reason: GenerationStats['stopReason'] = 'eos'
       const ids: number[] = []
-      for (const ch of self.#reply) {
+      const replies = self.#replies
+      const reply = replies?.length
+        ? (replies[
+            Math.min(self.calls.length - 1, replies.length - 1)
+          ] as string)
+        : self.#reply
+      for (const ch of reply) {
         await self.#gate?.()
         if (cancel || options.signal?.aborted) {
           reason = 'cancelled'

@@ -94,6 +94,8 @@ export type ToolLoopResult = {
   /** The last round's stats, with prompt/completion/cached tokens summed. */
   stats: GenerationStats
   reasoningTokens: number
+  /** The conversation with every round's calls and results (not the last answer). */
+  messages: ChatMessage[]
 }
 
 export async function runToolLoop(p: {
@@ -104,6 +106,8 @@ export async function runToolLoop(p: {
   maxRounds?: number
   /** Streams one round: must consume `gen.chunks` through `round`. */
   consume: (gen: Generation, round: RoundOutput) => Promise<void>
+  /** A call is about to run on its server. */
+  onCallStart?: (call: ParsedToolCall) => void
   onCall?: (call: ParsedToolCall, result: McpCallResult) => void
 }): Promise<ToolLoopResult> {
   const maxRounds = p.maxRounds ?? 8
@@ -171,9 +175,11 @@ export async function runToolLoop(p: {
           cachedTokens: total.cached,
         },
         reasoningTokens: total.reasoning,
+        messages,
       }
     const results: ChatMessage[] = []
     for (const call of calls) {
+      p.onCallStart?.(call)
       const result = await runCall(p.tools, call, p.signal)
       p.onCall?.(call, result)
       results.push({

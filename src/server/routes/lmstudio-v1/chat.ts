@@ -3,16 +3,12 @@
 // `context_length` for JIT loads, the `reasoning` setting, output items of
 // type `reasoning` and `message`, and named stream events (chat.start,
 // model_load.*, prompt_processing.*, reasoning.*, message.*, error, chat.end).
+// With MCP `integrations`, chatWithIntegrations.ts runs the tool loop.
 import { randomBytes } from 'node:crypto'
 import type { RequestHandler } from 'express'
-import { z } from 'zod'
-import type {
-  ChatMessage,
-  ContentPart,
-  GenerationStats,
-} from '../../../engine/types.ts'
+import type { GenerationStats } from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
-import { InvalidRequestError, toV1ErrorEvent } from '../../errors.ts'
+import { toV1ErrorEvent } from '../../errors.ts'
 import { type ChatDelta, ChatOutput } from '../../format/chatOutput.ts'
 import { v1Stats } from '../../format/lmstudio.ts'
 import {
@@ -20,70 +16,17 @@ import {
   startGeneration,
 } from '../../generation/startGeneration.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
-import { parseBody } from '../../validate/parseBody.ts'
-import { samplingFields, toGenerateOptions } from '../../validate/sampling.ts'
-
-const item = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('message'), content: z.string() }),
-  z.strictObject({ type: z.literal('image'), data_url: z.string() }),
-])
-const schema = z.strictObject({
-  model: z.string().min(1),
-  input: z.union([z.string(), z.array(item).min(1)]),
-  system_prompt: z.string().optional(),
-  stream: z.boolean().optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  top_p: z.number().gt(0).max(1).optional(),
-  top_k: z.number().int().min(-1).optional(),
-  min_p: z.number().min(0).max(1).optional(),
-  repeat_penalty: z.number().gt(0).optional(),
-  max_output_tokens: z.number().int().min(-1).optional(),
-  seed: z.number().int().optional(),
-  draft_model: samplingFields.draft_model,
-  num_draft_tokens: samplingFields.num_draft_tokens,
-  reasoning: z.enum(['off', 'low', 'medium', 'high', 'on']).optional(),
-  context_length: z.number().int().positive().optional(),
-  store: z.boolean().optional(),
-  previous_response_id: z.string().optional(),
-  integrations: z.array(z.unknown()).optional(),
-  ttl: z.number().int().positive().optional(),
-})
+import { chatWithIntegrations } from './chatWithIntegrations.ts'
+import { parseV1Chat, toV1Request } from './v1ChatInput.ts'
 
 export function chatV1(ctx: ServerContext): RequestHandler {
   return async (req, res) => {
-    const b = parseBody(schema, req.body)
+    const b = parseV1Chat(req.body)
     if (b.integrations?.length) {
-      throw new InvalidRequestError(
-        "'integrations' (MCP) are not supported yet.",
-        'integrations',
-        'unsupported_value',
-      )
+      await chatWithIntegrations(ctx, req, res, b)
+      return
     }
-    const history = b.previous_response_id
-      ? ctx.threads.get(b.previous_response_id)
-      : []
-    if (!history) {
-      throw new InvalidRequestError(
-        `Unknown previous_response_id "${b.previous_response_id}".`,
-        'previous_response_id',
-        'not_found',
-      )
-    }
-    const messages: ChatMessage[] = [...history]
-    if (b.system_prompt && !history.length)
-      messages.push({ role: 'system', content: b.system_prompt })
-    messages.push({ role: 'user', content: toContent(b.input) })
-    const request = {
-      model: b.model,
-      input: messages,
-      options: toGenerateOptions({ ...b, max_tokens: b.max_output_tokens }),
-      stream: !!b.stream,
-      includeUsage: false,
-      ttlSeconds: b.ttl,
-      contextLength: b.context_length,
-      draftModel: b.draft_model,
-      reasoningSetting: b.reasoning,
-    }
+    const { messages, request } = toV1Request(ctx, b)
     const signal = clientAbortSignal(req, res)
     const sse = new SseWriter(res)
     let opened = false
@@ -216,26 +159,4 @@ export function chatV1(ctx: ServerContext): RequestHandler {
     }
     sse.end()
   }
-}
-
-function toContent(
-  input: string | z.output<typeof item>[],
-): string | ContentPart[] {
-  if (typeof input === 'string') return input
-  return input.map((p, i): ContentPart => {
-    if (p.type === 'message') return { type: 'text', text: p.content }
-    const match = p.data_url.match(/^data:(image\/[\w.+-]+);base64,(.*)$/s)
-    if (!match?.[1] || match[2] === undefined) {
-      throw new InvalidRequestError(
-        'Images must be base64 data URLs.',
-        `input[${i}].data_url`,
-        'invalid_image_url',
-      )
-    }
-    return {
-      type: 'image',
-      mimeType: match[1],
-      data: new Uint8Array(Buffer.from(match[2], 'base64')),
-    }
-  })
 }
