@@ -64,7 +64,7 @@ export async function chatWithIntegrations(
   res: Response,
   b: V1ChatBody,
 ): Promise<void> {
-  const { messages, request } = toV1Request(ctx, b)
+  const { request } = toV1Request(ctx, b)
   const refs = (b.integrations ?? []).map(toRef)
   const tools = await openMcpTools(
     ctx,
