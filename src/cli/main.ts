@@ -11,6 +11,7 @@ import { registerGet } from './commands/get.ts'
 import { registerImport } from './commands/import.ts'
 import { registerIndex } from './commands/index.ts'
 import { registerLoad } from './commands/load.ts'
+import { registerLog } from './commands/log.ts'
 import { registerLs } from './commands/ls.ts'
 import { registerNode } from './commands/node.ts'
 import { registerPs } from './commands/ps.ts'
@@ -29,6 +30,7 @@ const commands: ((program: Command) => void)[] = [
   registerChat,
   registerServe,
   registerServer,
+  registerLog,
   registerGet,
   registerLs,
   registerPs,

@@ -7,6 +7,7 @@ import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue } from '../models/types.ts'
 import type { GenerationCounters } from './generation/GenerationCounters.ts'
+import type { ServerLog } from './logging/ServerLog.ts'
 import type { McpHub } from './mcp/McpHub.ts'
 import type { ResponseStore } from './state/ResponseStore.ts'
 
@@ -22,6 +23,8 @@ export type ServerContext = {
   responses: ResponseStore
   /** MCP servers (mcp.json and per-request ones), when allowed. */
   mcp: McpHub
+  /** Structured log (request records), streamed to `pocket log stream`. */
+  log: ServerLog
   /** Reasoning tags to parse (default: detected from each model's template). */
   reasoningTags?: ReasoningTags
 }

@@ -22,6 +22,8 @@ import {
 } from './errors.ts'
 import { GenerationCounters } from './generation/GenerationCounters.ts'
 import { attachSdkServer } from './lmstudio-sdk/wsServer.ts'
+import { requestLog } from './logging/requestLog.ts'
+import { ServerLog, type ServerLogOptions } from './logging/ServerLog.ts'
 import { McpHub, type McpHubOptions } from './mcp/McpHub.ts'
 import { cors, requireApiKey } from './middleware.ts'
 import { countTokens } from './routes/anthropic/countTokens.ts'
@@ -43,6 +45,7 @@ import { createResponse } from './routes/openai/responses/create.ts'
 import { listInputItems } from './routes/openai/responses/inputItems.ts'
 import { deleteResponse } from './routes/openai/responses/remove.ts'
 import { retrieveResponse } from './routes/openai/responses/retrieve.ts'
+import { logStream } from './routes/pocket/logStream.ts'
 import { search } from './routes/pocket/search.ts'
 import { stats } from './routes/pocket/stats.ts'
 import {
@@ -71,6 +74,8 @@ export type CreateServerOptions = {
   responses?: ResponseStore | ResponseStoreOptions
   /** MCP tools: mcp.json servers and per-request servers (both off by default). */
   mcp?: McpHubOptions
+  /** Request logs: stdout and level (default: not on stdout, still streamable). */
+  log?: ServerLogOptions
   /**
    * Tags around a model's reasoning, e.g. `{ open: '<think>', close:
    * '</think>' }`. Default: detected from each model's chat template.
@@ -108,10 +113,12 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
         : new ResponseStore(options.responses),
     reasoningTags: options.reasoningTags,
     mcp: new McpHub(options.mcp),
+    log: new ServerLog(options.log),
   }
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  app.use(requestLog(context.log))
   if (options.cors) app.use(cors())
   // Discovery for LM Studio's SDK: public, like LM Studio's.
   app.get('/lmstudio-greeting', greeting())
@@ -145,6 +152,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.get('/api/v1/models/download/status/:job_id', downloadStatus(context))
   app.post('/api/v1/chat', chatV1(context))
   app.post('/api/v1/search', search(context))
+  app.get('/api/v1/logs/stream', logStream(context.log))
   app.get('/api/v1/stats', stats(context))
 
   app.use((req) => {

@@ -241,6 +241,7 @@ export function handleError(
     return
   }
   const { status, body: b } = toHttpError(err)
+  res.locals.errorMessage = b.error.message
   res.status(status).json(b)
 }
 
@@ -299,5 +300,6 @@ export function handleAnthropicError(
     return
   }
   const { status, body: b } = toAnthropicError(err)
+  res.locals.errorMessage = b.error.message
   res.status(status).json(b)
 }

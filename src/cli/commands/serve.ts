@@ -29,6 +29,7 @@ type ServeFlags = {
   mcpConfig?: string
   allowMcp?: boolean
   allowRemoteMcp?: boolean
+  logLevel: string
 }
 
 export function registerServe(program: Command): void {
@@ -82,6 +83,11 @@ export function registerServe(program: Command): void {
       'mcp.json with MCP servers (default: $POCKET_HOME/mcp.json when present)',
     )
     .option(
+      '--log-level <level>',
+      'request logs on stdout as JSON lines: trace, debug, info, warn, error, or silent',
+      'info',
+    )
+    .option(
       '--allow-mcp',
       "let requests use mcp.json's servers (off by default)",
     )
@@ -103,6 +109,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const mcp = mcpOptions(flags)
   const server = createServer({
     mcp,
+    log: { stdout: flags.logLevel !== 'silent', level: flags.logLevel },
     host: flags.host,
     port: flags.port,
     cors: flags.cors,
