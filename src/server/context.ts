@@ -2,7 +2,6 @@
 // catalogue (models on disk), download jobs, stored /api/v1/chat threads and
 // stored /v1/responses results.
 import type { ReasoningTags } from '../engine/reasoning/types.ts'
-import type { ChatMessage } from '../engine/types.ts'
 import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue } from '../models/types.ts'
@@ -10,13 +9,14 @@ import type { GenerationCounters } from './generation/GenerationCounters.ts'
 import type { ServerLog } from './logging/ServerLog.ts'
 import type { McpHub } from './mcp/McpHub.ts'
 import type { ResponseStore } from './state/ResponseStore.ts'
+import type { ThreadStore } from './state/ThreadStore.ts'
 
 export type ServerContext = {
   residency: ModelResidency
   catalogue: ModelCatalogue
   downloads: DownloadJobs
   /** `/api/v1/chat` stateful threads: response_id -> full message history. */
-  threads: Map<string, ChatMessage[]>
+  threads: ThreadStore
   /** Started / active / completed / cancelled generations. */
   generations: GenerationCounters
   /** Stored /v1/responses results (previous_response_id, GET, DELETE). */

@@ -52,6 +52,7 @@ import {
   ResponseStore,
   type ResponseStoreOptions,
 } from './state/ResponseStore.ts'
+import { ThreadStore } from './state/ThreadStore.ts'
 
 export type CreateServerOptions = {
   host?: string
@@ -72,6 +73,8 @@ export type CreateServerOptions = {
    * or its options (a folder persists them; default memory only).
    */
   responses?: ResponseStore | ResponseStoreOptions
+  /** /api/v1/chat threads: bounded; a folder persists them (default memory only). */
+  threads?: ResponseStoreOptions
   /** MCP tools: mcp.json servers and per-request servers (both off by default). */
   mcp?: McpHubOptions
   /** Request logs: stdout and level (default: not on stdout, still streamable). */
@@ -105,7 +108,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
     residency,
     catalogue,
     downloads: options.downloads ?? new DownloadJobs(),
-    threads: new Map(),
+    threads: new ThreadStore(options.threads),
     generations: new GenerationCounters(),
     responses:
       options.responses instanceof ResponseStore

@@ -117,6 +117,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     bodyLimit: flags.bodyLimit,
     // Stored /v1/responses survive a restart, next to the prompt cache.
     responses: { dir: join(getPocketHome(), 'responses') },
+    threads: { dir: join(getPocketHome(), 'threads') },
     reasoningTags: flags.reasoningTags,
     residencyOptions: {
       jit: flags.jit,

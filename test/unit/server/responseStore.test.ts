@@ -58,3 +58,32 @@ describe('ResponseStore', () => {
     expect(() => s.put(stored('../evil'))).toThrow(/bad id/)
   })
 })
+
+describe('ThreadStore', () => {
+  it('keeps /api/v1/chat threads across a restart, images included', async () => {
+    const { ThreadStore } = await import(
+      '../../../src/server/state/ThreadStore.ts'
+    )
+    const a = new ThreadStore({ dir })
+    const image = new Uint8Array([137, 80, 78, 71, 1, 2, 3])
+    a.set('resp_t1', [
+      { role: 'system', content: 'Be brief.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image', mimeType: 'image/png', data: image },
+        ],
+      },
+      { role: 'assistant', content: 'A tiny image.' },
+    ])
+    const b = new ThreadStore({ dir })
+    const thread = b.get('resp_t1')
+    expect(thread?.[0]).toEqual({ role: 'system', content: 'Be brief.' })
+    expect(thread?.[1]?.content).toEqual([
+      { type: 'text', text: 'What is this?' },
+      { type: 'image', mimeType: 'image/png', data: image },
+    ])
+    expect(b.get('resp_missing')).toBeUndefined()
+  })
+})
