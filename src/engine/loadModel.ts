@@ -68,6 +68,7 @@ async function loadGguf(
       prefillChunkSize: options.prefillChunkSize,
       parallel: options.parallel,
       kvBits: options.kvBits,
+      dtype: options.dtype,
     })
   } catch (e) {
     throw toEngineError(e, path)
@@ -93,6 +94,8 @@ async function loadGguf(
           ? (GGUF_FILE_TYPES[fileType] ?? `type ${fileType}`)
           : 'unknown',
       sizeBytes: statSync(path).size,
+      backend: nm.info.backend,
+      dtype: nm.info.dtype,
     }
     return new Model({ native: nm, info, tokenizer, template })
   } catch (e) {
@@ -148,6 +151,8 @@ async function loadSafetensors(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    backend: nm.info.backend,
+    dtype: nm.info.dtype,
   }
   return new Model({ native: nm, info, tokenizer, template })
 }
