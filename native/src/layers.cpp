@@ -23,7 +23,7 @@ mx::array Linear::operator()(const mx::array& x) const {
   std::optional<std::pair<mx::array, mx::array>> half;
   if (scales16) half.emplace(*scales16, *biases16);
   auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits, {}, half)
-           : bits         ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits)
+           : bits         ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits, mode)
                           : mx::matmul(x, mx::transpose(*weight));
   if (bias) y = mx::add(y, *bias);
   return y;
@@ -33,10 +33,10 @@ mx::array Embedding::operator()(const mx::array& ids) const {
   if (!table.bits) return mx::take(*table.weight, ids, 0);
   auto w = mx::take(*table.weight, ids, 0);
   auto s = mx::take(*table.scales, ids, 0);
-  auto b = mx::take(*table.biases, ids, 0);
-  // The table's own float dtype: the model's activation dtype, whatever
-  // thread-local load setting is current when the graph is built.
-  return mx::dequantize(w, s, b, table.group, table.bits, "affine", std::nullopt, table.scales->dtype());
+  std::optional<mx::array> b;
+  if (table.biases) b = mx::take(*table.biases, ids, 0);
+  // The model's activation dtype, recorded when it loaded.
+  return mx::dequantize(w, s, b, table.group, table.bits, table.mode, std::nullopt, table.dtype);
 }
 
 void add_half_copies(Linear& l) {
@@ -67,6 +67,7 @@ std::optional<mx::array> take_optional(WeightMap& w, const std::string& name) {
 
 Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool required) {
   Linear l;
+  l.dtype = compute_dtype();
   if (!w.count(prefix + ".weight")) {
     if (required) throw load_error("missing tensor " + prefix + ".weight");
     return l;
@@ -85,7 +86,12 @@ Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool requ
     if (in_features <= 0 || packed % in_features != 0)
       throw load_error("quantized tensor " + prefix + " has inconsistent scales");
     l.bits = packed / in_features;
-    if (l.bits != 2 && l.bits != 3 && l.bits != 4 && l.bits != 6 && l.bits != 8)
+    if (l.scales->dtype() == mx::uint8) {
+      l.mode = "mxfp4";
+      if (l.bits != 4 || l.group != 32 || l.biases)
+        throw load_error("mxfp4 tensor " + prefix + " has an unexpected layout");
+    }
+    if (l.bits != 2 && l.bits != 3 && l.bits != 4 && l.bits != 5 && l.bits != 6 && l.bits != 8)
       throw unsupported("quantized tensor " + prefix + " has " + std::to_string(l.bits) + " bits");
   } else {
     if (!mx::issubdtype(weight.dtype(), mx::floating))

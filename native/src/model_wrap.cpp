@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "evaluate.h"
 #include "file_check.h"
+#include "gguf_reader.h"
 #include "prompt_cache.h"
 #include "generation.h"
 #include "js_bridge.h"
@@ -25,7 +26,16 @@ struct LoadResult {
   size_t nbytes = 0;
   std::string backend, dtype;
   std::vector<std::pair<std::string, MetaValue>> metadata;
+  std::map<std::string, TensorTypeSummary> tensor_types;  // GGUF only
+  std::string device;                                     // "cpu" | "gpu"
 };
+
+// Where GGUF 5-bit types go: MLX's 5-bit on a GPU, the same values as 8-bit
+// on the CPU (our kernels' fast path). POCKET_GGUF_FIVE_BIT=5|8 overrides.
+int five_bit_target() {
+  if (auto* e = std::getenv("POCKET_GGUF_FIVE_BIT")) return std::string(e) == "5" ? 5 : 8;
+  return mx::default_device() == mx::Device::gpu ? 5 : 8;
+}
 
 // ---- C++ -> JS ----------------------------------------------------------
 
@@ -77,8 +87,13 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   ComputeDtypeScope dtype_scope(model->dtype);
   try {
     if (format == "gguf") {
-      check_gguf_file(path);
-      auto [weights, meta] = mx::load_gguf(path);
+      GgufLoadOptions load_options;
+      load_options.five_bit_as = five_bit_target();
+      load_options.dequantize_all = std::getenv("POCKET_GGUF_DEQUANTIZE") != nullptr;
+      auto gguf = load_gguf_model(path, load_options);
+      auto& weights = gguf.weights;
+      auto& meta = gguf.metadata;
+      result.tensor_types = gguf.tensor_types;
       auto cfg = config_from_gguf(meta);
       model->llm = std::make_unique<LlamaModel>(cfg, weights, LlamaModel::Naming::gguf);
       auto tokens = meta.find("tokenizer.ggml.tokens");
@@ -131,6 +146,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
                             : (graph_path() || model->dtype != mx::float32 ? "cpu-graph" : "cpu");
   result.dtype = dtype_name(model->dtype);
   result.nbytes = model->llm->nbytes();
+  result.device = mx::default_device() == mx::Device::gpu ? "gpu" : "cpu";
   result.handle = Engine::instance().add_model(model);
   return result;
 }
@@ -380,6 +396,19 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
         info.Set("nbytes", double(r.nbytes));
         info.Set("backend", r.backend);
         info.Set("dtype", r.dtype);
+        info.Set("device", r.device);
+        if (!r.tensor_types.empty()) {
+          auto types = Napi::Object::New(env);
+          for (auto& [name, t] : r.tensor_types) {
+            auto e = Napi::Object::New(env);
+            e.Set("count", t.count);
+            e.Set("elements", double(t.elements));
+            e.Set("mappedTo", t.target.describe());
+            e.Set("exact", t.target.exact);
+            types.Set(name, e);
+          }
+          info.Set("tensorTypes", types);
+        }
         obj.Set("info", info);
         auto meta = Napi::Object::New(env);
         for (auto& [k, v] : r.metadata) meta.Set(k, meta_to_js(env, v));
@@ -388,11 +417,40 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
       });
 }
 
+// dequantizeGgufTensor({ path, name, fiveBitAs? }): one tensor as the engine
+// holds it, dequantized by MLX to float32 (tests compare with llama.cpp).
+Napi::Value DequantizeGgufTensor(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw make_js_error(env, "E_INVALID_ARG", "dequantizeGgufTensor(options) expects an object");
+  auto o = info[0].As<Napi::Object>();
+  auto path = get_string(o, "path");
+  auto name = get_string(o, "name");
+  int five = get_int(o, "fiveBitAs", 8);
+  if (five != 5 && five != 8) throw make_js_error(env, "E_INVALID_ARG", "fiveBitAs: must be 5 or 8");
+  return run_on_engine<DequantizedTensor>(
+      env, [=] { return dequantize_gguf_tensor(path, name, five); },
+      [](Napi::Env env, DequantizedTensor& t) -> Napi::Value {
+        auto out = Napi::Object::New(env);
+        auto values = Napi::Float32Array::New(env, t.values.size());
+        std::copy(t.values.begin(), t.values.end(), values.Data());
+        auto shape = Napi::Array::New(env, t.shape.size());
+        for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(uint32_t(i), t.shape[i]);
+        out.Set("values", values);
+        out.Set("shape", shape);
+        out.Set("type", t.type_name);
+        out.Set("mappedTo", t.target.describe());
+        out.Set("exact", t.target.exact);
+        return out;
+      });
+}
+
 } // namespace
 
 void InitModel(Napi::Env env, Napi::Object exports) {
   NativeModel::Init(env, exports);
   exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+  exports.Set("dequantizeGgufTensor", Napi::Function::New(env, DequantizeGgufTensor));
 }
 
 } // namespace pocket

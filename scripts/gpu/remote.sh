@@ -42,7 +42,9 @@ receive() {
   mkdir -p $S/parts
   # Every part of an earlier call must already be here.
   while read -r bundle file sum owner; do
-    if [[ "$owner" < "$call" ]] && [ ! -f "$S/parts/$file" ]; then cold "$file (from $owner) is missing"; fi
+    if [[ "$owner" < "$call" ]] && [ ! -f "$S/parts/$file" ] && [ ! -f "$S/$bundle/.joined" ]; then
+      cold "$file (from $owner) is missing"
+    fi
   done <"$manifest"
   while read -r bundle file sum owner; do
     [ "$owner" = "$call" ] || continue

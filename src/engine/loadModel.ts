@@ -1,12 +1,15 @@
 // Loads a model from a path: a .gguf file, or a Hugging Face folder with
 // config.json + *.safetensors (+ tokenizer.json); a config.json with a
 // `vision_config` is a VLM (SmolVLM/Idefics3, LLaVA) and loads as one.
+
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ChatTemplate } from './chatTemplate.ts'
 import { decoderConfigFromHf } from './decoderConfig.ts'
 import { ModelLoadError } from './errors.ts'
+import { ggufFileType } from './ggufFileType.ts'
+import { ggufShards } from './ggufShards.ts'
 import { loadSafetensorsDecoder } from './loadSafetensorsDecoder.ts'
 import { Model } from './model.ts'
 import { type NativeModel, native } from './native.ts'
@@ -14,15 +17,6 @@ import { toEngineError } from './toEngineError.ts'
 import { TextTokenizer } from './tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
 import { loadVisionLanguageModel } from './vision/loadVisionLanguageModel.ts'
-
-const GGUF_FILE_TYPES: Record<number, string> = {
-  0: 'F32',
-  1: 'F16',
-  2: 'Q4_0',
-  3: 'Q4_1',
-  7: 'Q8_0',
-  32: 'BF16',
-}
 
 export type LoadModelParameters = LoadModelOptions
 export type LoadModelReturnType = Model
@@ -79,7 +73,6 @@ async function loadGguf(
     const template = new ChatTemplate(
       meta['tokenizer.chat_template'] as string | undefined,
     )
-    const fileType = meta['general.file_type']
     const info: ModelInfo = {
       path,
       format: 'gguf',
@@ -89,11 +82,10 @@ async function loadGguf(
       vocabSize: nm.info.vocabSize,
       hiddenSize: nm.info.hiddenSize,
       numLayers: nm.info.numLayers,
-      quantization:
-        typeof fileType === 'number'
-          ? (GGUF_FILE_TYPES[fileType] ?? `type ${fileType}`)
-          : 'unknown',
-      sizeBytes: statSync(path).size,
+      quantization: ggufFileType(meta['general.file_type']),
+      sizeBytes: ggufShards(path).reduce((n, f) => n + statSync(f).size, 0),
+      device: nm.info.device,
+      tensorTypes: nm.info.tensorTypes,
       backend: nm.info.backend,
       dtype: nm.info.dtype,
     }

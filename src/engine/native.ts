@@ -37,6 +37,16 @@ export type NativeDecoderConfig = {
   lmHeadName?: string
 }
 
+/** How the tensors of one GGUF tensor type were loaded. */
+export type NativeTensorTypeInfo = {
+  count: number
+  elements: number
+  /** e.g. "affine 4-bit g32 (exact)", "affine 8-bit g32 (converted)". */
+  mappedTo: string
+  /** Dequantized values are bit-identical to llama.cpp's. */
+  exact: boolean
+}
+
 export type NativeModelInfo = NativeDecoderConfig & {
   contextLength: number
   nbytes: number
@@ -44,6 +54,10 @@ export type NativeModelInfo = NativeDecoderConfig & {
   /** `cpu`, `cpu-graph`, `cuda` or `metal` (see NativeBackend). */
   backend: string
   dtype: string
+  /** The MLX device the model runs on. */
+  device: 'cpu' | 'gpu'
+  /** GGUF models: per ggml tensor type (Q4_K, Q6_K, ...). */
+  tensorTypes?: Record<string, NativeTensorTypeInfo>
 }
 
 /** Where the engine computes (native/src/backend.h). */
@@ -57,6 +71,14 @@ export type NativeBackend = {
   gpuAvailable: boolean
   graphPath: boolean
   defaultDtype: string
+}
+
+export type NativeDequantizedTensor = {
+  values: Float32Array
+  shape: number[]
+  type: string
+  mappedTo: string
+  exact: boolean
 }
 
 export type NativeMetadataValue = string | number | string[] | Float64Array
@@ -209,6 +231,13 @@ export type NativeBinding = {
     memoryLimitBytes?: number
     cacheLimitBytes?: number
   }): Promise<void>
+  /** One GGUF tensor as the engine holds it, dequantized to float32. */
+  dequantizeGgufTensor(options: {
+    path: string
+    name: string
+    /** Where 5-bit types go: MLX 5-bit (5) or the same values as 8-bit. */
+    fiveBitAs?: 5 | 8
+  }): Promise<NativeDequantizedTensor>
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')

@@ -1,6 +1,6 @@
 // Public types of the engine layer: what callers (server, CLI, node daemon)
 // pass in and get back. JSON stays at the edge; these are typed objects.
-import type { NativeModel } from './native.ts'
+import type { NativeModel, NativeTensorTypeInfo } from './native.ts'
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool'
 
@@ -154,12 +154,19 @@ export type ModelInfo = {
   vocabSize: number
   hiddenSize: number
   numLayers: number
-  quantization: string // e.g. 'Q4_1', 'bf16', '4bit'
+  quantization: string // e.g. 'Q4_1', 'Q4_K_M', 'bf16', '4bit'
   sizeBytes: number
   /** Kernels that run the model: `cpu`, `cpu-graph`, `cuda` or `metal`. */
   backend: string
   /** Activation dtype: `float32`, `float16` or `bfloat16`. */
   dtype: string
+  /** The MLX device the weights live and run on. */
+  device?: 'cpu' | 'gpu'
+  /**
+   * GGUF: how each ggml tensor type in the file was loaded, e.g.
+   * `{ Q4_K: { count: 27, mappedTo: 'affine 4-bit g32 (exact)', ... } }`.
+   */
+  tensorTypes?: Record<string, NativeTensorTypeInfo>
 }
 
 /** Activation dtype of a decoder (the graph path; the CPU kernels are float32). */

@@ -1,8 +1,10 @@
 // Describes one weights location on disk (a GGUF file or a safetensors
 // directory with config.json) for the catalogue, caching by path + mtime so
 // repeated listings do not re-read headers.
+
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { ggufShards } from '../engine/ggufShards.ts'
 import type { ModelType } from '../engine/types.ts'
 import { quantizationFromName } from './describeName.ts'
 import { readGgufMetadata } from './readGgufMetadata.ts'
@@ -46,9 +48,18 @@ async function describeGguf(path: string, size: number) {
     type: embedding ? 'embeddings' : 'llm',
     architecture: arch,
     quantization: quantizationFromName(basename(path)),
-    sizeBytes: size,
+    sizeBytes: await shardsSize(path, size),
     maxContextLength: meta?.contextLength ?? null,
   } satisfies WeightsDescription
+}
+
+/** A sharded GGUF's size is the sum of its parts. */
+async function shardsSize(path: string, size: number): Promise<number> {
+  const shards = ggufShards(path)
+  if (shards.length <= 1) return size
+  let total = 0
+  for (const f of shards) total += (await stat(f)).size
+  return total
 }
 
 const EMBEDDING_TYPES =

@@ -2,11 +2,13 @@
 // weight files, so the same weights give the same digest wherever they sit.
 // Manifest = one line per file, sorted by relative name:
 //   "<relative/name>\t<size>\t<sha256 hex>\n"
+
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Hex } from 'viem'
+import { ggufShards } from '../engine/ggufShards.ts'
 import { ModelDigestError } from './errors.ts'
 
 export type ModelDigestParameters = {
@@ -56,10 +58,13 @@ export async function modelDigest(
   return { digest, manifest, entries }
 }
 
-/** The weight files of a model path: a `.gguf` file or a safetensors folder. */
+/**
+ * The weight files of a model path: a `.gguf` file (all shards of a sharded
+ * one) or a safetensors folder.
+ */
 export async function weightFiles(path: string): Promise<string[]> {
   const info = await stat(path)
-  if (info.isFile()) return [path]
+  if (info.isFile()) return ggufShards(path)
   const names = await readdir(path)
   return names
     .filter((n) => WEIGHT_FILE.test(n))

@@ -4,8 +4,13 @@ import { writeFileSync } from 'node:fs'
 
 export type GgufValue =
   | { type: 'u32'; value: number }
+  | { type: 'i32'; value: number }
   | { type: 'f32'; value: number }
+  | { type: 'bool'; value: boolean }
   | { type: 'string'; value: string }
+  | { type: 'strings'; value: string[] }
+  | { type: 'i32s'; value: number[] }
+  | { type: 'f32s'; value: number[] }
 
 export type GgufTensorInfo = {
   name: string
@@ -16,7 +21,17 @@ export type GgufTensorInfo = {
   offset: bigint
 }
 
-const VALUE_TYPE = { u32: 4, f32: 6, string: 8 } as const
+const VALUE_TYPE = {
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  strings: 9,
+  i32s: 9,
+  f32s: 9,
+} as const
+const ARRAY_ELEMENT = { strings: 8, i32s: 5, f32s: 6 } as const
 const ALIGNMENT = 32
 
 class ByteWriter {
@@ -37,6 +52,11 @@ class ByteWriter {
   u64(v: bigint): void {
     const b = Buffer.alloc(8)
     b.writeBigUInt64LE(v)
+    this.bytes(b)
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(v)
     this.bytes(b)
   }
   f32(v: number): void {
@@ -70,7 +90,18 @@ export function ggufBytes(
     w.u32(VALUE_TYPE[v.type])
     if (v.type === 'string') w.str(v.value)
     else if (v.type === 'u32') w.u32(v.value)
-    else w.f32(v.value)
+    else if (v.type === 'i32') w.i32(v.value)
+    else if (v.type === 'bool') w.bytes(Buffer.from([v.value ? 1 : 0]))
+    else if (v.type === 'f32') w.f32(v.value)
+    else {
+      w.u32(ARRAY_ELEMENT[v.type])
+      w.u64(BigInt(v.value.length))
+      for (const x of v.value) {
+        if (v.type === 'strings') w.str(x as string)
+        else if (v.type === 'i32s') w.i32(x as number)
+        else w.f32(x as number)
+      }
+    }
   }
   for (const t of tensors) {
     w.str(t.name)

@@ -137,6 +137,11 @@ export function v1ModelEntry(
       ttl_remaining_seconds: i.ttlRemainingSeconds,
       variant: i.local.variant,
       path: i.local.path,
+      device: i.model.info.device ?? 'cpu',
+      // GGUF: how each tensor type of the file was loaded (exact or converted).
+      ...(i.model.info.tensorTypes
+        ? { tensor_types: i.model.info.tensorTypes }
+        : {}),
     })),
     max_context_length: m.maxContextLength,
     format: compat(m),

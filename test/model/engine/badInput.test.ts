@@ -198,19 +198,56 @@ describe('model files', () => {
     )
   })
 
-  test('a GGUF with a Q4_K tensor is an UnsupportedModelError', async () => {
-    const path = join(tmp, 'q4k.gguf')
-    // ggml type 12 = Q4_K: 256-element blocks of 144 bytes.
+  test('a tensor type the engine cannot load (IQ2_XXS) is an UnsupportedModelError naming it', async () => {
+    const path = join(tmp, 'iq2.gguf')
+    // ggml type 16 = IQ2_XXS: 256-element blocks of 66 bytes.
     writeGguf(
       path,
       tinyLlamaMetadata(),
-      [{ name: 'token_embd.weight', dims: [256n, 4n], type: 12, offset: 0n }],
-      Buffer.alloc(144 * 4),
+      [{ name: 'token_embd.weight', dims: [256n, 4n], type: 16, offset: 0n }],
+      Buffer.alloc(66 * 4),
     )
     const e = await loadError(path)
     expect(e).toBeInstanceOf(UnsupportedModelError)
     expect(e.message).toMatch(/unsupported tensor type/i)
-    expect(e.message).toContain('Q4_K')
+    expect(e.message).toContain('IQ2_XXS')
+  })
+
+  test('a K-quant file truncated mid-super-block is a ModelLoadError naming the tensor', async () => {
+    const path = join(tmp, 'q4k-short.gguf')
+    // ggml type 12 = Q4_K: 256-element blocks of 144 bytes; 4 rows need 576.
+    writeGguf(
+      path,
+      tinyLlamaMetadata(),
+      [{ name: 'token_embd.weight', dims: [256n, 4n], type: 12, offset: 0n }],
+      Buffer.alloc(144 * 3 + 70),
+    )
+    const e = await loadError(path)
+    expect(e).toBeInstanceOf(ModelLoadError)
+    expect(e.message).toMatch(/truncated/)
+    expect(e.message).toContain('token_embd.weight')
+  })
+
+  test('a row size that is not a multiple of its block size is a ModelLoadError', async () => {
+    const path = join(tmp, 'q6k-rows.gguf')
+    // Q6_K blocks hold 256 elements; a row of 320 cannot be split into them.
+    writeGguf(
+      path,
+      tinyLlamaMetadata(),
+      [{ name: 'token_embd.weight', dims: [320n, 2n], type: 14, offset: 0n }],
+      Buffer.alloc(210 * 4),
+    )
+    const e = await loadError(path)
+    expect(e).toBeInstanceOf(ModelLoadError)
+    expect(e.message).toMatch(/not a multiple of the Q6_K block size 256/)
+  })
+
+  test('a sharded GGUF with a missing part is a ModelLoadError naming the part', async () => {
+    const path = join(tmp, 'split-00001-of-00002.gguf')
+    writeGguf(path, tinyLlamaMetadata(), [])
+    const e = await loadError(path)
+    expect(e).toBeInstanceOf(ModelLoadError)
+    expect(e.message).toMatch(/missing part 2 of 2/)
   })
 
   test('an unsupported architecture (gpt_bigcode) is an UnsupportedModelError', async () => {

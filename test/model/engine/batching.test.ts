@@ -141,7 +141,7 @@ describe('continuous batching', () => {
       maxTokens: 24,
       promptCache: false,
     }
-    const alone = []
+    const alone: Awaited<ReturnType<typeof drain>>[] = []
     for (const j of jobs)
       alone.push(
         await drain(model.generate(j.prompt, { ...opts, grammar: j.grammar })),
