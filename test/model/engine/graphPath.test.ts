@@ -123,17 +123,17 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
       'Fact: the ocean',
       'A long time ago, in a quiet harbour town, the ferryman',
       'Bread needs',
-      'The three largest planets of the solar system are',
     ]
+    const options = { ...GREEDY, maxTokens: 8 }
     const alone: Awaited<ReturnType<typeof drain>>[] = []
-    for (const p of prompts) alone.push(await drain(model, p, GREEDY))
+    for (const p of prompts) alone.push(await drain(model, p, options))
     const together = await Promise.all(
-      prompts.map((p) => drain(model, p, GREEDY)),
+      prompts.map((p) => drain(model, p, options)),
     )
     expect(together.map((t) => t.stats.tokenIds)).toEqual(
       alone.map((a) => a.stats.tokenIds),
     )
-  })
+  }, 300_000)
 
   it('applies grammar masks', async () => {
     const r = await drain(model, 'Pick a colour:', {
