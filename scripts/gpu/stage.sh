@@ -141,8 +141,8 @@ cut_bundle core "$c"
 for d in "$out"/call*; do
   cp "$manifest" "$here/remote.sh" "$d/"
 done
-rm -rf "$out/tmp"
 log "parts:"
 awk '{print "  " $4 ": " $1 " " $2}' "$manifest"
+rm -rf "$out/tmp"
 du -sh "$out"/call* | sed 's/^/  /'
 log "run them in order with carry ['.gpu-stage/callNN'] (scripts/gpu/README.md)"
