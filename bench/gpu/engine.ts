@@ -54,7 +54,12 @@ const MODELS = [
   },
   {
     name: 'random Llama-3-8B shape Q4_0',
-    path: join(args['models-dir'] as string, 'llama3-8b-q4', 'model.gguf'),
+    // randomLlama.py writes shape.json last: only a finished model counts.
+    path: existsSync(
+      join(args['models-dir'] as string, 'llama3-8b-q4', 'shape.json'),
+    )
+      ? join(args['models-dir'] as string, 'llama3-8b-q4', 'model.gguf')
+      : join(args['models-dir'] as string, 'llama3-8b-q4', 'unfinished'),
   },
 ]
 

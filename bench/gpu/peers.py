@@ -30,7 +30,9 @@ def models(stage):
     return [
         ("SmolLM2-135M-Instruct Q4_1", glob.glob(f"{hub}/models--QuantFactory--SmolLM2-135M-Instruct-GGUF/snapshots/*/*.gguf")),
         ("Gemma 3 270M Q4_K_M", glob.glob(f"{hub}/models--hugginllam--gemma-3-270m-Q4_K_M-GGUF/snapshots/*/*.gguf")),
-        ("random Llama-3-8B shape Q4_0", glob.glob(f"{stage}/models/llama3-8b-q4/model.gguf")),
+        # randomLlama.py writes shape.json last: only a finished model counts.
+        ("random Llama-3-8B shape Q4_0", glob.glob(f"{stage}/models/llama3-8b-q4/model.gguf")
+         if os.path.exists(f"{stage}/models/llama3-8b-q4/shape.json") else []),
     ]
 
 

