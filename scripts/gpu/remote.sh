@@ -10,13 +10,15 @@
 #   receive      copy this call's part(s) into /tmp/stage/parts
 #   setup        join the core bundle, unpack MLX (CUDA), Node, node modules,
 #                the grammar library and SmolLM2; build the addon against the
-#                CUDA wheel; GPU smoke test (GPU vs CPU tokens, tok/s,
-#                determinism) -> $OUT/smoke.json, $OUT/device.json
+#                CUDA wheel            -> $OUT/device.json, build.json, build.log
+#   smoke        GPU vs CPU greedy tokens, tok/s, determinism -> smoke.json
 #   test         the GPU test subset (vitest)            -> $OUT/tests.json
 #   bench-setup  join the bench bundle; mlx / mlx-lm / gguf; start in the
 #                background the llama.cpp CUDA build (timed) and the random
 #                Llama-3-8B-shaped 4-bit model (GGUF Q4_0 + MLX safetensors);
-#                returns at once, so `test` can follow in the same call
+#                returns at once, so `test` can use the time in the same call
+#   bench-wait   waits (up to 8 min) until both are done, so the timed runs
+#                below have the CPUs to themselves
 #   bench-ours   our engine: prefill/decode tok/s, batch 1, 8, 32 streams
 #                                                        -> $OUT/bench-ours.json
 #   bench-peers  llama.cpp (CUDA), mlx-lm, HF transformers bf16
@@ -149,9 +151,25 @@ setup() {
   (cd $S/repo && node scripts/build-native.mjs --force) >$OUT/build.log 2>&1 || { tail -40 $OUT/build.log; die "addon build"; }
   echo "{\"addonBuildSeconds\": $((SECONDS - b0))}" >$OUT/build.json
   touch $S/setup.done
-  log "setup took $((SECONDS - t0)) s; GPU smoke test"
-  (cd $S/repo && node scripts/gpu/smoke.ts) >$OUT/smoke.json 2>$OUT/smoke.log || { tail -30 $OUT/smoke.log; die "smoke test"; }
+  log "setup took $((SECONDS - t0)) s"
+}
+
+smoke() {
+  need_setup
+  log "GPU smoke test"
+  (cd $S/repo && timeout 560 node scripts/gpu/smoke.ts) >$OUT/smoke.json 2>$OUT/smoke.log || { tail -30 $OUT/smoke.log; die "smoke test"; }
   cat $OUT/smoke.json
+}
+
+bench_wait() {
+  need_setup
+  [ -f $S/bench.done ] || cold "bench-setup has not run on this machine"
+  for _ in $(seq 1 96); do
+    [ -f $S/models/llama3-8b-q4/.done ] && [ -f $S/llama-build.json ] && break
+    sleep 5
+  done
+  log "random model: $([ -f $S/models/llama3-8b-q4/.done ] && echo ready || echo NOT READY); llama.cpp build: $(cat $S/llama-build.json 2>/dev/null || echo STILL RUNNING)"
+  cp $S/random-model.log $S/llama-build.log $OUT/ 2>/dev/null
 }
 
 tests() {
@@ -226,11 +244,13 @@ bench_peers() {
   (cd $S/repo && timeout 480 python3 bench/gpu/peers.py --stage $S --out $OUT/bench-peers.json) 2>&1 | tail -40
 }
 
-[ $# -gt 0 ] || die "usage: remote.sh receive|setup|test|bench-setup|bench-ours|bench-peers ..."
+[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|bench-setup|bench-wait|bench-ours|bench-peers ..."
 for step in "$@"; do
   case $step in
     receive) receive ;;
     setup) setup ;;
+    smoke) smoke ;;
+    bench-wait) bench_wait ;;
     test) tests ;;
     bench-setup) bench_setup ;;
     bench-ours) bench_ours ;;

@@ -135,9 +135,10 @@ cut_bundle() {  # bundle dir
     echo "$name $(basename "$p") $(sha256sum "$out/$call/$(basename "$p")" | cut -d' ' -f1) $call" >>"$manifest"
   done
 }
-cut_bundle core "$c"
+# The core bundle last: the call that completes it can build at once.
 [ $bench = 1 ] && cut_bundle bench "$b"
 [ $gemma = 1 ] && cut_bundle gemma "$g"
+cut_bundle core "$c"
 for d in "$out"/call*; do
   cp "$manifest" "$here/remote.sh" "$d/"
 done
