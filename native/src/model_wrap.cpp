@@ -12,6 +12,7 @@
 #include "js_bridge.h"
 #include "js_convert.h"
 #include "js_sink.h"
+#include "models/registry.h"
 
 namespace pocket {
 namespace {
@@ -94,8 +95,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       auto& weights = gguf.weights;
       auto& meta = gguf.metadata;
       result.tensor_types = gguf.tensor_types;
-      auto cfg = config_from_gguf(meta);
-      model->llm = std::make_unique<LlamaModel>(cfg, weights, LlamaModel::Naming::gguf);
+      model->llm = make_decoder(config_from_gguf(meta), weights, true);
       auto tokens = meta.find("tokenizer.ggml.tokens");
       auto model_kind = meta.find("tokenizer.ggml.model");
       if (tokens != meta.end() && model_kind != meta.end() && std::get_if<std::string>(&model_kind->second) &&
@@ -118,10 +118,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
         auto [w, _] = mx::load_safetensors(f);
         for (auto& [k, a] : w) weights.insert_or_assign(k, a);
       }
-      auto& a = js_config->architecture;
-      if (a != "llama" && a != "mistral" && a != "qwen2" && a != "qwen3")
-        throw unsupported("architecture '" + a + "' is not supported (llama, mistral, qwen2, qwen3 are)");
-      model->llm = std::make_unique<LlamaModel>(*js_config, weights, LlamaModel::Naming::hf);
+      model->llm = make_decoder(*js_config, weights, false);
       model->tokenizer_json_path = tokenizer_json;
     } else {
       throw invalid_arg("format: must be 'gguf' or 'safetensors'");

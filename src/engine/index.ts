@@ -39,6 +39,7 @@ export type {
   LoadModelOptions,
   ModelInfo,
   ModelType,
+  SamplingDefaults,
   SamplingOptions,
   SpeculativeStats,
   StopReason,
