@@ -23,7 +23,7 @@ const Family kGguf[] = {
 
 // HF model types src/engine/architectures/ maps onto DecoderConfig.
 const char* kHf[] = {"llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "gemma3_text",
-                     "phi3",  "olmo2",   "smollm3", "granite", "qwen3_moe", "mixtral", "gpt_oss", "qwen3_5", "qwen3_5_moe"};
+                     "phi3",  "olmo2",   "smollm3", "granite", "qwen3_moe", "mixtral", "gpt_oss"};
 
 }  // namespace
 
