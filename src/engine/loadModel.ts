@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path'
 import { ChatTemplate } from './chatTemplate.ts'
 import { decoderConfigFromHf } from './decoderConfig.ts'
 import { ModelLoadError } from './errors.ts'
+import { fallbackChatTemplate } from './fallbackChatTemplate.ts'
 import { ggufFileType } from './ggufFileType.ts'
 import { ggufShards } from './ggufShards.ts'
 import { loadSafetensorsDecoder } from './loadSafetensorsDecoder.ts'
@@ -74,7 +75,8 @@ async function loadGguf(
     const meta = nm.metadata
     const tokenizer = TextTokenizer.fromGguf(meta, path)
     const template = new ChatTemplate(
-      meta['tokenizer.chat_template'] as string | undefined,
+      (meta['tokenizer.chat_template'] as string | undefined) ??
+        fallbackChatTemplate((t) => tokenizer.tokenId(t)),
     )
     const info: ModelInfo = {
       path,
