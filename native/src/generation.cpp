@@ -203,6 +203,9 @@ void Generation::begin() {
       throw invalid_arg("draft_model: choose a draft model or prompt lookup, not both");
     if (opts_.verified) throw invalid_arg("draft_model: verified mode does not use speculative decoding");
     if (opts_.num_draft < 1 || opts_.num_draft > 32) throw invalid_arg("numDraftTokens: must be between 1 and 32");
+    // Recurrent (linear-attention) state cannot roll back rejected drafts.
+    if (cfg.recurrent() || (opts_.draft && opts_.draft->llm->config().recurrent()))
+      throw invalid_arg("draft_model: speculative decoding is not supported with recurrent models (Qwen3.5)");
     stats_.draft_model = "prompt-lookup";
   }
   if (opts_.draft) {

@@ -9,6 +9,12 @@
 // back a little (rejected speculative drafts) without losing rows it still
 // needs; a cache that dropped rows cannot be trimmed further back than that
 // (can_trim_to), and it cannot be saved or restored (complete()).
+//
+// Recurrent layers (Gated DeltaNet, hybrid.h) keep a fixed-size state per
+// sequence here instead of rows (set_recurrent). That state is the sequence
+// at offset() and cannot go back: such a cache trims only to its own offset
+// (so a prompt that extends a finished conversation still reuses it, but a
+// rollback does not) and is never saved (complete() is false).
 #pragma once
 
 #include <mlx/mlx.h>
@@ -62,6 +68,13 @@ class KVCache {
   const mx::array& key_buffer(int layer) const { return (*keys_[layer])[0]; }
   const mx::array& value_buffer(int layer) const { return (*values_[layer])[0]; }
 
+  // Recurrent layer state (nullptr before the layer's first step).
+  const std::vector<mx::array>* recurrent(int layer) const {
+    return recurrent_[layer] ? &*recurrent_[layer] : nullptr;
+  }
+  void set_recurrent(int layer, std::vector<mx::array> state) { recurrent_[layer] = std::move(state); }
+  bool has_recurrent() const;
+
   static constexpr int kStep = 256;
   static constexpr int kSlack = 64;
 
@@ -78,6 +91,7 @@ class KVCache {
   void drop_old(int layer);
 
   std::vector<std::optional<Parts>> keys_, values_;
+  std::vector<std::optional<std::vector<mx::array>>> recurrent_;
   std::vector<int> windows_, start_;
   int offset_ = 0;
   int bits_ = 0, group_ = 32;
