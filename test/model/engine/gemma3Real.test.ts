@@ -170,7 +170,7 @@ describe.skipIf(!path)('Gemma 3 270M through pocket and the server', () => {
           temperature: 0,
         }),
       })
-      const body = await res.json()
+      const body = (await res.json()) as { choices: { text: string }[] }
       expect(res.status, JSON.stringify(body)).toBe(200)
       expect(body.choices[0].text).toContain('Paris')
     } finally {
