@@ -5,6 +5,7 @@ import { gemma3Config } from './architectures/gemma3.ts'
 import { graniteConfig } from './architectures/granite.ts'
 import type { HfConfig } from './architectures/hfConfig.ts'
 import { llamaConfig } from './architectures/llama.ts'
+import { ministral3Config } from './architectures/mistral3.ts'
 import { olmo2Config } from './architectures/olmo2.ts'
 import { phi3Config } from './architectures/phi3.ts'
 import { smollm3Config } from './architectures/smollm3.ts'
@@ -22,6 +23,7 @@ const FAMILIES: Record<string, (config: HfConfig) => NativeDecoderConfig> = {
   olmo2: olmo2Config,
   smollm3: smollm3Config,
   granite: graniteConfig,
+  ministral3: ministral3Config,
 }
 
 export function isDecoderConfig(config: HfConfig): boolean {

@@ -110,9 +110,10 @@ async function loadSafetensors(
   options: LoadModelOptions,
 ): Promise<Model> {
   const config = readJson(join(dir, 'config.json'))
-  // Gemma 3 checkpoints carry a vision tower the engine does not run yet:
-  // their text decoder loads on its own.
-  const textOfVlm = config.model_type === 'gemma3'
+  // Gemma 3 and Mistral 3 checkpoints carry a vision tower the engine does
+  // not run yet: their text decoder loads on its own.
+  const textOfVlm =
+    config.model_type === 'gemma3' || config.model_type === 'mistral3'
   if (config.vision_config && !textOfVlm)
     return loadVisionLanguageModel(dir, options)
   const files = readdirSync(dir)

@@ -31,6 +31,7 @@ export type TinyFamilyHfOptions = {
 
 const MODEL_TYPE: Partial<Record<TinyFamily, string>> = {
   gemma3: 'gemma3_text',
+  mistral3: 'ministral3',
 }
 
 function bf16(v: Float32Array): { data: Buffer; values: Float32Array } {

@@ -15,5 +15,6 @@ void configure_phi3(const GgufKeys& k, DecoderConfig& c);
 void configure_olmo2(const GgufKeys& k, DecoderConfig& c);
 void configure_smollm3(const GgufKeys& k, DecoderConfig& c);
 void configure_granite(const GgufKeys& k, DecoderConfig& c);
+void configure_mistral3(const GgufKeys& k, DecoderConfig& c);
 
 }  // namespace pocket
