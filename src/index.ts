@@ -39,6 +39,7 @@ export type {
   ModelInfo,
   ModelType,
   ModelVision,
+  SamplingDefaults,
   SamplingOptions,
   SpeculativeStats,
   StopReason,
@@ -67,6 +68,21 @@ export {
   UnsupportedModelError,
   VisionModel,
 } from './engine/index.ts'
+// Reasoning output (<think> blocks, gpt-oss Harmony)
+export type {
+  ChatOutputEvent,
+  ChatOutputParserOptions,
+  ReasoningFormat,
+  ReasoningTags,
+} from './engine/reasoning/index.ts'
+export {
+  ChatOutputParser,
+  detectReasoningFormat,
+  HarmonyParser,
+  planChatOutput,
+  ReasoningTagParser,
+  THINK_TAGS,
+} from './engine/reasoning/index.ts'
 export type {
   ActOptions,
   ActReturnType,

@@ -22,6 +22,9 @@ struct RopeScaling {
   // yarn (defaults as in the YaRN paper, HF and llama.cpp)
   float beta_fast = 32.0f;
   float beta_slow = 1.0f;
+  // Round the correction range outwards (llama.cpp always does; HF unless
+  // rope_scaling.truncate is false, as gpt-oss sets it).
+  bool truncate = true;
   float mscale = 1.0f;          // HF deepseek-style mscale (0 = unset)
   float mscale_all_dim = 0.0f;  // 0 = unset
   // Explicit attention factor (HF "attention_factor", GGUF rope.scaling.attn_factor);
@@ -36,6 +39,23 @@ enum class Activation { silu, gelu_tanh };
 // Where a layer's RMSNorms sit. pre: x + f(norm(x)) (Llama); sandwich:
 // x + norm(f(norm(x))) (Gemma 2/3); post: x + norm(f(x)) (OLMo 2).
 enum class NormLayout { pre, sandwich, post };
+
+// Sparse MoE feed-forward (moe.h); num_experts = 0 means a dense MLP.
+struct MoeConfig {
+  int num_experts = 0;
+  int experts_per_token = 0;
+  int intermediate_size = 0;  // per expert
+  // softmax_topk: softmax over all experts, keep the top k (Qwen3-MoE,
+  // Mixtral); topk_softmax: softmax over the top-k logits (gpt-oss).
+  enum class Gating { softmax_topk, topk_softmax } gating = Gating::softmax_topk;
+  bool norm_topk_prob = true;  // renormalize the kept probabilities
+  float weights_scale = 1.0f;  // routing weights *= this
+  // silu: silu(gate) * up; swiglu_oai: gpt-oss's clamped variant,
+  // min(g, limit) * sigmoid(alpha * min(g, limit)) * (clip(u, +-limit) + 1).
+  enum class Activation { silu, swiglu_oai } activation = Activation::silu;
+  float swiglu_alpha = 1.702f;
+  float swiglu_limit = 7.0f;
+};
 
 struct DecoderConfig {
   std::string architecture;  // llama | mistral | qwen2 | qwen3 | gemma2 | gemma3 | phi3 | ...
@@ -97,6 +117,10 @@ struct DecoderConfig {
   float attn_temp_scale = 0.0f;
   int attn_temp_floor = 0;
   float attn_temp_offset = 0.0f;
+  // Mixture-of-experts feed-forward in every layer (Qwen3-MoE, Mixtral, gpt-oss).
+  MoeConfig moe;
+  // gpt-oss: a learned per-head logit joins every softmax denominator.
+  bool attn_sinks = false;
 
   int window(int layer) const { return layer < int(layer_window.size()) ? layer_window[layer] : 0; }
   bool has_rope(int layer) const { return layer >= int(layer_rope.size()) || layer_rope[layer]; }

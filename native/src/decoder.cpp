@@ -46,6 +46,7 @@ Decoder::Decoder(DecoderConfig cfg, WeightMap& w, Naming naming) : CausalLM(std:
     if (win < 0) throw load_error("sliding window must not be negative");
   bool gguf = naming == Naming::gguf;
   int group = gguf ? 32 : c.quant_group;
+  if (c.moe.num_experts > 0 || c.moe.experts_per_token > 0) check_moe_config(c.moe);
   const auto& pre = c.weight_prefix;
   embed_.table = load_linear(w, gguf ? "token_embd" : pre + "embed_tokens", group);
   if (embed_.table.out_features() != c.vocab_size)
@@ -89,6 +90,8 @@ void Decoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
                                                    : "post_attention_layernorm.weight");
   l.post_attn_norm = norm_of("post_attention_norm.weight", sandwich || post ? "post_attention_layernorm.weight" : nullptr);
   l.post_ffn_norm = norm_of("post_ffw_norm.weight", "post_feedforward_layernorm.weight");
+  // gpt-oss's GGUF names its pre-FFN norm post_attention_norm.
+  if (gguf && c.norm_layout == NormLayout::pre && !l.ffn_norm) l.ffn_norm = l.post_attn_norm;
   bool has_pre = l.attn_norm && l.ffn_norm, has_post = l.post_attn_norm && l.post_ffn_norm;
   if ((c.norm_layout != NormLayout::post && !has_pre) || (c.norm_layout != NormLayout::pre && !has_post))
     throw load_error("missing norm weights in layer " + std::to_string(i));
@@ -108,19 +111,32 @@ void Decoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
     l.v = load_linear(w, n("attn_v", "self_attn.v_proj"), group);
   }
   l.o = load_linear(w, n("attn_output", "self_attn.o_proj"), group);
+  bool moe = c.moe.num_experts > 0;
+  if (moe) {
+    auto names = gguf ? gguf_moe_names(w, i, c.moe.num_experts)
+                      : hf_moe_names(w, c.weight_prefix + "layers." + std::to_string(i) + ".", c.architecture,
+                                     c.moe.num_experts);
+    l.moe = load_moe(w, names, c.moe, c.hidden_size, group);
+  }
+  if (c.attn_sinks) {
+    l.sinks = take_optional(w, n("attn_sinks.weight", "self_attn.sinks"));
+    if (!l.sinks || l.sinks->size() != size_t(c.num_heads))
+      throw load_error("missing or mis-sized attention sinks in layer " + std::to_string(i));
+  }
   // Phi-3: one projection, rows [gate | up] (GGUF: ffn_up without ffn_gate).
-  auto gate_up = gguf ? (w.count(n("ffn_gate.weight", "")) ? Linear{} : load_linear(w, n("ffn_up", ""), group, false))
-                      : load_linear(w, n("", "mlp.gate_up_proj"), group, false);
+  auto gate_up = moe    ? Linear{}
+                 : gguf ? (w.count(n("ffn_gate.weight", "")) ? Linear{} : load_linear(w, n("ffn_up", ""), group, false))
+                        : load_linear(w, n("", "mlp.gate_up_proj"), group, false);
   if (gate_up.weight) {
     int rows2 = gate_up.out_features();
     if (rows2 % 2) throw load_error("fused gate/up projection has an odd number of rows");
     l.gate = rows(gate_up, 0, rows2 / 2);
     l.up = rows(gate_up, rows2 / 2, rows2);
-  } else {
+  } else if (!moe) {
     l.gate = load_linear(w, n("ffn_gate", "mlp.gate_proj"), group);
     l.up = load_linear(w, n("ffn_up", "mlp.up_proj"), group);
   }
-  l.down = load_linear(w, n("ffn_down", "mlp.down_proj"), group);
+  if (!moe) l.down = load_linear(w, n("ffn_down", "mlp.down_proj"), group);
   l.q_norm = take_optional(w, n("attn_q_norm.weight", "self_attn.q_norm.weight"));
   l.k_norm = take_optional(w, n("attn_k_norm.weight", "self_attn.k_norm.weight"));
   if (c.qk_norm && (!l.q_norm || !l.k_norm)) throw load_error("missing q/k norm weights");
@@ -132,7 +148,7 @@ void Decoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
   }
   if (l.q.out_features() != qn || l.k.out_features() != kvn || l.v.out_features() != kvn)
     throw load_error("attention projection shapes do not match the configuration");
-  if (l.gate.out_features() != l.up.out_features() || l.down.out_features() != c.hidden_size)
+  if (!moe && (l.gate.out_features() != l.up.out_features() || l.down.out_features() != c.hidden_size))
     throw load_error("MLP projection shapes do not match the configuration");
   for (auto* a : {&l.attn_norm, &l.ffn_norm, &l.post_attn_norm, &l.post_ffn_norm}) {
     if (*a && (*a)->size() != size_t(c.hidden_size)) throw load_error("norm weights do not match the hidden size");
@@ -175,8 +191,7 @@ bool Decoder::plain_layer(int i) const {
   bool default_scale = c.attn_scale <= 0 || same_value(c.attn_scale, 1.0f / std::sqrt(float(c.head_dim)));
   return c.norm_layout == NormLayout::pre && c.activation == Activation::silu && !c.qk_norm_full && default_scale &&
          c.attn_softcap == 0 && c.residual_scale == 1.0f && c.attn_temp_scale == 0 && layer_rope_[i] == 0 &&
-         r.attn_factor == 1.0f &&
-         r.dims == c.head_dim && l.attn_norm && l.ffn_norm;
+         r.attn_factor == 1.0f && r.dims == c.head_dim && l.attn_norm && l.ffn_norm && !l.moe && !l.sinks;
 }
 
 bool Decoder::fused_step(const std::vector<Segment>& segs) const {
@@ -203,6 +218,8 @@ std::vector<mx::array> Decoder::parameters() const {
     for (auto* a : {&l.attn_norm, &l.ffn_norm, &l.post_attn_norm, &l.post_ffn_norm, &l.q_norm, &l.k_norm})
       if (*a) p.push_back(**a);
     for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) add(*x);
+    if (l.moe) l.moe->append_parameters(p);
+    if (l.sinks) p.push_back(*l.sinks);
   }
   p.push_back(*final_norm_);
   for (auto& r : ropes_)
@@ -218,6 +235,7 @@ mx::array Decoder::embed_tokens(const mx::array& tokens) const {
 }
 
 mx::array Decoder::mlp(const DecoderLayer& l, const mx::array& x) const {
+  if (l.moe) return (*l.moe)(x);
   auto g = l.gate(x);
   auto u = l.up(x);
   if (cfg_.activation == Activation::silu) return l.down(pocket_swiglu(g, u));

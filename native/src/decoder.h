@@ -17,6 +17,7 @@
 
 #include "causal_lm.h"
 #include "layers.h"
+#include "moe.h"
 #include "rope.h"
 
 namespace pocket {
@@ -26,6 +27,9 @@ struct DecoderLayer {
   std::optional<mx::array> attn_norm, ffn_norm, post_attn_norm, post_ffn_norm;
   Linear q, k, v, o, gate, up, down;
   std::optional<mx::array> q_norm, k_norm;
+  // MoE layers: the sparse block replaces gate/up/down (left empty).
+  std::optional<SparseMoe> moe;
+  std::optional<mx::array> sinks;  // [heads] (gpt-oss)
 };
 
 class Decoder : public CausalLM {

@@ -3,6 +3,9 @@
 // cutting into a prompt chunk) runs pocket_sdpa / pocket_segment_sdpa on the
 // keys the window allows; soft-capping (Gemma 2) and a window narrower than
 // a prompt chunk's span (Gemma 2/3, Mistral) take an explicit masked softmax.
+// Attention sinks (gpt-oss: a learned per-head logit that joins every
+// softmax denominator) go through MLX's own sdpa, which takes them, or join
+// the masked softmax as an extra column.
 #include <cmath>
 
 #include "decoder.h"
@@ -34,8 +37,10 @@ bool plain(const Keys& kv, int q_pos, int L, int window, float softcap) {
 }
 
 // q [1, Hq, L, D] at positions q_pos..; keys/values from kv.start. Masked
-// softmax: causal, within the window, scores soft-capped. [1, Hq, L, D].
-mx::array masked_attention(const mx::array& q, const Keys& kv, int q_pos, float scale, int window, float softcap) {
+// softmax: causal, within the window, scores soft-capped, sinks [Hq] as one
+// more logit per row that takes probability but has no value. [1, Hq, L, D].
+mx::array masked_attention(const mx::array& q, const Keys& kv, int q_pos, float scale, int window, float softcap,
+                           const std::optional<mx::array>& sinks) {
   int Hq = q.shape(1), L = q.shape(2), D = q.shape(3), Hkv = kv.k.shape(1), S = kv.k.shape(2);
   auto qg = mx::reshape(mx::multiply(q, mx::array(scale)), {1, Hkv, Hq / Hkv, L, D});
   auto scores = mx::matmul(qg, mx::swapaxes(mx::expand_dims(kv.k, 2), -1, -2));  // [1, Hkv, rep, L, S]
@@ -45,6 +50,12 @@ mx::array masked_attention(const mx::array& q, const Keys& kv, int q_pos, float 
   auto mask = mx::less_equal(kp, qp);
   if (window > 0) mask = mx::logical_and(mask, mx::greater(kp, mx::subtract(qp, mx::array(window))));
   scores = mx::where(mask, scores, mx::array(-INFINITY));
+  if (sinks) {
+    auto sink = mx::broadcast_to(mx::reshape(*sinks, {1, Hkv, Hq / Hkv, 1, 1}), {1, Hkv, Hq / Hkv, L, 1});
+    auto probs = mx::softmax(mx::concatenate({sink, scores}, -1), -1, true);
+    auto o = mx::matmul(mx::slice(probs, {0, 0, 0, 0, 1}, probs.shape()), mx::expand_dims(kv.v, 2));
+    return mx::reshape(o, {1, Hq, L, D});
+  }
   auto probs = mx::softmax(scores, -1, true);
   auto o = mx::matmul(probs, mx::expand_dims(kv.v, 2));  // [1, Hkv, rep, L, D]
   return mx::reshape(o, {1, Hq, L, D});
@@ -60,9 +71,13 @@ mx::array temperature(const DecoderConfig& c, const std::vector<int32_t>& positi
   return mx::array(f.data(), {1, 1, int(f.size()), 1}, mx::float32);
 }
 
-mx::array attend(const mx::array& q, const Keys& kv, int q_pos, float scale, int window, float softcap) {
-  if (plain(kv, q_pos, q.shape(2), window, softcap)) return pocket_sdpa(q, kv.k, kv.v, scale, q.shape(2) > 1);
-  return masked_attention(q, kv, q_pos, scale, window, softcap);
+mx::array attend(const mx::array& q, const Keys& kv, int q_pos, float scale, int window, float softcap,
+                 const std::optional<mx::array>& sinks) {
+  bool causal_only = plain(kv, q_pos, q.shape(2), window, softcap);
+  if (causal_only && sinks)
+    return mx::fast::scaled_dot_product_attention(q, kv.k, kv.v, scale, q.shape(2) > 1 ? "causal" : "", {}, sinks);
+  if (causal_only) return pocket_sdpa(q, kv.k, kv.v, scale, q.shape(2) > 1);
+  return masked_attention(q, kv, q_pos, scale, window, softcap, sinks);
 }
 
 }  // namespace
@@ -107,7 +122,8 @@ mx::array Decoder::attention(const DecoderLayer& l, const mx::array& x, const st
       q = mx::multiply(q, temperature(c, positions));
     }
     auto [keys, values] = cache.update(layer, k, v);
-    return out(attend(q, visible({keys, values, cache.start(layer)}, offset, window), offset, scale, window, softcap));
+    return out(
+        attend(q, visible({keys, values, cache.start(layer)}, offset, window), offset, scale, window, softcap, l.sinks));
   }
   // Several sequences: rope at each row's own position, then each sequence's
   // rows go into its cache and attend to it (one primitive for all when the
@@ -127,7 +143,7 @@ mx::array Decoder::attention(const DecoderLayer& l, const mx::array& x, const st
                               rope->freqs);
   }
   std::vector<Keys> seq_keys;
-  bool all_plain = true;
+  bool all_plain = !l.sinks;
   int start = 0;
   for (size_t i = 0; i < segs.size(); ++i) {
     int L = lengths[i];
@@ -152,7 +168,7 @@ mx::array Decoder::attention(const DecoderLayer& l, const mx::array& x, const st
   for (size_t i = 0; i < segs.size(); ++i) {
     int L = lengths[i];
     auto qi = mx::slice(q, {0, 0, start, 0}, {1, q.shape(1), start + L, q.shape(3)});
-    parts.push_back(attend(qi, seq_keys[i], offsets[i], scale, window, softcap));
+    parts.push_back(attend(qi, seq_keys[i], offsets[i], scale, window, softcap, l.sinks));
     start += L;
   }
   return out(mx::concatenate(parts, 2));

@@ -48,6 +48,40 @@ std::vector<float> get_floats(const Napi::Object& o, const char* key) {
   return out;
 }
 
+namespace {
+
+MoeConfig moe_from_js(const Napi::Object& m) {
+  MoeConfig c;
+  c.num_experts = get_int(m, "numExperts", 0);
+  c.experts_per_token = get_int(m, "expertsPerToken", 0);
+  c.intermediate_size = get_int(m, "intermediateSize", 0);
+  auto gating = get_string(m, "gating", "softmax_topk");
+  if (gating != "softmax_topk" && gating != "topk_softmax")
+    throw invalid_arg("config: moe.gating must be softmax_topk or topk_softmax");
+  c.gating = gating == "topk_softmax" ? MoeConfig::Gating::topk_softmax : MoeConfig::Gating::softmax_topk;
+  c.norm_topk_prob = get_bool(m, "normTopkProb", true);
+  c.weights_scale = get_float(m, "weightsScale", 1.0f);
+  auto act = get_string(m, "activation", "silu");
+  if (act != "silu" && act != "swiglu_oai") throw invalid_arg("config: moe.activation must be silu or swiglu_oai");
+  c.activation = act == "swiglu_oai" ? MoeConfig::Activation::swiglu_oai : MoeConfig::Activation::silu;
+  c.swiglu_limit = get_float(m, "swigluLimit", 7.0f);
+  if (!(c.swiglu_limit > 0)) throw invalid_arg("config: moe.swigluLimit must be positive");
+  return c;
+}
+
+Napi::Object moe_to_js(Napi::Env env, const MoeConfig& c) {
+  auto m = Napi::Object::New(env);
+  m.Set("numExperts", c.num_experts);
+  m.Set("expertsPerToken", c.experts_per_token);
+  m.Set("intermediateSize", c.intermediate_size);
+  m.Set("gating", c.gating == MoeConfig::Gating::topk_softmax ? "topk_softmax" : "softmax_topk");
+  m.Set("normTopkProb", c.norm_topk_prob);
+  m.Set("activation", c.activation == MoeConfig::Activation::swiglu_oai ? "swiglu_oai" : "silu");
+  return m;
+}
+
+}  // namespace
+
 DecoderConfig config_from_js(const Napi::Object& o) {
   DecoderConfig c;
   c.architecture = get_string(o, "architecture");
@@ -80,6 +114,7 @@ DecoderConfig config_from_js(const Napi::Object& o) {
     c.rope_scaling.original_max_position = get_int(r, "originalMaxPositionEmbeddings", 8192);
     c.rope_scaling.beta_fast = get_float(r, "betaFast", 32.0f);
     c.rope_scaling.beta_slow = get_float(r, "betaSlow", 1.0f);
+    c.rope_scaling.truncate = get_bool(r, "truncate", true);
     c.rope_scaling.mscale = get_float(r, "mscale", 1.0f);
     c.rope_scaling.mscale_all_dim = get_float(r, "mscaleAllDim", 0.0f);
     c.rope_scaling.attn_factor = get_float(r, "attentionFactor", 0.0f);
@@ -111,6 +146,8 @@ DecoderConfig config_from_js(const Napi::Object& o) {
   c.attn_temp_floor = get_int(o, "attnTempFloor", 0);
   if (c.attn_temp_scale != 0 && c.attn_temp_floor <= 0)
     throw invalid_arg("config: attnTempFloor must be positive with attnTempScale");
+  if (o.Get("moe").IsObject()) c.moe = moe_from_js(o.Get("moe").As<Napi::Object>());
+  c.attn_sinks = get_bool(o, "attnSinks", false);
   return c;
 }
 
@@ -196,6 +233,7 @@ Napi::Object config_to_js(Napi::Env env, const DecoderConfig& c) {
   auto windows = Napi::Array::New(env, c.layer_window.size());
   for (size_t i = 0; i < c.layer_window.size(); ++i) windows.Set(uint32_t(i), c.layer_window[i]);
   o.Set("layerWindow", windows);
+  if (c.moe.num_experts > 0) o.Set("moe", moe_to_js(env, c.moe));
   return o;
 }
 

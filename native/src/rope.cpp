@@ -42,8 +42,13 @@ std::vector<float> yarn(float base, int dims, const RopeScaling& s) {
   auto correction_dim = [&](float rotations) {
     return dims * std::log(s.original_max_position / (rotations * 2 * float(M_PI))) / (2 * std::log(base));
   };
-  float low = std::max(std::floor(correction_dim(s.beta_fast)), 0.0f);
-  float high = std::min(std::ceil(correction_dim(s.beta_slow)), float(dims - 1));
+  float low = correction_dim(s.beta_fast), high = correction_dim(s.beta_slow);
+  if (s.truncate) {
+    low = std::floor(low);
+    high = std::ceil(high);
+  }
+  low = std::max(low, 0.0f);
+  high = std::min(high, float(dims - 1));
   if (low == high) high += 0.001f;
   auto f = periods(base, dims);
   for (int i = 0; i < dims / 2; ++i) {

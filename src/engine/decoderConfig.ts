@@ -2,12 +2,15 @@
 // model_type; one file per family under ./architectures/.
 import { gemma2Config } from './architectures/gemma2.ts'
 import { gemma3Config } from './architectures/gemma3.ts'
+import { gptOssConfig } from './architectures/gptOss.ts'
 import { graniteConfig } from './architectures/granite.ts'
 import type { HfConfig } from './architectures/hfConfig.ts'
 import { llamaConfig } from './architectures/llama.ts'
 import { ministral3Config } from './architectures/mistral3.ts'
+import { mixtralConfig } from './architectures/mixtral.ts'
 import { olmo2Config } from './architectures/olmo2.ts'
 import { phi3Config } from './architectures/phi3.ts'
+import { qwen3MoeConfig } from './architectures/qwen3Moe.ts'
 import { smollm3Config } from './architectures/smollm3.ts'
 import { UnsupportedModelError } from './errors.ts'
 import type { NativeDecoderConfig } from './native.ts'
@@ -24,6 +27,9 @@ const FAMILIES: Record<string, (config: HfConfig) => NativeDecoderConfig> = {
   smollm3: smollm3Config,
   granite: graniteConfig,
   ministral3: ministral3Config,
+  qwen3_moe: qwen3MoeConfig,
+  mixtral: mixtralConfig,
+  gpt_oss: gptOssConfig,
 }
 
 export function isDecoderConfig(config: HfConfig): boolean {

@@ -32,6 +32,7 @@ export type {
   LoadModelOptions,
   ModelInfo,
   ModelType,
+  SamplingDefaults,
   SamplingOptions,
   SpeculativeStats,
   StopReason,

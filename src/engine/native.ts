@@ -29,6 +29,8 @@ export type NativeDecoderConfig = {
     originalMaxPositionEmbeddings?: number
     betaFast?: number
     betaSlow?: number
+    /** YaRN: round the correction range outwards (default true). */
+    truncate?: boolean
     mscale?: number
     mscaleAllDim?: number
     attentionFactor?: number
@@ -63,6 +65,27 @@ export type NativeDecoderConfig = {
   /** HF names of the decoder's weights (VLMs nest it, e.g. "model.text_model."). */
   weightPrefix?: string
   lmHeadName?: string
+  /** Sparse mixture-of-experts feed-forward layers (absent: dense MLPs). */
+  moe?: NativeMoeConfig
+  /** gpt-oss: a learned per-head logit in every softmax denominator. */
+  attnSinks?: boolean
+}
+
+export type NativeMoeConfig = {
+  numExperts: number
+  expertsPerToken: number
+  /** Width of one expert's MLP. */
+  intermediateSize: number
+  /** softmax_topk: softmax over all experts, keep the top k (Qwen3-MoE,
+   * Mixtral); topk_softmax: softmax over the top-k router logits (gpt-oss). */
+  gating?: 'softmax_topk' | 'topk_softmax'
+  /** Renormalize the kept probabilities (softmax_topk). */
+  normTopkProb?: boolean
+  weightsScale?: number
+  /** silu: SwiGLU; swiglu_oai: gpt-oss's clamped SwiGLU (alpha 1.702, limit 7). */
+  activation?: 'silu' | 'swiglu_oai'
+  /** swiglu_oai's clamp (config.json `swiglu_limit`, default 7). */
+  swigluLimit?: number
 }
 
 /** How the tensors of one GGUF tensor type were loaded. */

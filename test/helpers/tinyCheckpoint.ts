@@ -70,7 +70,10 @@ function byteLevelAlphabet(): string[] {
 }
 
 /** A byte-level BPE tokenizer with no merges: 3 special tokens + 256 bytes (+ extras). */
-function tokenizerJson(extra: string[] = []): { json: object; size: number } {
+export function tokenizerJson(extra: string[] = []): {
+  json: object
+  size: number
+} {
   const vocab: Record<string, number> = {}
   SPECIAL_TOKENS.forEach((t, i) => {
     vocab[t] = i
@@ -123,7 +126,7 @@ function tokenizerJson(extra: string[] = []): { json: object; size: number } {
 }
 
 export type SafeTensor = {
-  dtype: 'F32' | 'BF16' | 'U32'
+  dtype: 'F32' | 'BF16' | 'U32' | 'U8'
   shape: number[]
   data: Buffer
 }

@@ -10,6 +10,7 @@ namespace pocket {
 
 void configure_mistral3(const GgufKeys& k, DecoderConfig& c) {
   c.rope_traditional = true;
+  read_moe_keys(k, c);  // Mistral Large 3 is a mixture of experts
   auto& s = c.rope_scaling;
   if (s.type == "yarn") {
     if (auto log_mul = k.num("rope.scaling.yarn_log_multiplier"); log_mul && *log_mul > 0) {

@@ -16,12 +16,14 @@ const Family kGguf[] = {
     {"llama", configure_llama},     {"mistral", configure_llama}, {"qwen2", configure_qwen2},
     {"qwen3", configure_qwen2},     {"gemma2", configure_gemma2}, {"gemma3", configure_gemma3},
     {"phi3", configure_phi3},       {"olmo2", configure_olmo2},   {"smollm3", configure_smollm3},
-    {"granite", configure_granite}, {"mistral3", configure_mistral3},
+    {"granite", configure_granite}, {"qwen3moe", configure_qwen3moe}, {"gpt-oss", configure_gpt_oss},
+    {"mistral3", configure_mistral3},
 };
 
 // HF model types src/engine/architectures/ maps onto DecoderConfig.
-const char* kHf[] = {"llama", "mistral", "qwen2",   "qwen3",   "gemma2",    "gemma3",
-                     "phi3",  "olmo2",   "smollm3", "granite", "mistral3"};
+const char* kHf[] = {"llama",   "mistral",  "qwen2",     "qwen3",   "gemma2", "gemma3",   "gemma3_text",
+                     "phi3",    "olmo2",    "smollm3",   "granite", "qwen3_moe", "mixtral", "gpt_oss",
+                     "mistral3"};
 
 }  // namespace
 

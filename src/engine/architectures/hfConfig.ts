@@ -34,6 +34,7 @@ export function ropeScalingFromHf(
     ),
     betaFast: num(s.beta_fast, 32),
     betaSlow: num(s.beta_slow, 1),
+    ...(s.truncate === false ? { truncate: false } : {}),
     mscale: num(s.mscale, 1),
     mscaleAllDim: num(s.mscale_all_dim, 0),
     attentionFactor: num(s.attention_factor, 0),

@@ -10,6 +10,7 @@ import { ModelLoadError, UnsupportedModelError } from '../errors.ts'
 import { loadSafetensorsDecoder } from '../loadSafetensorsDecoder.ts'
 import { Model } from '../model.ts'
 import type { NativeModel } from '../native.ts'
+import { readGenerationConfig } from '../samplingDefaults.ts'
 import { toEngineError } from '../toEngineError.ts'
 import { TextTokenizer } from '../tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from '../types.ts'
@@ -84,6 +85,7 @@ export async function loadVisionLanguageModel(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    samplingDefaults: readGenerationConfig(dir).samplingDefaults,
   }
   return new Model({
     native: nm,

@@ -172,7 +172,7 @@ describe.skipIf(!path)('Gemma 3 270M through pocket and the server', () => {
       })
       const body = (await res.json()) as { choices: { text: string }[] }
       expect(res.status, JSON.stringify(body)).toBe(200)
-      expect(body.choices[0].text).toContain('Paris')
+      expect(body.choices[0]?.text).toContain('Paris')
     } finally {
       await srv.close()
     }
