@@ -160,6 +160,22 @@ describe('gemma3 generation', () => {
     expect(long.kvCacheBytes).toBeLessThan(perRow * 6 * 930 * 0.75)
   })
 
+  test('an 8-bit KV cache drops old rows the same way', async () => {
+    await using q8 = await loadModel(join(dir, 'gemma3.gguf'), {
+      contextLength: 1024,
+      kvBits: 8,
+    })
+    const long = await greedy(q8, letters(9, 30), {
+      maxTokens: 600,
+      promptCache: false,
+    })
+    expect(long.tokenIds).toHaveLength(600)
+    // About a quarter of the float cache's bytes per row (+ scales/biases),
+    // and the sliding layers bounded as above.
+    const perRow = 2 * 2 * 64 * 4
+    expect(long.kvCacheBytes).toBeLessThan(perRow * (768 + 5 * 591) * 0.4)
+  })
+
   test('streams batched together decode what each decodes alone', async () => {
     const prompts = [letters(2, 30), letters(3, 45), letters(4, 20)]
     const options = { maxTokens: 380, promptCache: false }
