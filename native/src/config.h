@@ -82,6 +82,9 @@ struct DecoderConfig {
   int intermediate_size = 0;
   int vocab_size = 0;
   int context_length = 0;
+  // The context the model is loaded with (0 = context_length): LongRoPE
+  // picks its long factors only when this exceeds the original context.
+  int loaded_context = 0;
   float rms_eps = 1e-5f;
   float rope_theta = 10000.0f;
   bool rope_traditional = false;
@@ -123,6 +126,12 @@ struct DecoderConfig {
   float rope_local_theta = 0.0f;
   // Rotary dims (partial rotary); 0 = head_dim.
   int rope_dims = 0;
+  // Llama 4 / Mistral 3 attention temperature: queries at position p are
+  // scaled by 1 + s * ln(floor((p + offset) / floor) + 1); 0 = off. Mistral 3
+  // uses offset 0 (as HF and llama.cpp), Llama 4 offset 1.
+  float attn_temp_scale = 0.0f;
+  int attn_temp_floor = 0;
+  float attn_temp_offset = 0.0f;
   // Mixture-of-experts feed-forward in every layer (Qwen3-MoE, Mixtral, gpt-oss).
   MoeConfig moe;
   // gpt-oss: a learned per-head logit joins every softmax denominator.

@@ -143,6 +143,10 @@ DecoderConfig config_from_js(const Napi::Object& o) {
   for (int r : get_ints(o, "layerRope")) c.layer_rope.push_back(r != 0);
   c.rope_local_theta = get_float(o, "ropeLocalTheta", 0.0f);
   c.rope_dims = get_int(o, "ropeDims", 0);
+  c.attn_temp_scale = get_float(o, "attnTempScale", 0.0f);
+  c.attn_temp_floor = get_int(o, "attnTempFloor", 0);
+  if (c.attn_temp_scale != 0 && c.attn_temp_floor <= 0)
+    throw invalid_arg("config: attnTempFloor must be positive with attnTempScale");
   if (o.Get("moe").IsObject()) c.moe = moe_from_js(o.Get("moe").As<Napi::Object>());
   c.attn_sinks = get_bool(o, "attnSinks", false);
   for (int r : get_ints(o, "layerLinear")) c.layer_linear.push_back(r != 0);

@@ -95,7 +95,9 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       auto& weights = gguf.weights;
       auto& meta = gguf.metadata;
       result.tensor_types = gguf.tensor_types;
-      model->llm = make_decoder(config_from_gguf(meta), weights, true);
+      auto cfg = config_from_gguf(meta);
+      cfg.loaded_context = context_length;
+      model->llm = make_decoder(cfg, weights, true);
       auto tokens = meta.find("tokenizer.ggml.tokens");
       auto model_kind = meta.find("tokenizer.ggml.model");
       if (tokens != meta.end() && model_kind != meta.end() && std::get_if<std::string>(&model_kind->second) &&
@@ -118,6 +120,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
         auto [w, _] = mx::load_safetensors(f);
         for (auto& [k, a] : w) weights.insert_or_assign(k, a);
       }
+      js_config->loaded_context = context_length;
       model->llm = make_decoder(*js_config, weights, false);
       model->tokenizer_json_path = tokenizer_json;
     } else {

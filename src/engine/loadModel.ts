@@ -22,6 +22,7 @@ import { toEngineError } from './toEngineError.ts'
 import { TextTokenizer } from './tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
 import { loadVisionLanguageModel } from './vision/loadVisionLanguageModel.ts'
+import { readTensorNames, vlmDecoderConfig } from './vision/vlmDecoderConfig.ts'
 
 export type LoadModelParameters = LoadModelOptions
 export type LoadModelReturnType = Model
@@ -119,14 +120,21 @@ async function loadSafetensors(
   options: LoadModelOptions,
 ): Promise<Model> {
   const config = readJson(join(dir, 'config.json'))
-  if (config.vision_config) return loadVisionLanguageModel(dir, options)
-  const decoder = decoderConfigFromHf(config)
+  // Gemma 3 and Mistral 3 checkpoints carry a vision tower the engine does
+  // not run yet: their text decoder loads on its own.
+  const textOfVlm =
+    config.model_type === 'gemma3' || config.model_type === 'mistral3'
+  if (config.vision_config && !textOfVlm)
+    return loadVisionLanguageModel(dir, options)
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.safetensors'))
     .sort()
     .map((f) => join(dir, f))
   if (files.length === 0)
     throw new ModelLoadError(dir, { details: 'no .safetensors files' })
+  const decoder = textOfVlm
+    ? vlmDecoderConfig(dir, config, readTensorNames(files))
+    : decoderConfigFromHf(config)
   let templateSource: string | undefined
   if (existsSync(join(dir, 'tokenizer_config.json'))) {
     const tc = readJson(join(dir, 'tokenizer_config.json'))

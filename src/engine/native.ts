@@ -55,6 +55,9 @@ export type NativeDecoderConfig = {
   layerRope?: number[]
   ropeLocalTheta?: number
   ropeDims?: number
+  /** Llama 4 / Mistral 3 attention temperature: scale and floor length. */
+  attnTempScale?: number
+  attnTempFloor?: number
   eosIds: number[]
   bosId: number
   quantBits?: number

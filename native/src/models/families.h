@@ -15,6 +15,7 @@ void configure_phi3(const GgufKeys& k, DecoderConfig& c);
 void configure_olmo2(const GgufKeys& k, DecoderConfig& c);
 void configure_smollm3(const GgufKeys& k, DecoderConfig& c);
 void configure_granite(const GgufKeys& k, DecoderConfig& c);
+void configure_mistral3(const GgufKeys& k, DecoderConfig& c);
 void configure_qwen3moe(const GgufKeys& k, DecoderConfig& c);
 void configure_gpt_oss(const GgufKeys& k, DecoderConfig& c);
 void configure_qwen35(const GgufKeys& k, DecoderConfig& c);  // qwen35, qwen35moe

@@ -19,11 +19,13 @@ const Family kGguf[] = {
     {"phi3", configure_phi3},       {"olmo2", configure_olmo2},   {"smollm3", configure_smollm3},
     {"granite", configure_granite}, {"qwen3moe", configure_qwen3moe}, {"gpt-oss", configure_gpt_oss},
     {"qwen35", configure_qwen35},   {"qwen35moe", configure_qwen35},
+    {"mistral3", configure_mistral3},
 };
 
 // HF model types src/engine/architectures/ maps onto DecoderConfig.
-const char* kHf[] = {"llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "gemma3_text",
-                     "phi3",  "olmo2",   "smollm3", "granite", "qwen3_moe", "mixtral", "gpt_oss"};
+const char* kHf[] = {"llama",   "mistral",  "qwen2",     "qwen3",   "gemma2", "gemma3",   "gemma3_text",
+                     "phi3",    "olmo2",    "smollm3",   "granite", "qwen3_moe", "mixtral", "gpt_oss",
+                     "mistral3"};
 
 }  // namespace
 
