@@ -16,6 +16,7 @@ import { registerNode } from './commands/node.ts'
 import { registerPs } from './commands/ps.ts'
 import { registerSearch } from './commands/search.ts'
 import { registerServe } from './commands/serve.ts'
+import { registerServer } from './commands/server.ts'
 import { registerStart } from './commands/start.ts'
 import { registerTask } from './commands/task.ts'
 import { registerUnload } from './commands/unload.ts'
@@ -27,6 +28,7 @@ const commands: ((program: Command) => void)[] = [
   registerGenerate,
   registerChat,
   registerServe,
+  registerServer,
   registerGet,
   registerLs,
   registerPs,

@@ -6,7 +6,9 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { ggufShards } from '../engine/ggufShards.ts'
 import type { ModelType } from '../engine/types.ts'
+import { capabilitiesOf, type ModelCapabilities } from './capabilities.ts'
 import { quantizationFromName } from './describeName.ts'
+import { readChatTemplate } from './readChatTemplate.ts'
 import { readGgufMetadata } from './readGgufMetadata.ts'
 import type { ModelFormat } from './types.ts'
 
@@ -17,6 +19,8 @@ export type WeightsDescription = {
   quantization: string | null
   sizeBytes: number
   maxContextLength: number | null
+  /** From the chat template (tool use, reasoning) and the model type. */
+  capabilities: ModelCapabilities
 }
 
 const memo = new Map<string, { mtimeMs: number; value: WeightsDescription }>()
@@ -43,13 +47,15 @@ async function describeGguf(path: string, size: number) {
   const embedding =
     /^(bert|nomic-bert|jina-bert-v2|t5encoder)$/.test(arch ?? '') ||
     /embed/i.test(basename(path))
+  const type: ModelType = embedding ? 'embeddings' : 'llm'
   return {
     format: 'gguf',
-    type: embedding ? 'embeddings' : 'llm',
+    type,
     architecture: arch,
     quantization: quantizationFromName(basename(path)),
     sizeBytes: await shardsSize(path, size),
     maxContextLength: meta?.contextLength ?? null,
+    capabilities: capabilitiesOf(await readChatTemplate(path, 'gguf'), type),
   } satisfies WeightsDescription
 }
 
@@ -102,5 +108,9 @@ async function describeSafetensorsDir(dir: string) {
     sizeBytes,
     maxContextLength:
       config.max_position_embeddings ?? config.n_positions ?? null,
+    capabilities: capabilitiesOf(
+      await readChatTemplate(dir, 'safetensors'),
+      type,
+    ),
   } satisfies WeightsDescription
 }

@@ -10,6 +10,7 @@ import type {
   ModelInfo,
   ModelType,
 } from '../engine/types.ts'
+import type { ModelCapabilities } from './capabilities.ts'
 
 export type ModelFormat = 'gguf' | 'safetensors'
 
@@ -31,6 +32,8 @@ export type LocalModel = {
   quantization: string | null
   sizeBytes: number
   maxContextLength: number | null
+  /** Tool use, vision, reasoning (from the chat template); absent = unknown. */
+  capabilities?: ModelCapabilities
   source: 'hub' | 'import'
 }
 
@@ -51,6 +54,11 @@ export interface EngineModel {
   ): GenerationStreamLike
   tokenize(text: string): number[]
   detokenize(ids: number[]): string
+  /** Prompt token ids a chat (or raw string) renders to (engine `Model`). */
+  promptTokens?(
+    input: string | ChatMessage[],
+    options?: GenerateOptions,
+  ): number[]
   applyChatTemplate(
     messages: ChatMessage[],
     opts?: {

@@ -1,6 +1,7 @@
-// The HTTP server: OpenAI-compatible /v1/*, LM Studio /api/v0/* and
-// /api/v1/*, one JSON body parser, one 404 for unknown routes, one error
-// mapping. Binds 127.0.0.1 unless told otherwise.
+// The HTTP server: OpenAI-compatible /v1/* (Responses included),
+// Anthropic's /v1/messages, LM Studio /api/v0/* and /api/v1/*, one JSON
+// body parser, one 404 for unknown routes, one error mapping. Binds
+// 127.0.0.1 unless told otherwise.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
@@ -14,9 +15,17 @@ import {
 } from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue, ModelLoader } from '../models/types.ts'
 import type { ServerContext } from './context.ts'
-import { handleError, RouteNotFoundError } from './errors.ts'
+import {
+  handleAnthropicError,
+  handleError,
+  RouteNotFoundError,
+} from './errors.ts'
 import { GenerationCounters } from './generation/GenerationCounters.ts'
+import { attachSdkServer } from './lmstudio-sdk/wsServer.ts'
 import { cors, requireApiKey } from './middleware.ts'
+import { countTokens } from './routes/anthropic/countTokens.ts'
+import { messages } from './routes/anthropic/messages.ts'
+import { greeting } from './routes/lmstudio-sdk/greeting.ts'
 import { getModelV0, listModelsV0 } from './routes/lmstudio-v0/models.ts'
 import { chatV1 } from './routes/lmstudio-v1/chat.ts'
 import { downloadStatus, startDownload } from './routes/lmstudio-v1/download.ts'
@@ -29,8 +38,16 @@ import { chatCompletions } from './routes/openai/chatCompletions.ts'
 import { completions } from './routes/openai/completions.ts'
 import { embeddings } from './routes/openai/embeddings.ts'
 import { listModels } from './routes/openai/models.ts'
+import { createResponse } from './routes/openai/responses/create.ts'
+import { listInputItems } from './routes/openai/responses/inputItems.ts'
+import { deleteResponse } from './routes/openai/responses/remove.ts'
+import { retrieveResponse } from './routes/openai/responses/retrieve.ts'
 import { search } from './routes/pocket/search.ts'
 import { stats } from './routes/pocket/stats.ts'
+import {
+  ResponseStore,
+  type ResponseStoreOptions,
+} from './state/ResponseStore.ts'
 
 export type CreateServerOptions = {
   host?: string
@@ -46,6 +63,11 @@ export type CreateServerOptions = {
   residency?: ModelResidency
   residencyOptions?: Omit<ModelResidencyOptions, 'catalogue' | 'loader'>
   downloads?: DownloadJobs
+  /**
+   * Where /v1/responses results are kept for previous_response_id: a store,
+   * or its options (a folder persists them; default memory only).
+   */
+  responses?: ResponseStore | ResponseStoreOptions
   /**
    * Tags around a model's reasoning, e.g. `{ open: '<think>', close:
    * '</think>' }`. Default: detected from each model's chat template.
@@ -77,12 +99,18 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
     downloads: options.downloads ?? new DownloadJobs(),
     threads: new Map(),
     generations: new GenerationCounters(),
+    responses:
+      options.responses instanceof ResponseStore
+        ? options.responses
+        : new ResponseStore(options.responses),
     reasoningTags: options.reasoningTags,
   }
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
   if (options.cors) app.use(cors())
+  // Discovery for LM Studio's SDK: public, like LM Studio's.
+  app.get('/lmstudio-greeting', greeting())
   if (options.apiKey) app.use(requireApiKey(options.apiKey))
   // Any body is parsed as JSON: curl's default form content type included.
   app.use(
@@ -93,6 +121,12 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.post('/v1/chat/completions', chatCompletions(context))
   app.post('/v1/completions', completions(context))
   app.post('/v1/embeddings', embeddings(context))
+  app.post('/v1/responses', createResponse(context))
+  app.get('/v1/responses/:id', retrieveResponse(context))
+  app.delete('/v1/responses/:id', deleteResponse(context))
+  app.get('/v1/responses/:id/input_items', listInputItems(context))
+  app.post('/v1/messages', messages(context))
+  app.post('/v1/messages/count_tokens', countTokens(context))
 
   app.get('/api/v0/models', listModelsV0(context))
   app.get('/api/v0/models/*id', getModelV0(context))
@@ -112,9 +146,12 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.use((req) => {
     throw new RouteNotFoundError(req.method, req.path)
   })
+  // Anthropic clients read Anthropic-shaped errors (bad JSON, auth, 404 too).
+  app.use('/v1/messages', handleAnthropicError)
   app.use(handleError)
 
   let server: Server | null = null
+  let sdk: { close(): void } | null = null
   let closing: Promise<void> | null = null
   return {
     app,
@@ -133,10 +170,16 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
           },
         )
         server = listening
+        // LM Studio's SDK: websockets on the same port.
+        sdk = attachSdkServer(listening, context, {
+          apiKey: options.apiKey,
+          cors: options.cors,
+        })
         listening.once('error', reject)
       }),
     close: () => {
       closing ??= (async () => {
+        sdk?.close()
         if (server) {
           const done = new Promise<void>((r) => server?.close(() => r()))
           server.closeAllConnections()

@@ -1,6 +1,7 @@
 // The single place where errors become HTTP: every error of every layer is
 // mapped here to a status and an OpenAI-shaped body
-// `{ error: { message, type, param, code } }`. Routes only throw.
+// `{ error: { message, type, param, code } }` — or, on Anthropic's Messages
+// routes, `{ type: "error", error: { type, message } }`. Routes only throw.
 import type { NextFunction, Request, Response } from 'express'
 import {
   BaseError,
@@ -51,7 +52,19 @@ export class RouteNotFoundError extends BaseError {
 export class UnauthorizedError extends BaseError {
   override name = 'UnauthorizedError' as const
   constructor() {
-    super('Invalid or missing API key. Send `Authorization: Bearer <key>`.')
+    super(
+      'Invalid or missing API key. Send `Authorization: Bearer <key>` (or `x-api-key: <key>`).',
+    )
+  }
+}
+
+/** A stored response (`previous_response_id`, /v1/responses/{id}) is unknown. */
+export class ResponseNotFoundError extends BaseError {
+  override name = 'ResponseNotFoundError' as const
+  param: string
+  constructor(id: string, param = 'response_id') {
+    super(`Response with id '${id}' not found.`)
+    this.param = param
   }
 }
 
@@ -124,6 +137,8 @@ export function toHttpError(error: unknown): HttpError {
     return invalid(404, e, 'model', 'model_not_found')
   if (e instanceof InstanceNotFoundError)
     return invalid(404, e, 'instance_id', 'model_not_found')
+  if (e instanceof ResponseNotFoundError)
+    return invalid(404, e, e.param, 'response_not_found')
   if (e instanceof JobNotFoundError)
     return invalid(404, e, 'job_id', 'job_not_found')
   if (e instanceof RouteNotFoundError) return invalid(404, e, null, 'not_found')
@@ -222,5 +237,63 @@ export function handleError(
     return
   }
   const { status, body: b } = toHttpError(err)
+  res.status(status).json(b)
+}
+
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'request_too_large'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'overloaded_error'
+
+export type AnthropicErrorBody = {
+  type: 'error'
+  error: { type: AnthropicErrorType; message: string }
+}
+
+function anthropicType(status: number): AnthropicErrorType {
+  if (status === 401) return 'authentication_error'
+  if (status === 403) return 'permission_error'
+  if (status === 404) return 'not_found_error'
+  if (status === 413) return 'request_too_large'
+  if (status === 429) return 'rate_limit_error'
+  if (status === 503 || status === 529) return 'overloaded_error'
+  if (status >= 500) return 'api_error'
+  return 'invalid_request_error'
+}
+
+/** Any error -> the same status and an Anthropic-shaped body. */
+export function toAnthropicError(error: unknown): {
+  status: number
+  body: AnthropicErrorBody
+} {
+  const { status, body: b } = toHttpError(error)
+  const { message, param } = b.error
+  const named = param && !message.includes(param) ? `${param}: ` : ''
+  return {
+    status,
+    body: {
+      type: 'error',
+      error: { type: anthropicType(status), message: named + message },
+    },
+  }
+}
+
+/** Error middleware for the Anthropic routes (mounted on their paths). */
+export function handleAnthropicError(
+  err: unknown,
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
+  if (res.headersSent) {
+    next(err)
+    return
+  }
+  const { status, body: b } = toAnthropicError(err)
   res.status(status).json(b)
 }

@@ -1,6 +1,8 @@
 // `pocket serve`: the OpenAI- and LM-Studio-compatible HTTP server. Binds
 // 127.0.0.1 unless --host says otherwise; Ctrl-C stops it and unloads models.
+import { join } from 'node:path'
 import type { Command } from 'commander'
+import { getPocketHome } from '../../models/paths.ts'
 import { createServer } from '../../server/createServer.ts'
 import {
   parseInteger,
@@ -86,6 +88,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     cors: flags.cors,
     apiKey: flags.apiKey,
     bodyLimit: flags.bodyLimit,
+    // Stored /v1/responses survive a restart, next to the prompt cache.
+    responses: { dir: join(getPocketHome(), 'responses') },
     reasoningTags: flags.reasoningTags,
     residencyOptions: {
       jit: flags.jit,
@@ -105,8 +109,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   })
   console.log(`pocket server listening on ${url}`)
   console.log(
-    `  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings)`,
+    `  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings, responses)`,
   )
+  console.log(`  Anthropic: ${url}  (/v1/messages, /v1/messages/count_tokens)`)
   console.log(`  LM Studio: ${url}/api/v0, ${url}/api/v1`)
   if (flags.apiKey) console.log('  auth:      Bearer token required')
   const stop = async () => {

@@ -6,6 +6,10 @@ import type {
   SamplingDefaults,
   StopReason,
 } from '../../engine/types.ts'
+import {
+  capabilitiesOf,
+  type ModelCapabilities,
+} from '../../models/capabilities.ts'
 import { bitsPerWeight, paramsFromName } from '../../models/describeName.ts'
 import type { InstanceSnapshot } from '../../models/residency/instance.ts'
 import type { LocalModel } from '../../models/types.ts'
@@ -136,8 +140,26 @@ export function v0ModelEntry(
           ),
         }
       : {}),
-    capabilities: [] as string[],
+    capabilities: v0Capabilities(capabilitiesFor(m, loaded)),
   }
+}
+
+/** A model's capabilities: its loaded template's when loaded, else the file's. */
+export function capabilitiesFor(
+  m: LocalModel,
+  loaded: InstanceSnapshot | undefined,
+): ModelCapabilities {
+  const template = loaded?.model.template?.source
+  if (template !== undefined) return capabilitiesOf(template, m.type)
+  return m.capabilities ?? capabilitiesOf(null, m.type)
+}
+
+function v0Capabilities(c: ModelCapabilities): string[] {
+  return [
+    ...(c.toolUse ? ['tool_use'] : []),
+    ...(c.vision ? ['vision'] : []),
+    ...(c.reasoning ? ['reasoning'] : []),
+  ]
 }
 
 export function v1ModelEntry(
@@ -179,11 +201,26 @@ export function v1ModelEntry(
     })),
     max_context_length: m.maxContextLength,
     format: compat(m),
-    capabilities: { vision: m.type === 'vlm', trained_for_tool_use: false },
+    capabilities: v1Capabilities(capabilitiesFor(m, instances[0])),
     description: null,
     variants: variants.map((v) =>
       v.variant ? `${v.key}@${v.variant}` : v.key,
     ),
     selected_variant: m.variant ? `${m.key}@${m.variant}` : m.key,
+  }
+}
+
+function v1Capabilities(c: ModelCapabilities) {
+  return {
+    vision: c.vision,
+    trained_for_tool_use: c.toolUse,
+    ...(c.reasoning
+      ? {
+          reasoning: {
+            allowed_options: c.reasoning.allowedOptions,
+            default: c.reasoning.default,
+          },
+        }
+      : {}),
   }
 }

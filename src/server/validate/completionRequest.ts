@@ -1,6 +1,7 @@
 // POST /v1/completions (and /api/v0/completions) body -> GenerationRequest.
 // The prompt is raw text: no chat template. `logprobs` is the legacy integer
-// (number of alternatives per token). Unknown fields are a 400 naming them.
+// (number of alternatives per token); `max_tokens` defaults to 16 as
+// OpenAI's. Unknown fields are a 400 naming them.
 import { z } from 'zod'
 import { InvalidRequestError } from '../errors.ts'
 import type { GenerationRequest } from '../generation/types.ts'
@@ -41,6 +42,9 @@ export function parseCompletionRequest(body: unknown): GenerationRequest {
     )
   const options = toGenerateOptions(b)
   options.raw = true
+  // OpenAI's legacy endpoint stops at 16 tokens unless told (-1: no limit).
+  if (b.max_tokens == null && b.max_completion_tokens == null)
+    options.maxTokens = 16
   if (b.logprobs != null) {
     options.logprobs = true
     options.topLogprobs = b.logprobs
