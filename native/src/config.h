@@ -55,6 +55,21 @@ struct MoeConfig {
   enum class Activation { silu, swiglu_oai } activation = Activation::silu;
   float swiglu_alpha = 1.702f;
   float swiglu_limit = 7.0f;
+  // Qwen3.5-MoE / Qwen3-Next: a shared expert of this width runs on every
+  // row, scaled by sigmoid(x . shared_gate); 0 = none.
+  int shared_intermediate_size = 0;
+};
+
+// Gated DeltaNet linear-attention layers (Qwen3.5 hybrids, hybrid.h): a short
+// causal conv over [q | k | v], L2-normed q/k, the gated delta rule with a
+// per-head decay and beta, and a gated RMSNorm on the output.
+struct LinearAttnConfig {
+  int conv_kernel = 0;
+  int key_heads = 0, value_heads = 0;
+  int key_head_dim = 0, value_head_dim = 0;
+  // Value head h reads key head h % key_heads (llama.cpp's GGUF order); false:
+  // h / (value_heads / key_heads) (HF checkpoints).
+  bool tiled_heads = true;
 };
 
 struct DecoderConfig {
@@ -67,6 +82,9 @@ struct DecoderConfig {
   int intermediate_size = 0;
   int vocab_size = 0;
   int context_length = 0;
+  // The context the model is loaded with (0 = context_length): LongRoPE
+  // picks its long factors only when this exceeds the original context.
+  int loaded_context = 0;
   float rms_eps = 1e-5f;
   float rope_theta = 10000.0f;
   bool rope_traditional = false;
@@ -108,13 +126,27 @@ struct DecoderConfig {
   float rope_local_theta = 0.0f;
   // Rotary dims (partial rotary); 0 = head_dim.
   int rope_dims = 0;
+  // Llama 4 / Mistral 3 attention temperature: queries at position p are
+  // scaled by 1 + s * ln(floor((p + offset) / floor) + 1); 0 = off. Mistral 3
+  // uses offset 0 (as HF and llama.cpp), Llama 4 offset 1.
+  float attn_temp_scale = 0.0f;
+  int attn_temp_floor = 0;
+  float attn_temp_offset = 0.0f;
   // Mixture-of-experts feed-forward in every layer (Qwen3-MoE, Mixtral, gpt-oss).
   MoeConfig moe;
   // gpt-oss: a learned per-head logit joins every softmax denominator.
   bool attn_sinks = false;
+  // Hybrids (Qwen3.5): per layer, true = Gated DeltaNet linear attention with
+  // a recurrent state instead of KV rows. Empty = a plain transformer.
+  std::vector<bool> layer_linear;
+  LinearAttnConfig linear_attn;
+  // Qwen3.5 full attention: q_proj also yields a per-head output gate,
+  // o = attn * sigmoid(gate).
+  bool attn_output_gate = false;
 
   int window(int layer) const { return layer < int(layer_window.size()) ? layer_window[layer] : 0; }
   bool has_rope(int layer) const { return layer >= int(layer_rope.size()) || layer_rope[layer]; }
+  bool recurrent() const { return !layer_linear.empty(); }
 };
 
 }  // namespace pocket

@@ -164,7 +164,7 @@ void Decoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
 void Decoder::load_ropes(WeightMap& w, bool gguf) {
   auto& c = cfg_;
   // GGUF: precomputed per-frequency divisors (Llama 3 rope_freqs; Phi-3
-  // LongRoPE short/long factors, chosen by the context length like llama.cpp).
+  // LongRoPE short/long factors, chosen by the loaded context like llama.cpp).
   std::optional<mx::array> factors;
   if (gguf) {
     factors = take_optional(w, "rope_freqs.weight");
@@ -172,7 +172,8 @@ void Decoder::load_ropes(WeightMap& w, bool gguf) {
     if (lng || shrt) {
       if (!lng || !shrt) throw load_error("LongRoPE needs both rope_factors_long and rope_factors_short");
       if (c.rope_scaling.type.empty()) c.rope_scaling.type = "longrope";
-      factors = c.context_length > c.rope_scaling.original_max_position ? lng : shrt;
+      int ctx = c.loaded_context > 0 ? c.loaded_context : c.context_length;
+      factors = ctx > c.rope_scaling.original_max_position ? lng : shrt;
     }
   }
   ropes_.push_back(make_rope(c, c.rope_theta, c.rope_scaling, factors));
@@ -189,8 +190,8 @@ bool Decoder::plain_layer(int i) const {
   const auto& r = ropes_[0];
   bool default_scale = c.attn_scale <= 0 || same_value(c.attn_scale, 1.0f / std::sqrt(float(c.head_dim)));
   return c.norm_layout == NormLayout::pre && c.activation == Activation::silu && !c.qk_norm_full && default_scale &&
-         c.attn_softcap == 0 && c.residual_scale == 1.0f && layer_rope_[i] == 0 && r.attn_factor == 1.0f &&
-         r.dims == c.head_dim && l.attn_norm && l.ffn_norm && !l.moe && !l.sinks;
+         c.attn_softcap == 0 && c.residual_scale == 1.0f && c.attn_temp_scale == 0 && layer_rope_[i] == 0 &&
+         r.attn_factor == 1.0f && r.dims == c.head_dim && l.attn_norm && l.ffn_norm && !l.moe && !l.sinks;
 }
 
 bool Decoder::fused_step(const std::vector<Segment>& segs) const {

@@ -61,6 +61,16 @@ mx::array masked_attention(const mx::array& q, const Keys& kv, int q_pos, float 
   return mx::reshape(o, {1, Hq, L, D});
 }
 
+// Llama 4 / Mistral 3 attention temperature, one factor per query row
+// ([1, 1, T, 1] for q [1, H, T, D]), as llama.cpp computes it.
+mx::array temperature(const DecoderConfig& c, const std::vector<int32_t>& positions) {
+  std::vector<float> f(positions.size());
+  for (size_t i = 0; i < positions.size(); ++i)
+    f[i] = std::log(std::floor((positions[i] + c.attn_temp_offset) / c.attn_temp_floor) + 1.0f) * c.attn_temp_scale +
+           1.0f;
+  return mx::array(f.data(), {1, 1, int(f.size()), 1}, mx::float32);
+}
+
 mx::array attend(const mx::array& q, const Keys& kv, int q_pos, float scale, int window, float softcap,
                  const std::optional<mx::array>& sinks) {
   bool causal_only = plain(kv, q_pos, q.shape(2), window, softcap);
@@ -106,6 +116,11 @@ mx::array Decoder::attention(const DecoderLayer& l, const mx::array& x, const st
       q = pocket_rope(q, rope->dims, rope->traditional, rope->base, rope->scale, offset, rope->freqs);
       k = pocket_rope(k, rope->dims, rope->traditional, rope->base, rope->scale, offset, rope->freqs);
     }
+    if (c.attn_temp_scale != 0) {
+      std::vector<int32_t> positions(T);
+      for (int i = 0; i < T; ++i) positions[i] = offset + i;
+      q = mx::multiply(q, temperature(c, positions));
+    }
     auto [keys, values] = cache.update(layer, k, v);
     return out(
         attend(q, visible({keys, values, cache.start(layer)}, offset, window), offset, scale, window, softcap, l.sinks));
@@ -121,6 +136,7 @@ mx::array Decoder::attention(const DecoderLayer& l, const mx::array& x, const st
     offsets.push_back(offset);
     for (int i = 0; i < L; ++i) positions.push_back(offset + i);
   }
+  if (c.attn_temp_scale != 0) q = mx::multiply(q, temperature(c, positions));  // rope is linear: order is free
   if (rope) {
     q = pocket_rope_positions(q, rope->dims, rope->traditional, rope->base, rope->scale, positions, rope->freqs);
     k = pocket_rope_positions(k, rope->dims, rope->traditional, rope->base, rope->scale, std::move(positions),

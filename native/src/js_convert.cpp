@@ -66,6 +66,7 @@ MoeConfig moe_from_js(const Napi::Object& m) {
   c.activation = act == "swiglu_oai" ? MoeConfig::Activation::swiglu_oai : MoeConfig::Activation::silu;
   c.swiglu_limit = get_float(m, "swigluLimit", 7.0f);
   if (!(c.swiglu_limit > 0)) throw invalid_arg("config: moe.swigluLimit must be positive");
+  c.shared_intermediate_size = get_int(m, "sharedIntermediateSize", 0);
   return c;
 }
 
@@ -142,8 +143,24 @@ DecoderConfig config_from_js(const Napi::Object& o) {
   for (int r : get_ints(o, "layerRope")) c.layer_rope.push_back(r != 0);
   c.rope_local_theta = get_float(o, "ropeLocalTheta", 0.0f);
   c.rope_dims = get_int(o, "ropeDims", 0);
+  c.attn_temp_scale = get_float(o, "attnTempScale", 0.0f);
+  c.attn_temp_floor = get_int(o, "attnTempFloor", 0);
+  if (c.attn_temp_scale != 0 && c.attn_temp_floor <= 0)
+    throw invalid_arg("config: attnTempFloor must be positive with attnTempScale");
   if (o.Get("moe").IsObject()) c.moe = moe_from_js(o.Get("moe").As<Napi::Object>());
   c.attn_sinks = get_bool(o, "attnSinks", false);
+  for (int r : get_ints(o, "layerLinear")) c.layer_linear.push_back(r != 0);
+  c.attn_output_gate = get_bool(o, "attnOutputGate", false);
+  if (o.Get("linearAttn").IsObject()) {
+    auto l = o.Get("linearAttn").As<Napi::Object>();
+    auto& lc = c.linear_attn;
+    lc.conv_kernel = get_int(l, "convKernel", 0);
+    lc.key_heads = get_int(l, "keyHeads", 0);
+    lc.value_heads = get_int(l, "valueHeads", 0);
+    lc.key_head_dim = get_int(l, "keyHeadDim", 0);
+    lc.value_head_dim = get_int(l, "valueHeadDim", 0);
+    lc.tiled_heads = get_bool(l, "tiledHeads", false);
+  }
   return c;
 }
 

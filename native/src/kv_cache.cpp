@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "backend.h"
+
 namespace pocket {
 namespace {
 
@@ -13,12 +15,14 @@ mx::array rows_of(const mx::array& a, int from, int to) {
 }  // namespace
 
 KVCache::KVCache(int num_layers, int bits, int group, std::vector<int> windows)
-    : keys_(num_layers), values_(num_layers), windows_(std::move(windows)), start_(num_layers, 0),
+    : keys_(num_layers), values_(num_layers), recurrent_(num_layers), windows_(std::move(windows)), start_(num_layers, 0),
       bits_(bits), group_(group) {
   windows_.resize(num_layers, 0);
 }
 
-KVCache::Parts KVCache::encode(const mx::array& x) const {
+KVCache::Parts KVCache::encode(const mx::array& in) const {
+  // Restored prompt caches arrive as float32; store them in the cache's dtype.
+  auto x = mx::issubdtype(in.dtype(), mx::floating) && in.dtype() != dtype_ ? mx::astype(in, dtype_) : in;
   if (!bits_) return {x};
   return mx::quantize(x, group_, bits_);
 }
@@ -26,7 +30,7 @@ KVCache::Parts KVCache::encode(const mx::array& x) const {
 mx::array KVCache::decode(const Parts& parts, int n) const {
   if (!bits_) return rows_of(parts[0], 0, n);
   return mx::dequantize(rows_of(parts[0], 0, n), rows_of(parts[1], 0, n), rows_of(parts[2], 0, n), group_, bits_,
-                        "affine", std::nullopt, mx::float32);
+                        "affine", std::nullopt, dtype_);
 }
 
 void KVCache::grow(std::optional<Parts>& buf, const Parts& like, int needed, int valid) {
@@ -55,7 +59,7 @@ void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int at, int n
 }
 
 bool KVCache::reserve(int n, int kv_heads, int head_dim) {
-  if (bits_ || !complete()) return false;
+  if (bits_ || !complete() || dtype_ != mx::float32 || graph_path()) return false;
   std::vector<mx::array> grown;
   const Parts fresh{mx::zeros({1, kv_heads, 0, head_dim}, mx::float32)};
   for (auto* side : {&keys_, &values_})
@@ -99,7 +103,14 @@ void KVCache::advance(int n) {
   for (size_t l = 0; l < keys_.size(); ++l) drop_old(int(l));
 }
 
+bool KVCache::has_recurrent() const {
+  for (auto& r : recurrent_)
+    if (r) return true;
+  return false;
+}
+
 bool KVCache::can_trim_to(int n) const {
+  if (has_recurrent() && n < offset_) return false;
   for (size_t l = 0; l < keys_.size(); ++l)
     if (start_[l] > 0 && n < std::min(offset_, start_[l] + windows_[l] - 1)) return false;
   return true;
@@ -107,12 +118,13 @@ bool KVCache::can_trim_to(int n) const {
 
 void KVCache::trim_to(int n) {
   if (!can_trim_to(n))
-    throw std::logic_error("[KVCache::trim_to] a sliding-window layer no longer holds the rows position " +
+    throw std::logic_error("[KVCache::trim_to] a sliding-window or recurrent layer no longer holds the state position " +
                            std::to_string(n) + " needs");
   offset_ = std::min(offset_, n);
 }
 
 bool KVCache::complete() const {
+  if (has_recurrent()) return false;
   for (int s : start_)
     if (s > 0) return false;
   return true;
@@ -123,11 +135,13 @@ std::vector<mx::array> KVCache::state() const {
   for (auto* side : {&keys_, &values_})
     for (auto& buf : *side)
       if (buf) out.insert(out.end(), buf->begin(), buf->end());
+  for (auto& r : recurrent_)
+    if (r) out.insert(out.end(), r->begin(), r->end());
   return out;
 }
 
 std::vector<std::pair<mx::array, mx::array>> KVCache::prefix(int n) const {
-  if (!complete()) throw std::logic_error("[KVCache::prefix] sliding-window layers dropped old rows");
+  if (!complete()) throw std::logic_error("[KVCache::prefix] sliding-window layers dropped old rows, or the cache is recurrent");
   std::vector<std::pair<mx::array, mx::array>> out;
   for (size_t i = 0; i < keys_.size(); ++i) out.emplace_back(decode(*keys_[i], n), decode(*values_[i], n));
   return out;
@@ -136,6 +150,7 @@ std::vector<std::pair<mx::array, mx::array>> KVCache::prefix(int n) const {
 void KVCache::restore(const std::vector<std::pair<mx::array, mx::array>>& kv) {
   offset_ = 0;
   std::fill(start_.begin(), start_.end(), 0);
+  for (auto& r : recurrent_) r.reset();
   for (size_t i = 0; i < kv.size() && i < keys_.size(); ++i) {
     keys_[i].reset();
     values_[i].reset();

@@ -9,6 +9,12 @@
 // back a little (rejected speculative drafts) without losing rows it still
 // needs; a cache that dropped rows cannot be trimmed further back than that
 // (can_trim_to), and it cannot be saved or restored (complete()).
+//
+// Recurrent layers (Gated DeltaNet, hybrid.h) keep a fixed-size state per
+// sequence here instead of rows (set_recurrent). That state is the sequence
+// at offset() and cannot go back: such a cache trims only to its own offset
+// (so a prompt that extends a finished conversation still reuses it, but a
+// rollback does not) and is never saved (complete() is false).
 #pragma once
 
 #include <mlx/mlx.h>
@@ -27,6 +33,9 @@ class KVCache {
 
   // Appends k/v [1, kv_heads, L, head_dim] for `layer` at the current offset
   // and returns the keys/values of positions [start(layer), offset + L) (float).
+  // What float keys/values are stored as (the model's activation dtype);
+  // LoadedModel::new_cache() sets it before the first update.
+  void set_dtype(mx::Dtype d) { dtype_ = d; }
   std::pair<mx::array, mx::array> update(int layer, const mx::array& k, const mx::array& v);
   // Position of the first row update() returns for `layer` (0 unless the
   // layer is a sliding-window layer that dropped old rows).
@@ -40,6 +49,7 @@ class KVCache {
   void trim_to(int n);
   int offset() const { return offset_; }
   int bits() const { return bits_; }
+  mx::Dtype dtype() const { return dtype_; }
   // Every layer still holds every position from 0 (prefix() and restore() need it).
   bool complete() const;
   std::vector<mx::array> state() const;
@@ -51,11 +61,19 @@ class KVCache {
   // Fused layers (float caches): makes room for n positions in every layer
   // (evaluated; creates the buffers of a fresh cache) and exposes the dense
   // buffers [1, kv_heads, capacity, head_dim], which that path writes in
-  // place at row = position. False for quantized caches and caches whose
-  // sliding-window layers dropped rows.
+  // place at row = position. False for quantized caches, caches whose
+  // sliding-window layers dropped rows, non-float32 caches and on the graph
+  // path (GPU), where nothing is reserved.
   bool reserve(int n, int kv_heads, int head_dim);
   const mx::array& key_buffer(int layer) const { return (*keys_[layer])[0]; }
   const mx::array& value_buffer(int layer) const { return (*values_[layer])[0]; }
+
+  // Recurrent layer state (nullptr before the layer's first step).
+  const std::vector<mx::array>* recurrent(int layer) const {
+    return recurrent_[layer] ? &*recurrent_[layer] : nullptr;
+  }
+  void set_recurrent(int layer, std::vector<mx::array> state) { recurrent_[layer] = std::move(state); }
+  bool has_recurrent() const;
 
   static constexpr int kStep = 256;
   static constexpr int kSlack = 64;
@@ -73,9 +91,11 @@ class KVCache {
   void drop_old(int layer);
 
   std::vector<std::optional<Parts>> keys_, values_;
+  std::vector<std::optional<std::vector<mx::array>>> recurrent_;
   std::vector<int> windows_, start_;
   int offset_ = 0;
   int bits_ = 0, group_ = 32;
+  mx::Dtype dtype_ = mx::float32;
 };
 
 }  // namespace pocket

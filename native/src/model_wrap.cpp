@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "audit.h"
+#include "backend.h"
 #include "evaluate.h"
 #include "file_check.h"
 #include "gguf_reader.h"
@@ -24,6 +25,7 @@ struct LoadResult {
   int context_length = 0;
   int quant_bits = 0;
   size_t nbytes = 0;
+  std::string backend, dtype;
   std::vector<std::pair<std::string, MetaValue>> metadata;
   std::map<std::string, TensorTypeSummary> tensor_types;  // GGUF only
   std::string device;                                     // "cpu" | "gpu"
@@ -71,10 +73,19 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
-                          int parallel, int kv_bits, std::string tokenizer_json) {
+                          int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
+  if (dtype_name_.empty()) {
+    model->dtype = default_activation_dtype();
+  } else if (auto d = parse_dtype(dtype_name_)) {
+    model->dtype = *d;
+  } else {
+    throw invalid_arg("dtype: must be float32, float16 or bfloat16");
+  }
+  // Floating weights are cast to the activation dtype while the model loads.
+  ComputeDtypeScope dtype_scope(model->dtype);
   try {
     if (format == "gguf") {
       GgufLoadOptions load_options;
@@ -84,7 +95,9 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       auto& weights = gguf.weights;
       auto& meta = gguf.metadata;
       result.tensor_types = gguf.tensor_types;
-      model->llm = make_decoder(config_from_gguf(meta), weights, true);
+      auto cfg = config_from_gguf(meta);
+      cfg.loaded_context = context_length;
+      model->llm = make_decoder(cfg, weights, true);
       auto tokens = meta.find("tokenizer.ggml.tokens");
       auto model_kind = meta.find("tokenizer.ggml.model");
       if (tokens != meta.end() && model_kind != meta.end() && std::get_if<std::string>(&model_kind->second) &&
@@ -107,6 +120,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
         auto [w, _] = mx::load_safetensors(f);
         for (auto& [k, a] : w) weights.insert_or_assign(k, a);
       }
+      js_config->loaded_context = context_length;
       model->llm = make_decoder(*js_config, weights, false);
       model->tokenizer_json_path = tokenizer_json;
     } else {
@@ -127,6 +141,10 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   if (kv_bits && cfg.head_dim % 32 != 0) throw unsupported("kvBits: head_dim must be a multiple of 32");
   result.config = cfg;
   result.context_length = model->context_length;
+  // Half-precision activations leave the custom float32 kernels: graph path.
+  result.backend = on_gpu() ? backend_info().kind
+                            : (graph_path() || model->dtype != mx::float32 ? "cpu-graph" : "cpu");
+  result.dtype = dtype_name(model->dtype);
   result.nbytes = model->llm->nbytes();
   result.device = mx::default_device() == mx::Device::gpu ? "gpu" : "cpu";
   result.handle = Engine::instance().add_model(model);
@@ -366,15 +384,18 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   int parallel = get_int(o, "parallel", 0);
   int kv_bits = get_int(o, "kvBits", 0);
   auto tokenizer_json = get_string(o, "tokenizerJson");
+  auto dtype = get_string(o, "dtype");
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype); },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);
         info.Set("contextLength", r.context_length);
         info.Set("nbytes", double(r.nbytes));
+        info.Set("backend", r.backend);
+        info.Set("dtype", r.dtype);
         info.Set("device", r.device);
         if (!r.tensor_types.empty()) {
           auto types = Napi::Object::New(env);

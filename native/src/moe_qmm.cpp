@@ -8,6 +8,7 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
 
+#include "backend.h"
 #include "qmm.h"
 
 namespace pocket {
@@ -102,7 +103,7 @@ bool moe_qmm_supported(const mx::array& w, const mx::array& scales, const std::o
                        int group_size, int bits, const std::string& mode) {
   static const bool disabled = std::getenv("POCKET_DISABLE_QMM") != nullptr;
   return !disabled && mode == "affine" && biases && pocket_qmm_supported(group_size, bits) &&
-         mx::default_device() == mx::Device::cpu && w.dtype() == mx::uint32 && w.ndim() == 3 &&
+         custom_kernels(mx::default_stream(mx::default_device())) && w.dtype() == mx::uint32 && w.ndim() == 3 &&
          scales.dtype() == mx::float32 && biases->dtype() == mx::float32;
 }
 

@@ -83,7 +83,7 @@ Rope make_rope(const DecoderConfig& c, float base, const RopeScaling& s, const s
                         ? yarn_mscale(s.factor, s.mscale) / yarn_mscale(s.factor, s.mscale_all_dim)
                         : yarn_mscale(s.factor, 1.0f);
   } else if (type == "longrope") {
-    bool use_long = c.context_length > s.original_max_position;
+    bool use_long = (c.loaded_context > 0 ? c.loaded_context : c.context_length) > s.original_max_position;
     auto& factors = use_long ? s.long_factor : s.short_factor;
     if (!freq_factors) {
       if (int(factors.size()) != r.dims / 2) throw load_error("longrope factors do not match the rotary dimensions");

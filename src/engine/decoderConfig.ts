@@ -6,6 +6,7 @@ import { gptOssConfig } from './architectures/gptOss.ts'
 import { graniteConfig } from './architectures/granite.ts'
 import type { HfConfig } from './architectures/hfConfig.ts'
 import { llamaConfig } from './architectures/llama.ts'
+import { ministral3Config } from './architectures/mistral3.ts'
 import { mixtralConfig } from './architectures/mixtral.ts'
 import { olmo2Config } from './architectures/olmo2.ts'
 import { phi3Config } from './architectures/phi3.ts'
@@ -25,6 +26,7 @@ const FAMILIES: Record<string, (config: HfConfig) => NativeDecoderConfig> = {
   olmo2: olmo2Config,
   smollm3: smollm3Config,
   granite: graniteConfig,
+  ministral3: ministral3Config,
   qwen3_moe: qwen3MoeConfig,
   mixtral: mixtralConfig,
   gpt_oss: gptOssConfig,

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path'
 import { ChatTemplate } from './chatTemplate.ts'
 import { decoderConfigFromHf } from './decoderConfig.ts'
 import { ModelLoadError } from './errors.ts'
+import { fallbackChatTemplate } from './fallbackChatTemplate.ts'
 import { ggufFileType } from './ggufFileType.ts'
 import { ggufShards } from './ggufShards.ts'
 import { loadSafetensorsDecoder } from './loadSafetensorsDecoder.ts'
@@ -21,6 +22,7 @@ import { toEngineError } from './toEngineError.ts'
 import { TextTokenizer } from './tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
 import { loadVisionLanguageModel } from './vision/loadVisionLanguageModel.ts'
+import { readTensorNames, vlmDecoderConfig } from './vision/vlmDecoderConfig.ts'
 
 export type LoadModelParameters = LoadModelOptions
 export type LoadModelReturnType = Model
@@ -66,6 +68,7 @@ async function loadGguf(
       prefillChunkSize: options.prefillChunkSize,
       parallel: options.parallel,
       kvBits: options.kvBits,
+      dtype: options.dtype,
     })
   } catch (e) {
     throw toEngineError(e, path)
@@ -74,7 +77,8 @@ async function loadGguf(
     const meta = nm.metadata
     const tokenizer = TextTokenizer.fromGguf(meta, path)
     const template = new ChatTemplate(
-      meta['tokenizer.chat_template'] as string | undefined,
+      (meta['tokenizer.chat_template'] as string | undefined) ??
+        fallbackChatTemplate((t) => tokenizer.tokenId(t)),
     )
     const info: ModelInfo = {
       path,
@@ -89,6 +93,8 @@ async function loadGguf(
       sizeBytes: ggufShards(path).reduce((n, f) => n + statSync(f).size, 0),
       device: nm.info.device,
       tensorTypes: nm.info.tensorTypes,
+      backend: nm.info.backend,
+      dtype: nm.info.dtype,
       samplingDefaults: samplingDefaultsFromGguf(meta),
     }
     return new Model({ native: nm, info, tokenizer, template })
@@ -114,14 +120,21 @@ async function loadSafetensors(
   options: LoadModelOptions,
 ): Promise<Model> {
   const config = readJson(join(dir, 'config.json'))
-  if (config.vision_config) return loadVisionLanguageModel(dir, options)
-  const decoder = decoderConfigFromHf(config)
+  // Gemma 3 and Mistral 3 checkpoints carry a vision tower the engine does
+  // not run yet: their text decoder loads on its own.
+  const textOfVlm =
+    config.model_type === 'gemma3' || config.model_type === 'mistral3'
+  if (config.vision_config && !textOfVlm)
+    return loadVisionLanguageModel(dir, options)
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.safetensors'))
     .sort()
     .map((f) => join(dir, f))
   if (files.length === 0)
     throw new ModelLoadError(dir, { details: 'no .safetensors files' })
+  const decoder = textOfVlm
+    ? vlmDecoderConfig(dir, config, readTensorNames(files))
+    : decoderConfigFromHf(config)
   let templateSource: string | undefined
   if (existsSync(join(dir, 'tokenizer_config.json'))) {
     const tc = readJson(join(dir, 'tokenizer_config.json'))
@@ -149,6 +162,8 @@ async function loadSafetensors(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    backend: nm.info.backend,
+    dtype: nm.info.dtype,
     samplingDefaults: generation.samplingDefaults,
   }
   return new Model({ native: nm, info, tokenizer, template })

@@ -55,6 +55,9 @@ export type NativeDecoderConfig = {
   layerRope?: number[]
   ropeLocalTheta?: number
   ropeDims?: number
+  /** Llama 4 / Mistral 3 attention temperature: scale and floor length. */
+  attnTempScale?: number
+  attnTempFloor?: number
   eosIds: number[]
   bosId: number
   quantBits?: number
@@ -99,10 +102,26 @@ export type NativeModelInfo = NativeDecoderConfig & {
   contextLength: number
   nbytes: number
   tieEmbeddings: boolean
+  /** `cpu`, `cpu-graph`, `cuda` or `metal` (see NativeBackend). */
+  backend: string
+  dtype: string
   /** The MLX device the model runs on. */
   device: 'cpu' | 'gpu'
   /** GGUF models: per ggml tensor type (Q4_K, Q6_K, ...). */
   tensorTypes?: Record<string, NativeTensorTypeInfo>
+}
+
+/** Where the engine computes (native/src/backend.h). */
+export type NativeBackend = {
+  /** MLX's device the engine uses: POCKET_DEVICE, else the GPU when there is one. */
+  device: 'cpu' | 'gpu'
+  kind: 'cpu' | 'cuda' | 'metal'
+  /** `cpu` (custom CPU kernels), `cpu-graph` (MLX ops on the CPU), `cuda`, `metal`. */
+  name: string
+  deviceName: string
+  gpuAvailable: boolean
+  graphPath: boolean
+  defaultDtype: string
 }
 
 export type NativeDequantizedTensor = {
@@ -245,10 +264,14 @@ export type NativeLoadOptions = {
   kvBits?: 0 | 4 | 8
   /** tokenizer.json of a safetensors model (for the grammar engine). */
   tokenizerJson?: string
+  dtype?: string
 }
 
 export type NativeBinding = {
   mlxVersion: string
+  backend(): NativeBackend
+  /** Graph path on the CPU on/off (tests run both paths in one process). */
+  setGraphPath(on: boolean): Promise<boolean>
   loadModel(options: NativeLoadOptions): Promise<NativeModel>
   memoryStats(): Promise<{
     activeBytes: number

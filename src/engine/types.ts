@@ -178,6 +178,10 @@ export type ModelInfo = {
   numLayers: number
   quantization: string // e.g. 'Q4_1', 'Q4_K_M', 'bf16', '4bit'
   sizeBytes: number
+  /** Kernels that run the model: `cpu`, `cpu-graph`, `cuda` or `metal`. */
+  backend: string
+  /** Activation dtype: `float32`, `float16` or `bfloat16`. */
+  dtype: string
   /**
    * The model's own sampling defaults (generation_config.json or GGUF
    * `general.sampling.*`), used for whatever a request leaves out.
@@ -191,6 +195,9 @@ export type ModelInfo = {
    */
   tensorTypes?: Record<string, NativeTensorTypeInfo>
 }
+
+/** Activation dtype of a decoder (the graph path; the CPU kernels are float32). */
+export type ActivationDtype = 'float32' | 'float16' | 'bfloat16'
 
 export type LoadModelOptions = {
   contextLength?: number
@@ -207,4 +214,9 @@ export type LoadModelOptions = {
   promptCacheDir?: string
   /** Identifier under which the model is listed. */
   identifier?: string
+  /**
+   * Activation dtype (default: float32 on the CPU, float16 on a GPU). Half
+   * precision runs MLX's own kernels (the graph path) even on the CPU.
+   */
+  dtype?: ActivationDtype
 }

@@ -7,7 +7,12 @@
 // end-of-generation token, which catches truncation.
 import type { Address, Hex } from 'viem'
 import type { AuditReport, AuditTolerances } from '../engine/audit.ts'
+import {
+  type ParsedBackend,
+  parseBackendString,
+} from '../engine/engineBackend.ts'
 import type { Model } from '../engine/model.ts'
+import { native } from '../engine/native.ts'
 import { buildReceipt } from './buildReceipt.ts'
 import { MalformedOutputError } from './errors.ts'
 import { hashReceipt } from './hashReceipt.ts'
@@ -42,6 +47,12 @@ export type AuditReceiptReturnType = {
   receipt?: Receipt
   envelope?: OutputEnvelope
   report?: AuditReport
+  /**
+   * Where the claim was made (the node's receipt) and where it was checked
+   * (this auditor's model): kernels, MLX version and activation dtype, for
+   * tolerances that depend on the pair.
+   */
+  backends?: { node?: ParsedBackend; auditor: ParsedBackend }
 }
 
 export async function auditReceipt(
@@ -130,5 +141,28 @@ export async function auditReceipt(
     for (const r of report.reasons)
       if (!r.includes('seeded sampler')) reasons.push(r)
   }
-  return { guilty: reasons.length > 0, reasons, receipt, envelope, report }
+  const backends = {
+    node: parseBackendString(envelope.backend),
+    auditor: {
+      kernels: model.info.backend,
+      mlxVersion: receiptMlxVersion(),
+      dtype: model.info.dtype,
+    },
+  }
+  return {
+    guilty: reasons.length > 0,
+    reasons,
+    receipt,
+    envelope,
+    report,
+    backends,
+  }
+}
+
+function receiptMlxVersion(): string {
+  try {
+    return native().mlxVersion
+  } catch {
+    return 'unknown'
+  }
 }

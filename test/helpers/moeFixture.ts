@@ -7,15 +7,16 @@ export type MoeRow = { ids: number[]; logits: number[] }
 export type MoeCase = { tokens: number[]; top: MoeRow[]; topF32?: MoeRow[] }
 export type MoeFileRef = { file: string; sha256: string; cases: MoeCase[] }
 
-export function moeFixture(name: string): MoeFileRef {
+/** `fixture`: another file of the same shape (qwen35-llamacpp.json). */
+export function moeFixture(
+  name: string,
+  fixture = 'moe-llamacpp.json',
+): MoeFileRef {
   const all: { files: MoeFileRef[] } = JSON.parse(
-    readFileSync(
-      new URL('../fixtures/moe-llamacpp.json', import.meta.url),
-      'utf8',
-    ),
+    readFileSync(new URL(`../fixtures/${fixture}`, import.meta.url), 'utf8'),
   )
   const ref = all.files.find((f) => f.file === name)
-  if (!ref) throw new Error(`moe-llamacpp.json has no ${name}`)
+  if (!ref) throw new Error(`${fixture} has no ${name}`)
   return ref
 }
 

@@ -16,6 +16,7 @@ export type TinyFamily =
   | 'olmo2'
   | 'smollm3'
   | 'granite'
+  | 'mistral3'
 
 export const TINY_FAMILIES: TinyFamily[] = [
   'llama',
@@ -27,6 +28,7 @@ export const TINY_FAMILIES: TinyFamily[] = [
   'olmo2',
   'smollm3',
   'granite',
+  'mistral3',
 ]
 
 export const TINY = {
@@ -195,6 +197,32 @@ export const FAMILY: Record<TinyFamily, FamilySpec> = {
       residual_scale: { type: 'f32', value: 0.22 },
       'attention.scale': { type: 'f32', value: 0.03 },
       logit_scale: { type: 'f32', value: 8 },
+    },
+  },
+  // YaRN with a cancelling magnitude and the Llama 4 attention temperature
+  // past 16 positions (so the 48 teacher-forced tokens cross it twice).
+  mistral3: {
+    ...base,
+    permuteQK: true,
+    hf: {
+      rope_parameters: {
+        rope_type: 'yarn',
+        factor: 4,
+        original_max_position_embeddings: 16,
+        beta_fast: 32,
+        beta_slow: 1,
+        mscale: 1,
+        mscale_all_dim: 1,
+        llama_4_scaling_beta: 0.1,
+      },
+    },
+    gguf: {
+      'rope.scaling.type': { type: 'string', value: 'yarn' },
+      'rope.scaling.factor': { type: 'f32', value: 4 },
+      'rope.scaling.original_context_length': { type: 'u32', value: 16 },
+      'rope.scaling.yarn_log_multiplier': { type: 'f32', value: 1 },
+      'attention.temperature_scale': { type: 'f32', value: 0.1 },
+      'attention.temperature_length': { type: 'u32', value: 16 },
     },
   },
 }

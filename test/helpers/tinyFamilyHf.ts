@@ -22,10 +22,16 @@ export type TinyFamilyHfOptions = {
   dtype?: 'F32' | 'BF16'
   /** MLX affine quantization of every matrix (embeddings, projections, head). */
   quantize?: { bits: 4 | 8; group: 32 | 64 }
+  /**
+   * Gemma 3 only: the multimodal layout (model_type gemma3, text_config,
+   * decoder under language_model.model.*, plus a vision-tower tensor).
+   */
+  multimodal?: boolean
 }
 
 const MODEL_TYPE: Partial<Record<TinyFamily, string>> = {
   gemma3: 'gemma3_text',
+  mistral3: 'ministral3',
 }
 
 function bf16(v: Float32Array): { data: Buffer; values: Float32Array } {
@@ -190,9 +196,28 @@ export function writeTinyFamilyCheckpoint(
       weights.set(name, t)
     }
   }
-  const config = tinyFamilyConfig(family)
+  let config = tinyFamilyConfig(family)
   if (q) config.quantization = { group_size: q.group, bits: q.bits }
   if (options.dtype === 'BF16') config.torch_dtype = 'bfloat16'
+  if (options.multimodal) {
+    const { eos_token_id, quantization, ...text } = config
+    config = {
+      model_type: 'gemma3',
+      text_config: text,
+      vision_config: { model_type: 'siglip_vision_model', hidden_size: 8 },
+      eos_token_id,
+      ...(quantization ? { quantization } : {}),
+    }
+    const nested = new Map<string, SafeTensor>()
+    for (const [name, t] of stored) nested.set(`language_model.${name}`, t)
+    nested.set('vision_tower.vision_model.post_layernorm.weight', {
+      dtype: 'F32',
+      shape: [8],
+      data: Buffer.alloc(32),
+    })
+    stored.clear()
+    for (const [name, t] of nested) stored.set(name, t)
+  }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2))
   writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(stored))
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson()))

@@ -15,8 +15,10 @@ void configure_phi3(const GgufKeys& k, DecoderConfig& c);
 void configure_olmo2(const GgufKeys& k, DecoderConfig& c);
 void configure_smollm3(const GgufKeys& k, DecoderConfig& c);
 void configure_granite(const GgufKeys& k, DecoderConfig& c);
+void configure_mistral3(const GgufKeys& k, DecoderConfig& c);
 void configure_qwen3moe(const GgufKeys& k, DecoderConfig& c);
 void configure_gpt_oss(const GgufKeys& k, DecoderConfig& c);
+void configure_qwen35(const GgufKeys& k, DecoderConfig& c);  // qwen35, qwen35moe
 // <arch>.expert_count / expert_used_count / expert_feed_forward_length ...
 // into c.moe (nothing when the file has no experts); a bad expert count is a
 // load error.

@@ -2,6 +2,7 @@
 
 #include "../decoder.h"
 #include "../errors.h"
+#include "../hybrid.h"
 #include "families.h"
 
 namespace pocket {
@@ -17,11 +18,14 @@ const Family kGguf[] = {
     {"qwen3", configure_qwen2},     {"gemma2", configure_gemma2}, {"gemma3", configure_gemma3},
     {"phi3", configure_phi3},       {"olmo2", configure_olmo2},   {"smollm3", configure_smollm3},
     {"granite", configure_granite}, {"qwen3moe", configure_qwen3moe}, {"gpt-oss", configure_gpt_oss},
+    {"qwen35", configure_qwen35},   {"qwen35moe", configure_qwen35},
+    {"mistral3", configure_mistral3},
 };
 
 // HF model types src/engine/architectures/ maps onto DecoderConfig.
-const char* kHf[] = {"llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "gemma3_text",
-                     "phi3",  "olmo2",   "smollm3", "granite", "qwen3_moe", "mixtral", "gpt_oss"};
+const char* kHf[] = {"llama",   "mistral",  "qwen2",     "qwen3",   "gemma2", "gemma3",   "gemma3_text",
+                     "phi3",    "olmo2",    "smollm3",   "granite", "qwen3_moe", "mixtral", "gpt_oss",
+                     "mistral3"};
 
 }  // namespace
 
@@ -58,6 +62,7 @@ std::unique_ptr<CausalLM> make_decoder(const DecoderConfig& cfg, WeightMap& weig
       throw unsupported("architecture '" + cfg.architecture + "' is not supported (" + supported_architectures(false) +
                         " are)");
   }
+  if (cfg.recurrent()) return std::make_unique<HybridDecoder>(cfg, weights, gguf);
   return std::make_unique<Decoder>(cfg, weights, gguf ? Decoder::Naming::gguf : Decoder::Naming::hf);
 }
 

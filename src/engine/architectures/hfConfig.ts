@@ -11,11 +11,13 @@ export const num = (v: unknown, fallback: number): number =>
 const numbers = (v: unknown): number[] | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === 'number') ? v : undefined
 
-/** rope_scaling (or rope_parameters) of a config, as the native struct. */
+/** rope_scaling (or transformers 5's rope_parameters), as the native struct. */
 export function ropeScalingFromHf(
   config: HfConfig,
 ): NativeDecoderConfig['ropeScaling'] {
-  const s = (config.rope_scaling ?? undefined) as HfConfig | undefined
+  const s = (config.rope_scaling ?? config.rope_parameters ?? undefined) as
+    | HfConfig
+    | undefined
   if (!s || typeof s !== 'object') return undefined
   let type = String(s.rope_type ?? s.type ?? '')
   if (type === 'su') type = 'longrope' // Phi-3's first name for it
@@ -85,7 +87,10 @@ export function baseDecoderConfig(
     vocabSize: num(config.vocab_size, 0),
     contextLength: num(config.max_position_embeddings, 2048),
     rmsEps: num(config.rms_norm_eps, 1e-6),
-    ropeTheta: num(config.rope_theta, 10000),
+    ropeTheta: num(
+      config.rope_theta ?? (config.rope_parameters as HfConfig)?.rope_theta,
+      10000,
+    ),
     ropeTraditional: false,
     ...(scaling ? { ropeScaling: scaling } : {}),
     eosIds: Array.isArray(eos)

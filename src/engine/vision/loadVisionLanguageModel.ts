@@ -85,6 +85,8 @@ export async function loadVisionLanguageModel(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    backend: nm.info.backend,
+    dtype: nm.info.dtype,
     samplingDefaults: readGenerationConfig(dir).samplingDefaults,
   }
   return new Model({

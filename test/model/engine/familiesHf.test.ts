@@ -66,3 +66,22 @@ describe.each(TINY_FAMILIES)('%s from config.json', (family: TinyFamily) => {
     },
   )
 })
+
+test('a multimodal Gemma 3 checkpoint loads its text decoder', async () => {
+  const text = join(dir, 'gemma3-text')
+  const multi = join(dir, 'gemma3-multimodal')
+  writeTinyFamilyCheckpoint(text, 'gemma3', {
+    quantize: { bits: 4, group: 64 },
+  })
+  writeTinyFamilyCheckpoint(multi, 'gemma3', {
+    quantize: { bits: 4, group: 64 },
+    multimodal: true,
+  })
+  await using a = await loadModel(text)
+  await using b = await loadModel(multi)
+  expect(b.info.architecture).toBe('gemma3')
+  const ea = await a.evaluate(tokens, { from: 0, topK: 4 })
+  const eb = await b.evaluate(tokens, { from: 0, topK: 4 })
+  expect(Array.from(eb.topIds)).toEqual(Array.from(ea.topIds))
+  expect(Array.from(eb.topLogits)).toEqual(Array.from(ea.topLogits))
+})

@@ -3,7 +3,7 @@
 // engine gets clever: KV caches that drop rows older than the window, prompt
 // chunks narrower or wider than the window, continuous batching, prefix
 // reuse, speculative decoding. Each is compared with the plain computation.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -13,6 +13,7 @@ import {
   type Model,
   PROMPT_LOOKUP,
 } from '../../../src/engine/index.ts'
+import { writeTinyCheckpoint } from '../../helpers/tinyCheckpoint.ts'
 import { prng, teacherTokens } from '../../helpers/tinyFamilies.ts'
 import { writeTinyFamilyGguf } from '../../helpers/tinyFamilyGguf.ts'
 
@@ -81,6 +82,57 @@ describe.each(['gemma3', 'gemma2'])('%s', (family) => {
   })
 })
 
+describe('Mistral with sliding_window (config.json)', () => {
+  test('the window applies from its length on, whatever the chunking', async () => {
+    const plain = join(dir, 'mistral')
+    writeTinyCheckpoint(plain, 'mistral', { quantize: true })
+    const windowed = join(dir, 'mistral-swa')
+    writeTinyCheckpoint(windowed, 'mistral', { quantize: true })
+    const config = JSON.parse(
+      readFileSync(join(windowed, 'config.json'), 'utf8'),
+    )
+    writeFileSync(
+      join(windowed, 'config.json'),
+      JSON.stringify({ ...config, sliding_window: 16 }),
+    )
+    const tokens = teacherTokens(12, 60).map((t) => t % 250)
+    await using a = await loadModel(plain)
+    await using b = await loadModel(windowed)
+    await using c = await loadModel(windowed, { prefillChunkSize: 7 })
+    const full = await a.evaluate(tokens, { from: 0, topK: 1 })
+    const swa = await b.evaluate(tokens, { from: 0, topK: 1 })
+    const chunked = await c.evaluate(tokens, { from: 0, topK: 1 })
+    // Up to the window the two models compute the same thing (the windowed
+    // one through the masked path here, as its chunk spans the window).
+    for (let r = 0; r < 16; r++)
+      expect(swa.topLogits[r]).toBeCloseTo(full.topLogits[r] as number, 4)
+    // Past it they differ, and chunking does not change the windowed one.
+    expect(Array.from(swa.topLogits.slice(16))).not.toEqual(
+      Array.from(full.topLogits.slice(16)),
+    )
+    for (let r = 0; r < swa.rows; r++)
+      expect(chunked.topLogits[r]).toBeCloseTo(swa.topLogits[r] as number, 4)
+    // Decoding (fused layers below the window, the graph past it) agrees
+    // with teacher forcing over the same tokens.
+    const prompt = 'hello window'
+    const stream = b.generate(prompt, {
+      raw: true,
+      temperature: 0,
+      maxTokens: 40,
+      logitBias: { 2: -100 },
+    })
+    for await (const _ of stream) {
+    }
+    const { tokenIds } = await stream.result
+    const ids = b.tokenizer.encode(prompt)
+    const ev = await b.evaluate([...ids, ...tokenIds], {
+      from: ids.length - 1,
+      topK: 1,
+    })
+    expect(Array.from(ev.topIds.slice(0, tokenIds.length))).toEqual(tokenIds)
+  })
+})
+
 describe('gemma3 generation', () => {
   let model: Model
   beforeAll(async () => {
@@ -106,6 +158,22 @@ describe('gemma3 generation', () => {
     const perRow = 2 * 2 * 64 * 4 // k and v, 2 kv heads x 64 dims, float32
     expect(long.kvCacheBytes).toBeLessThanOrEqual(perRow * (1024 + 5 * 591))
     expect(long.kvCacheBytes).toBeLessThan(perRow * 6 * 930 * 0.75)
+  })
+
+  test('an 8-bit KV cache drops old rows the same way', async () => {
+    await using q8 = await loadModel(join(dir, 'gemma3.gguf'), {
+      contextLength: 1024,
+      kvBits: 8,
+    })
+    const long = await greedy(q8, letters(9, 30), {
+      maxTokens: 600,
+      promptCache: false,
+    })
+    expect(long.tokenIds).toHaveLength(600)
+    // About a quarter of the float cache's bytes per row (+ scales/biases),
+    // and the sliding layers bounded as above.
+    const perRow = 2 * 2 * 64 * 4
+    expect(long.kvCacheBytes).toBeLessThan(perRow * (768 + 5 * 591) * 0.4)
   })
 
   test('streams batched together decode what each decodes alone', async () => {
