@@ -1,14 +1,20 @@
-// The local model catalogue: everything in the HF hub cache plus imports,
+// The local model catalogue: everything in the HF hub cache, imports and
+// LM Studio's download folder (read-only),
 // and the resolution of user-facing ids (`publisher/name`, `name@quant`,
 // short aliases) to one concrete model variant.
 
 import { ModelNotFoundError } from './errors.ts'
-import { getHubCacheDir, getImportsDir } from './paths.ts'
+import { getHubCacheDir, getImportsDir, getLmStudioModelsDir } from './paths.ts'
 import { scanHubCache } from './scanHubCache.ts'
 import { scanImports } from './scanImports.ts'
 import type { LocalModel, ModelCatalogue } from './types.ts'
 
-export type ModelStoreOptions = { hubCacheDir?: string; importsDir?: string }
+export type ModelStoreOptions = {
+  hubCacheDir?: string
+  importsDir?: string
+  /** LM Studio's models folder; null = do not scan it. */
+  lmstudioDir?: string | null
+}
 
 /** Variant picked when a key has several and none was asked for. */
 const PREFERRED = [
@@ -25,18 +31,26 @@ const PREFERRED = [
 export class ModelStore implements ModelCatalogue {
   readonly hubCacheDir: string
   readonly importsDir: string
+  readonly lmstudioDir: string | null
 
   constructor(options: ModelStoreOptions = {}) {
     this.hubCacheDir = options.hubCacheDir ?? getHubCacheDir()
     this.importsDir = options.importsDir ?? getImportsDir()
+    this.lmstudioDir =
+      options.lmstudioDir === undefined
+        ? getLmStudioModelsDir()
+        : options.lmstudioDir
   }
 
   async list(): Promise<LocalModel[]> {
-    const [hub, imported] = await Promise.all([
+    const [hub, imported, lmstudio] = await Promise.all([
       scanHubCache(this.hubCacheDir),
       scanImports(this.importsDir),
+      this.lmstudioDir
+        ? scanImports(this.lmstudioDir, 'lmstudio')
+        : Promise.resolve([]),
     ])
-    return [...hub, ...imported]
+    return [...hub, ...imported, ...lmstudio]
   }
 
   async resolve(id: string): Promise<LocalModel> {

@@ -21,6 +21,15 @@ export function getImportsDir(env = process.env): string {
   return join(getPocketHome(env), 'models')
 }
 
+/**
+ * LM Studio's own download folder (`<publisher>/<repo>/<file>`), scanned
+ * read-only so its models need no import: `$LMSTUDIO_MODELS_DIR`, else
+ * `~/.lmstudio/models`.
+ */
+export function getLmStudioModelsDir(env = process.env): string {
+  return env.LMSTUDIO_MODELS_DIR ?? join(homedir(), '.lmstudio', 'models')
+}
+
 /** Hub endpoint; `HF_ENDPOINT` points the client at a mirror or test server. */
 export function getHubUrl(env = process.env): string | undefined {
   return env.HF_ENDPOINT?.replace(/\/+$/, '') || undefined

@@ -1,5 +1,6 @@
 // Lists models imported with `pocket import`, kept under
-// `$POCKET_HOME/models/<publisher>/<name>/`.
+// `$POCKET_HOME/models/<publisher>/<name>/` — the layout of LM Studio's
+// own download folder too, which is scanned the same way (read-only).
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { aliasFromName } from './describeName.ts'
@@ -7,7 +8,10 @@ import { describeWeights } from './describeWeights.ts'
 import { findWeights } from './scanHubCache.ts'
 import type { LocalModel } from './types.ts'
 
-export async function scanImports(importsDir: string): Promise<LocalModel[]> {
+export async function scanImports(
+  importsDir: string,
+  source: LocalModel['source'] = 'import',
+): Promise<LocalModel[]> {
   const models: LocalModel[] = []
   for (const publisher of await list(importsDir)) {
     for (const name of await list(join(importsDir, publisher))) {
@@ -28,7 +32,7 @@ export async function scanImports(importsDir: string): Promise<LocalModel[]> {
               : null,
           path,
           ...d,
-          source: 'import',
+          source,
         })
       }
     }

@@ -34,7 +34,8 @@ export type LocalModel = {
   maxContextLength: number | null
   /** Tool use, vision, reasoning (from the chat template); absent = unknown. */
   capabilities?: ModelCapabilities
-  source: 'hub' | 'import'
+  /** Where it was found: the HF cache, `pocket import`, or LM Studio's folder (read-only). */
+  source: 'hub' | 'import' | 'lmstudio'
 }
 
 /** The streaming handle returned by `generate` (engine contract). */

@@ -41,6 +41,7 @@ export async function startRealServer(
     catalogue: new ModelStore({
       hubCacheDir: join(dir, 'hub'),
       importsDir: join(dir, 'imports'),
+      lmstudioDir: null,
     }),
     loader: engineLoader,
   })
