@@ -36,10 +36,15 @@ AuditResult audit_completion(LoadedModel& model, const AuditOptions& o) {
       auto& check = r.checks[i];
       check.index = i;
       check.token = o.completion[i];
-      if (check.token < 0 || check.token >= cfg.vocab_size) {
+      check.max_logit = *std::max_element(logits.begin(), logits.end());
+      bool in_vocab = check.token >= 0 && check.token < cfg.vocab_size;
+      if (in_vocab) {
+        check.logit = logits[check.token];
+        check.gap = check.max_logit - check.logit;
+      }
+      if (!in_vocab) {
         check.ok = false;
       } else if (o.sampling.temperature == 0.0f) {
-        check.gap = *std::max_element(logits.begin(), logits.end()) - logits[check.token];
         check.ok = check.gap <= o.greedy_tolerance;
       } else {
         auto dist = candidate_distribution(logits, o.sampling);

@@ -26,6 +26,8 @@ struct TokenCheck {
   int token = 0;
   bool ok = false;
   float gap = 0;           // greedy: max logit - token logit (processed)
+  float max_logit = 0;     // processed logits: the row's max and the token's
+  float logit = 0;         // (the auditor's tolerance scales with them)
   double u = 0, low = 0, high = 0;  // sampled: uniform and token interval
 };
 

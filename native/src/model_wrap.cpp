@@ -315,6 +315,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             co.Set("token", c.token);
             co.Set("ok", c.ok);
             co.Set("gap", c.gap);
+            co.Set("maxLogit", c.max_logit);
+            co.Set("logit", c.logit);
             co.Set("u", c.u);
             co.Set("low", c.low);
             co.Set("high", c.high);

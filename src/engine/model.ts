@@ -2,7 +2,7 @@
 // loop in the native engine. Dispose it (or `await using`) to free memory.
 import {
   type AuditParameters,
-  type AuditReport,
+  type AuditEvidence,
   auditCompletion,
 } from './audit.ts'
 import type { ChatTemplate } from './chatTemplate.ts'
@@ -201,8 +201,8 @@ export class Model {
     }
   }
 
-  /** Audits a claimed completion at prefill cost (see audit.ts). */
-  audit(params: AuditParameters): Promise<AuditReport> {
+  /** Evidence for auditing a claimed completion, at prefill cost (audit.ts). */
+  audit(params: AuditParameters): Promise<AuditEvidence> {
     return auditCompletion(this, params)
   }
 

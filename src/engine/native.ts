@@ -159,6 +159,8 @@ export type NativeTokenCheck = {
   token: number
   ok: boolean
   gap: number
+  maxLogit: number
+  logit: number
   u: number
   low: number
   high: number
