@@ -264,7 +264,7 @@ export class NodeDaemon {
     if (!model)
       throw new Error(`task ${task.taskId}: model ${task.modelDigest} not held`)
     const run = await (this.#p.executor ?? executeTask)(model, task)
-    const id = engineIdentity()
+    const id = engineIdentity(model)
     const receipt = buildReceipt({
       task,
       node: this.address,

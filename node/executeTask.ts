@@ -1,8 +1,8 @@
 // Runs a task in verified mode (DESIGN §3): batch 1, fixed chunking, the
 // task's seed, activation commitments on. Returns what goes in the receipt.
 import { arch, platform } from 'node:os'
+import { backendString, engineBackend } from '../src/engine/engineBackend.ts'
 import type { Model } from '../src/engine/model.ts'
-import { native } from '../src/engine/native.ts'
 import {
   type Commitment,
   decodeInput,
@@ -22,17 +22,24 @@ export type Executor = (model: Model, task: PostedTask) => Promise<Execution>
 /** Top-k entries per 32-token chunk (node/README.md: sizes). */
 export const COMMIT_TOP_K = 16
 
-/** Engine, backend and device class recorded in every receipt. */
-export function engineIdentity() {
-  let mlx = 'unknown'
+/**
+ * Engine, backend and device class recorded in every receipt. The backend
+ * names the kernels and the activation dtype that ran the model
+ * (`mlx-cuda/0.32.4/float16`, see backendString); the device class adds the
+ * GPU's name when there is one (`linux-x64-cuda-NVIDIA H200`).
+ */
+export function engineIdentity(model?: Pick<Model, 'info'>) {
+  let backend = `mlx-unknown/unknown/${model?.info.dtype ?? 'float32'}`
+  let deviceClass = `${platform()}-${arch()}`
   try {
-    mlx = native().mlxVersion
+    const b = engineBackend()
+    backend = backendString({
+      backend: model?.info.backend ?? b.name,
+      dtype: model?.info.dtype ?? b.defaultDtype,
+    })
+    if (b.device === 'gpu') deviceClass += `-${b.kind}-${b.deviceName}`
   } catch {}
-  return {
-    engine: 'pocket/0.1.0',
-    backend: `mlx-${platform() === 'darwin' ? 'metal' : 'cpu'}/${mlx}`,
-    deviceClass: `${platform()}-${arch()}`,
-  }
+  return { engine: 'pocket/0.1.0', backend, deviceClass }
 }
 
 /** The honest executor. */

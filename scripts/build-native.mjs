@@ -1,8 +1,15 @@
 // Builds the native engine addon (native/) with CMake against the pinned MLX
-// wheel. Skips the build when the addon is newer than every source file,
-// unless --force is given. Runs on the system Node (no TS).
+// wheel. Skips the build when the addon is newer than every source file and
+// was built against the same MLX folder (backend), unless --force is given.
+// Runs on the system Node (no TS).
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +21,8 @@ const require = createRequire(import.meta.url)
 const nativeDir = join(root, 'native')
 const buildDir = join(nativeDir, 'build')
 const output = join(buildDir, 'pocket_engine.node')
+// The MLX folder the addon was built against (a switch of backend rebuilds).
+const stamp = join(buildDir, 'mlx-dir.txt')
 
 function newestSource() {
   let newest = statSync(join(nativeDir, 'CMakeLists.txt')).mtimeMs
@@ -25,11 +34,17 @@ function newestSource() {
 export function buildNative({ force = false } = {}) {
   const grammar = buildGrammar()
   const newest = Math.max(newestSource(), statSync(grammar.lib).mtimeMs)
-  if (!force && existsSync(output) && statSync(output).mtimeMs > newest) {
+  const mlx = mlxDir()
+  const sameMlx = existsSync(stamp) && readFileSync(stamp, 'utf8') === mlx
+  if (
+    !force &&
+    existsSync(output) &&
+    statSync(output).mtimeMs > newest &&
+    (sameMlx || !existsSync(stamp))
+  ) {
     console.log('[native] addon is up to date')
     return output
   }
-  const mlx = mlxDir()
   const napiHeaders = join(
     dirname(require.resolve('node-api-headers/package.json')),
     'include',
@@ -58,6 +73,7 @@ export function buildNative({ force = false } = {}) {
   const jobs = String(process.env.POCKET_BUILD_JOBS ?? 2)
   console.log('[native] compiling (this takes a few minutes on 2 cores)')
   execFileSync('cmake', ['--build', buildDir, '-j', jobs], { stdio: 'inherit' })
+  writeFileSync(stamp, mlx)
   return output
 }
 

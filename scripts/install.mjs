@@ -23,9 +23,12 @@ import { join } from 'node:path'
 import { buildNative } from './build-native.mjs'
 import {
   hfHubCache,
+  MLX_PACKAGES,
   MLX_VERSION,
   MODEL_PACKAGES,
+  mlxBackend,
   mlxDir,
+  mlxHome,
   pocketHome,
 } from './paths.mjs'
 
@@ -108,12 +111,41 @@ function installMlx() {
     log(`using MLX from MLX_DIR=${process.env.MLX_DIR}`)
     return
   }
-  const pkg = process.platform === 'darwin' ? 'mlx-metal' : 'mlx-cpu'
-  const wheel = pipDownload(`${pkg}==${MLX_VERSION}`)
-  const dest = unpack(wheel, join(pocketHome(), 'mlx', MLX_VERSION))
+  const backend = mlxBackend()
+  const pkg = MLX_PACKAGES[backend]
+  const dest =
+    backend === 'cuda'
+      ? installWithDependencies(`${pkg}==${MLX_VERSION}`, mlxHome(backend))
+      : unpack(pipDownload(`${pkg}==${MLX_VERSION}`), mlxHome(backend))
   if (!existsSync(join(mlxDir(), 'include', 'mlx', 'mlx.h')))
-    fail(`unexpected layout in ${wheel}`)
-  log(`MLX ${MLX_VERSION} ready at ${dest}`)
+    fail(`unexpected layout in ${pkg} at ${dest}`)
+  log(`MLX ${MLX_VERSION} (${pkg}) ready at ${dest}`)
+}
+
+// The CUDA wheel's libmlx.so finds cuBLAS, cuDNN, NVRTC, NCCL, ... in the
+// nvidia-* wheels beside it (RUNPATH $ORIGIN/../../nvidia/*/lib): pip puts
+// the wheel and its dependencies into one folder.
+function installWithDependencies(spec, dest) {
+  if (existsSync(join(dest, '.complete'))) return dest
+  rmSync(dest, { recursive: true, force: true })
+  mkdirSync(dest, { recursive: true })
+  log(`downloading ${spec} and the CUDA libraries it needs`)
+  execFileSync(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'install',
+      '--only-binary=:all:',
+      '--no-compile',
+      '--target',
+      dest,
+      spec,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  writeFileSync(join(dest, '.complete'), '')
+  return dest
 }
 
 // Expose a file set under the HF cache layout so hub-aware code finds it.

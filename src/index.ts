@@ -22,6 +22,7 @@ export {
   withdraw,
 } from './chain/index.ts'
 export type {
+  ActivationDtype,
   AuditParameters,
   AuditReport,
   AuditTolerances,
@@ -31,6 +32,7 @@ export type {
   DraftModel,
   EmbedOptions,
   EmbedResult,
+  EngineBackend,
   GenerateOptions,
   GenerationChunk,
   GenerationStats,
@@ -39,6 +41,7 @@ export type {
   ModelInfo,
   ModelType,
   ModelVision,
+  ParsedBackend,
   SamplingOptions,
   SpeculativeStats,
   StopReason,
@@ -49,11 +52,13 @@ export type {
 export {
   auditCompletion,
   BaseError,
+  backendString,
   ChatTemplateError,
   ContextOverflowError,
   defaultAuditTolerances,
   EmbeddingModel,
   EngineError,
+  engineBackend,
   fetchImage,
   InvalidOptionError,
   loadEmbeddingModel,
@@ -64,6 +69,7 @@ export {
   ModelLoadError,
   native,
   PROMPT_LOOKUP,
+  parseBackendString,
   UnsupportedModelError,
   VisionModel,
 } from './engine/index.ts'

@@ -1,6 +1,7 @@
 // Entry point of the native engine addon: registers each area's bindings.
 #include <napi.h>
 
+#include "backend.h"
 #include "encoder_wrap.h"
 #include "engine.h"
 #include "js_bridge.h"
@@ -43,12 +44,47 @@ Napi::Value SetMemoryLimits(const Napi::CallbackInfo& info) {
       [](Napi::Env env, bool&) { return env.Undefined(); });
 }
 
+// Which device and kernels the engine uses (backend.h).
+Napi::Value GetBackend(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto& b = backend_info();
+  auto o = Napi::Object::New(env);
+  o.Set("device", b.device);
+  o.Set("kind", b.kind);
+  o.Set("name", backend_name());
+  o.Set("deviceName", b.device_name);
+  o.Set("gpuAvailable", b.gpu_available);
+  o.Set("graphPath", graph_path());
+  o.Set("defaultDtype", dtype_name(default_activation_dtype()));
+  return o;
+}
+
+// Turns the graph path on or off for the CPU (tests run both paths in one
+// process); applies to graphs built after the engine thread runs it.
+Napi::Value SetGraphPath(const Napi::CallbackInfo& info) {
+  bool on = info.Length() > 0 && info[0].ToBoolean().Value();
+  return run_on_engine<bool>(
+      info.Env(),
+      [on] {
+        set_graph_path(on);
+        return graph_path();
+      },
+      [](Napi::Env env, bool& now) -> Napi::Value { return Napi::Boolean::New(env, now); });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  try {
+    backend_info();  // POCKET_DEVICE=gpu without a GPU fails here, loudly
+  } catch (const std::exception& e) {
+    throw make_js_error(env, "E_BACKEND", e.what());
+  }
   InitModel(env, exports);
   InitEncoders(env, exports);
   exports.Set("memoryStats", Napi::Function::New(env, GetMemoryStats));
   exports.Set("setMemoryLimits", Napi::Function::New(env, SetMemoryLimits));
   exports.Set("mlxVersion", Napi::String::New(env, mx::version()));
+  exports.Set("backend", Napi::Function::New(env, GetBackend));
+  exports.Set("setGraphPath", Napi::Function::New(env, SetGraphPath));
   env.AddCleanupHook([] { Engine::instance().shutdown(); });
   return exports;
 }

@@ -10,6 +10,7 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
 
+#include "backend.h"
 #include "qmm.h"
 
 namespace pocket {
@@ -139,7 +140,7 @@ mx::array pocket_matmul_nt(const mx::array& a, const mx::array& b) {
   auto stream = mx::to_stream({});
   bool batch_ok = b.ndim() == 2 ||
                   (a.ndim() == b.ndim() && std::equal(a.shape().begin(), a.shape().end() - 2, b.shape().begin()));
-  if (stream.device.type != mx::Device::DeviceType::cpu || a.dtype() != mx::float32 ||
+  if (!custom_kernels(stream) || a.dtype() != mx::float32 ||
       b.dtype() != mx::float32 || a.ndim() < 2 || b.ndim() < 2 || a.shape(-1) != b.shape(-1) || !batch_ok)
     return mx::matmul(a, mx::swapaxes(b, -1, -2));
   auto ac = mx::contiguous(a), bc = mx::contiguous(b);

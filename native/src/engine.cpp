@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "backend.h"
 #include "generation.h"
 
 namespace pocket {
@@ -154,6 +155,10 @@ void Engine::step_generations() {
 }
 
 void Engine::loop() {
+  try {
+    init_backend();  // the addon's init already validated POCKET_DEVICE
+  } catch (const std::exception&) {
+  }
   while (true) {
     std::deque<std::function<void()>> batch;
     {

@@ -29,6 +29,8 @@ struct LoadedModel {
   int prefill_chunk = 256;
   // KV-cache quantization: 0 (float), 8 or 4 bits.
   int kv_bits = 0;
+  // Activation dtype (weights' floats, hidden states, float KV caches).
+  mx::Dtype dtype = mx::float32;
   // Vocabulary for the grammar engine: GGUF byte-level tokens + types, or a
   // tokenizer.json path; the GrammarTokenizer is built on first use.
   std::vector<std::string> vocab;
@@ -37,7 +39,7 @@ struct LoadedModel {
   std::shared_ptr<GrammarTokenizer> grammar_tokenizer;
   std::shared_ptr<GrammarTokenizer> grammar();  // throws when unavailable
   std::unique_ptr<KVCache> new_cache() const {
-    return std::make_unique<KVCache>(llm->config().num_layers, kv_bits, kv_bits ? 32 : 0);
+    return std::make_unique<KVCache>(llm->config().num_layers, kv_bits, kv_bits ? 32 : 0, dtype);
   }
   // Continuous batching: up to this many non-verified streams share a decode step.
   int max_batch = 8;

@@ -12,10 +12,13 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
 
+#include "backend.h"
+
 namespace pocket {
 namespace {
 
-bool on_cpu(const mx::Stream& s) { return s.device.type == mx::Device::DeviceType::cpu; }
+// The custom kernels run only on a CPU stream with the graph path off.
+bool on_cpu(const mx::Stream& s) { return custom_kernels(s); }
 
 fused::View view_of(const mx::array& a) {
   fused::View v{};
@@ -345,6 +348,7 @@ mx::array pocket_rope(const mx::array& x, int dims, bool traditional, std::optio
 std::shared_ptr<const fused::RopeTable> fused::rope_table_for(int dims, bool traditional, std::optional<float> base,
                                                               float scale, const std::optional<mx::array>& freqs,
                                                               int64_t npos) {
+  if (graph_path()) return nullptr;  // fused layers are a CPU-only path
   auto key = config_key(dims, traditional, base, scale, freqs);
   return key ? rope_table(std::move(*key), npos) : nullptr;
 }
@@ -361,6 +365,14 @@ mx::array pocket_rope_positions(const mx::array& x, int dims, bool traditional, 
     highest = *std::max_element(positions.begin(), positions.end());
   }
   auto key = lowest >= 0 ? rope_key(x, dims, traditional, base, scale, freqs, stream) : std::nullopt;
+  if (!key && lowest >= 0 && x.ndim() == 4 && x.shape(0) == 1 && !positions.empty()) {
+    // MLX ops (GPU, graph path): every row as its own batch entry of length
+    // one at its own offset, so one rope covers all sequences of the batch.
+    auto rows = mx::transpose(x, {2, 1, 0, 3}, s);  // [T, H, 1, D]
+    auto offsets = mx::array(positions.data(), {int(positions.size())}, mx::int32);
+    auto y = mx::fast::rope(rows, dims, traditional, base, scale, offsets, freqs, s);
+    return mx::transpose(y, {2, 1, 0, 3}, s);
+  }
   if (!key) {  // one MLX rope per run of consecutive positions
     std::vector<mx::array> parts;
     int axis = x.ndim() - 2;

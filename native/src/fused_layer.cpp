@@ -10,6 +10,7 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
 
+#include "backend.h"
 #include "fused.h"
 #include "qmm.h"
 #include "sdpa.h"
@@ -253,7 +254,7 @@ QLinear shape_of(const Linear& l) {
 
 bool fused_layer_supported(const DecoderLayer& l) {
   static const bool disabled = std::getenv("POCKET_DISABLE_QMM") != nullptr;
-  if (disabled) return false;
+  if (disabled || graph_path()) return false;
   for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
     if (!quantized(*x)) return false;
   return plain(l.attn_norm) && plain(l.ffn_norm) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));

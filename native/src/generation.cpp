@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "backend.h"
 #include "errors.h"
 
 namespace pocket {
@@ -56,6 +57,37 @@ ChunkCommitment top_k_commitment(int index, const float* h, int n, int k) {
     c.values.push_back(h[idx[i]]);
   }
   return c;
+}
+
+std::pair<mx::array, mx::array> device_greedy(const mx::array& logits) {
+  auto ids = mx::argmax(logits, -1, true);  // [rows, 1]
+  auto best = mx::take_along_axis(logits, ids, -1);
+  auto logprob = mx::subtract(best, mx::logsumexp(logits, -1, true));
+  return {mx::astype(mx::reshape(ids, {-1}), mx::int32), mx::reshape(logprob, {-1})};
+}
+
+bool Generation::device_sampling() const {
+  if (!graph_path()) return false;  // CPU kernels: the row is read in place
+  auto& s = opts_.sampling;
+  return s.temperature == 0.0f && s.top_logprobs == 0 && s.repetition_penalty == 1.0f && s.presence_penalty == 0.0f &&
+         s.frequency_penalty == 0.0f && s.logit_bias.empty() && opts_.grammar_kind.empty() && !speculative();
+}
+
+bool Generation::host_hidden() const { return !graph_path() || opts_.commit_top_k > 0; }
+
+void Generation::take_next(const float* logits, const float* hidden, const SampleResult* pick) {
+  auto& cfg = model_->llm->config();
+  if (pick) {
+    device_pick_ = *pick;
+    logits_.clear();
+  } else {
+    device_pick_.reset();
+    logits_.assign(logits, logits + cfg.vocab_size);
+  }
+  if (hidden)
+    hidden_.assign(hidden, hidden + cfg.hidden_size);
+  else
+    hidden_.clear();
 }
 
 Generation::Generation(int id, std::shared_ptr<LoadedModel> model, GenerationOptions opts,
@@ -223,14 +255,23 @@ void Generation::forward(const std::vector<int>& tokens, int start) {
                                            : llm.forward(ids, *cache_);
   int L = int(tokens.size());
   auto last = mx::slice(hidden, {0, L - 1, 0}, {1, L, hidden.shape(2)});
-  auto logits = mx::reshape(llm.logits(last), {-1});
+  auto logits = mx::reshape(llm.logits(last), {1, -1});
   last = mx::reshape(mx::astype(last, mx::float32), {-1});
   auto state = cache_->state();
-  state.push_back(logits);
-  state.push_back(last);
+  bool device = device_sampling(), hidden_needed = host_hidden();
+  std::optional<std::pair<mx::array, mx::array>> pick;
+  if (device) {
+    pick = device_greedy(logits);
+    state.push_back(pick->first);
+    state.push_back(pick->second);
+  } else {
+    state.push_back(logits);
+  }
+  if (hidden_needed) state.push_back(last);
   mx::eval(state);
-  logits_.assign(logits.data<float>(), logits.data<float>() + logits.size());
-  hidden_.assign(last.data<float>(), last.data<float>() + last.size());
+  SampleResult r;
+  if (pick) r = {pick->first.item<int32_t>(), pick->second.item<float>(), {}};
+  take_next(pick ? nullptr : logits.data<float>(), hidden_needed ? last.data<float>() : nullptr, pick ? &r : nullptr);
   cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
 }
 
@@ -241,6 +282,7 @@ bool Generation::is_stop(int token) const {
 }
 
 SampleResult Generation::choose() {
+  if (device_pick_) return *device_pick_;
   std::vector<float> processed = logits_;
   apply_penalties(processed, opts_.sampling, cache_tokens_, completion_);
 #ifdef POCKET_HAVE_GRAMMAR

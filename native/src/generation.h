@@ -81,6 +81,11 @@ std::pair<size_t, std::list<LoadedModel::CachedSequence>::iterator> find_idle(Lo
 // Top-k (by value) of a hidden vector, ties by index.
 ChunkCommitment top_k_commitment(int index, const float* h, int n, int k);
 
+// Greedy picks computed where the logits live (GPU): per row of logits
+// [rows, vocab], the argmax (int32 [rows]) and its log-probability (float32
+// [rows]), so a decode step moves two numbers per stream instead of a row.
+std::pair<mx::array, mx::array> device_greedy(const mx::array& logits);
+
 // The engine drives a generation in phases: prepare() once, then prefill the
 // prompt (alone with prefill_step(), or chunk by chunk inside a shared
 // forward via next_prefill() + run_batch()), then per decode step: sample()
@@ -133,8 +138,18 @@ class Generation {
   SampleResult choose();
   // Emits a chosen token: stop checks, commitments, grammar, sink; sets pending_token_.
   void emit(const SampleResult& r);
-  // Consumes the rows of a shared forward (see run_batch).
-  void absorb(const std::vector<int>& tokens, const float* logits, const float* hidden, int rows);
+  // Consumes the rows of a shared forward (see run_batch). `pick`: the
+  // device's greedy choice, instead of host logits (device_sampling()).
+  void absorb(const std::vector<int>& tokens, const float* logits, const float* hidden, int rows,
+              const SampleResult* pick = nullptr);
+  // Whether choose() can use the device's greedy pick instead of a host row
+  // of logits: graph path (GPU), greedy, nothing that edits the logits.
+  bool device_sampling() const;
+  // Whether the host needs the final hidden state (activation commitments;
+  // always on the CPU path, where reading it costs nothing).
+  bool host_hidden() const;
+  // Takes one row: host logits, or the device's pick when logits is null.
+  void take_next(const float* logits, const float* hidden, const SampleResult* pick);
   // Speculative decoding: aligns the draft cache with [context..., token] and
   // returns the tokens the draft still has to read.
   std::vector<int> draft_catch_up(int token);
@@ -161,6 +176,7 @@ class Generation {
   std::vector<int> draft_tokens_;  // tokens whose KV is in draft_cache_
   std::vector<int> completion_;
   std::vector<float> logits_, hidden_;
+  std::optional<SampleResult> device_pick_;  // set instead of logits_ (device_sampling())
   GenerationStats stats_;
   int prefill_pos_ = 0;
   bool started_ = false, prefilling_ = true, finished_ = false;

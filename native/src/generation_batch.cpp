@@ -23,15 +23,36 @@ void Generation::run_batch(const std::vector<Work>& batch) {
     counts.push_back(want);
     offset += n;
   }
+  // On the graph path (GPU) only what the host needs leaves the device:
+  // greedy streams get the device's pick, others their logits rows, and the
+  // hidden states only when a stream commits to them.
+  std::vector<bool> device(batch.size());
+  bool any_device = false, all_device = true, hidden_needed = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    device[i] = counts[i] == 1 && batch[i].g->device_sampling();
+    if (counts[i] == 0) continue;
+    any_device = any_device || device[i];
+    all_device = all_device && device[i];
+    hidden_needed = hidden_needed || batch[i].g->host_hidden();
+  }
   try {
     auto hidden = llm.forward_segments(segs);
     std::vector<mx::array> outs;
     std::optional<mx::array> logits, hid;
+    std::optional<std::pair<mx::array, mx::array>> picks;
     if (!rows.empty()) {
       auto picked = mx::take(hidden, mx::array(rows.data(), {int(rows.size())}, mx::int32), 1);
       logits = mx::reshape(llm.logits(picked), {int(rows.size()), -1});
-      hid = mx::reshape(mx::astype(picked, mx::float32), {int(rows.size()), -1});
-      outs = {*logits, *hid};
+      if (any_device) {
+        picks = device_greedy(*logits);
+        outs.push_back(picks->first);
+        outs.push_back(picks->second);
+      }
+      if (!all_device) outs.push_back(*logits);
+      if (hidden_needed) {
+        hid = mx::reshape(mx::astype(picked, mx::float32), {int(rows.size()), -1});
+        outs.push_back(*hid);
+      }
     }
     for (auto& s : segs)
       for (auto& a : s.cache->state()) outs.push_back(a);
@@ -40,9 +61,12 @@ void Generation::run_batch(const std::vector<Work>& batch) {
     int row = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       auto& w = batch[i];
-      const float* l = logits ? logits->data<float>() + size_t(row) * V : nullptr;
+      const float* l = logits && !all_device ? logits->data<float>() + size_t(row) * V : nullptr;
       const float* h = hid ? hid->data<float>() + size_t(row) * D : nullptr;
-      w.g->guarded([&] { w.g->absorb(w.tokens, l, h, counts[i]); });
+      std::optional<SampleResult> pick;
+      if (device[i] && picks)
+        pick = SampleResult{picks->first.data<int32_t>()[row], picks->second.data<float>()[row], {}};
+      w.g->guarded([&] { w.g->absorb(w.tokens, l, h, counts[i], pick ? &*pick : nullptr); });
       row += counts[i];
     }
   } catch (const std::exception& e) {
@@ -50,15 +74,14 @@ void Generation::run_batch(const std::vector<Work>& batch) {
   }
 }
 
-void Generation::absorb(const std::vector<int>& tokens, const float* logits, const float* hidden, int rows) {
-  auto& cfg = model_->llm->config();
+void Generation::absorb(const std::vector<int>& tokens, const float* logits, const float* hidden, int rows,
+                        const SampleResult* pick) {
   if (prefilling_) {
     cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
     prefill_pos_ += int(tokens.size());
     if (prefill_pos_ == int(opts_.prompt.size())) {
       prefilling_ = false;
-      logits_.assign(logits, logits + cfg.vocab_size);
-      hidden_.assign(hidden, hidden + cfg.hidden_size);
+      take_next(logits, hidden, pick);
     }
     return;
   }
@@ -66,8 +89,7 @@ void Generation::absorb(const std::vector<int>& tokens, const float* logits, con
     verify(tokens, logits, hidden);
     return;
   }
-  logits_.assign(logits, logits + cfg.vocab_size);
-  hidden_.assign(hidden, hidden + cfg.hidden_size);
+  take_next(logits, hidden, pick);
   cache_tokens_.push_back(tokens[0]);
 }
 

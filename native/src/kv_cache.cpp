@@ -1,5 +1,7 @@
 #include "kv_cache.h"
 
+#include "backend.h"
+
 namespace pocket {
 namespace {
 
@@ -9,7 +11,9 @@ mx::array prefix_of(const mx::array& a, int n) {
 
 } // namespace
 
-KVCache::Parts KVCache::encode(const mx::array& x) const {
+KVCache::Parts KVCache::encode(const mx::array& in) const {
+  // Restored prompt caches arrive as float32; store them in the cache's dtype.
+  auto x = mx::issubdtype(in.dtype(), mx::floating) && in.dtype() != dtype_ ? mx::astype(in, dtype_) : in;
   if (!bits_) return {x};
   return mx::quantize(x, group_, bits_);
 }
@@ -17,7 +21,7 @@ KVCache::Parts KVCache::encode(const mx::array& x) const {
 mx::array KVCache::decode(const Parts& parts, int n) const {
   if (!bits_) return prefix_of(parts[0], n);
   return mx::dequantize(prefix_of(parts[0], n), prefix_of(parts[1], n), prefix_of(parts[2], n), group_, bits_,
-                        "affine", std::nullopt, mx::float32);
+                        "affine", std::nullopt, dtype_);
 }
 
 void KVCache::grow(std::optional<Parts>& buf, const Parts& like, int needed) {
@@ -46,7 +50,7 @@ void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int needed) {
 }
 
 bool KVCache::reserve(int n, int kv_heads, int head_dim) {
-  if (bits_) return false;
+  if (bits_ || dtype_ != mx::float32 || graph_path()) return false;
   std::vector<mx::array> grown;
   const Parts fresh{mx::zeros({1, kv_heads, 0, head_dim}, mx::float32)};
   for (auto* side : {&keys_, &values_})

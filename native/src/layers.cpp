@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "backend.h"
 #include "errors.h"
 #include "qmm.h"
 
@@ -13,9 +14,12 @@ namespace {
 const bool kUseCustomQmm = std::getenv("POCKET_DISABLE_QMM") == nullptr;
 } // namespace
 
+ComputeType::operator mx::Dtype() const { return compute_dtype(); }
+
 mx::array Linear::operator()(const mx::array& x) const {
   // Quantized layers use our multi-threaded AVX2 kernel (MLX's CPU qmm is
-  // single-threaded); pocket_qmm falls back to mx::quantized_matmul itself.
+  // single-threaded); pocket_qmm falls back to mx::quantized_matmul itself
+  // (GPU, graph path).
   std::optional<std::pair<mx::array, mx::array>> half;
   if (scales16) half.emplace(*scales16, *biases16);
   auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits, {}, half)
@@ -31,11 +35,14 @@ mx::array Embedding::operator()(const mx::array& ids) const {
   auto s = mx::take(*table.scales, ids, 0);
   std::optional<mx::array> b;
   if (table.biases) b = mx::take(*table.biases, ids, 0);
-  return mx::dequantize(w, s, b, table.group, table.bits, table.mode, std::nullopt, kComputeType);
+  // The table's own float dtype: the model's activation dtype, whatever
+  // thread-local load setting is current when the graph is built.
+  return mx::dequantize(w, s, b, table.group, table.bits, table.mode, std::nullopt, table.scales->dtype());
 }
 
 void add_half_copies(Linear& l) {
-  if (!l.bits || !l.scales || !l.biases) return;
+  // Only the custom CPU kernels read them.
+  if (!l.bits || !l.scales || !l.biases || graph_path()) return;
   auto s16 = mx::astype(*l.scales, mx::float16), b16 = mx::astype(*l.biases, mx::float16);
   auto exact = mx::logical_and(mx::array_equal(mx::astype(s16, mx::float32), *l.scales),
                                mx::array_equal(mx::astype(b16, mx::float32), *l.biases));
@@ -49,9 +56,9 @@ mx::array take_weight(WeightMap& w, const std::string& name) {
   auto it = w.find(name);
   if (it == w.end()) throw load_error("missing tensor " + name);
   auto a = it->second;
-  if (mx::issubdtype(a.dtype(), mx::floating) && a.dtype() != kComputeType)
-    a = mx::astype(a, kComputeType);
-  return a;
+  mx::Dtype dtype = compute_dtype();
+  if (mx::issubdtype(a.dtype(), mx::floating) && a.dtype() != dtype) return mx::astype(a, dtype);
+  return to_device(a);
 }
 
 std::optional<mx::array> take_optional(WeightMap& w, const std::string& name) {
@@ -70,7 +77,7 @@ Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool requ
   if (w.count(prefix + ".scales")) {
     if (weight.dtype() != mx::uint32 || weight.ndim() != 2)
       throw load_error("quantized tensor " + prefix + " has an unexpected layout");
-    l.weight = weight;
+    l.weight = to_device(weight);
     l.scales = take_weight(w, prefix + ".scales");
     l.biases = take_optional(w, prefix + ".biases");
     l.group = group > 0 ? group : 32;

@@ -44,6 +44,13 @@ mx::array take_weight(WeightMap& w, const std::string& name);
 void add_half_copies(Linear& l);
 std::optional<mx::array> take_optional(WeightMap& w, const std::string& name);
 
-constexpr mx::Dtype kComputeType = mx::float32;
+// The dtype floating weights and activations use: the loading decoder's
+// activation dtype (backend.h: compute_dtype()), float32 for the encoders.
+// Converts wherever an mx::Dtype is expected.
+struct ComputeType {
+  operator mx::Dtype() const;
+  operator mx::Dtype::Val() const { return mx::Dtype(*this).val(); }
+};
+inline constexpr ComputeType kComputeType{};
 
 } // namespace pocket

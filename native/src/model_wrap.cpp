@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "audit.h"
+#include "backend.h"
 #include "evaluate.h"
 #include "file_check.h"
 #include "gguf_reader.h"
@@ -23,6 +24,7 @@ struct LoadResult {
   int context_length = 0;
   int quant_bits = 0;
   size_t nbytes = 0;
+  std::string backend, dtype;
   std::vector<std::pair<std::string, MetaValue>> metadata;
   std::map<std::string, TensorTypeSummary> tensor_types;  // GGUF only
   std::string device;                                     // "cpu" | "gpu"
@@ -70,10 +72,19 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
-                          int parallel, int kv_bits, std::string tokenizer_json) {
+                          int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
+  if (dtype_name_.empty()) {
+    model->dtype = default_activation_dtype();
+  } else if (auto d = parse_dtype(dtype_name_)) {
+    model->dtype = *d;
+  } else {
+    throw invalid_arg("dtype: must be float32, float16 or bfloat16");
+  }
+  // Floating weights are cast to the activation dtype while the model loads.
+  ComputeDtypeScope dtype_scope(model->dtype);
   try {
     if (format == "gguf") {
       GgufLoadOptions load_options;
@@ -130,6 +141,10 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   if (kv_bits && cfg.head_dim % 32 != 0) throw unsupported("kvBits: head_dim must be a multiple of 32");
   result.config = cfg;
   result.context_length = model->context_length;
+  // Half-precision activations leave the custom float32 kernels: graph path.
+  result.backend = on_gpu() ? backend_info().kind
+                            : (graph_path() || model->dtype != mx::float32 ? "cpu-graph" : "cpu");
+  result.dtype = dtype_name(model->dtype);
   result.nbytes = model->llm->nbytes();
   result.device = mx::default_device() == mx::Device::gpu ? "gpu" : "cpu";
   result.handle = Engine::instance().add_model(model);
@@ -371,10 +386,11 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   int parallel = get_int(o, "parallel", 0);
   int kv_bits = get_int(o, "kvBits", 0);
   auto tokenizer_json = get_string(o, "tokenizerJson");
+  auto dtype = get_string(o, "dtype");
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype); },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);
@@ -393,6 +409,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
           }
           info.Set("tensorTypes", types);
         }
+        info.Set("backend", r.backend);
+        info.Set("dtype", r.dtype);
         obj.Set("info", info);
         auto meta = Napi::Object::New(env);
         for (auto& [k, v] : r.metadata) meta.Set(k, meta_to_js(env, v));

@@ -1,6 +1,8 @@
 // PocketQMM: custom MLX primitive wrapping the kernels in qmm_kernels.cpp.
 #include "qmm.h"
 
+#include "backend.h"
+
 #include <stdexcept>
 #include <vector>
 
@@ -118,7 +120,7 @@ mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
                      const std::optional<std::pair<mx::array, mx::array>>& half) {
   auto stream = mx::to_stream(s);
   const bool fast =
-      pocket_qmm_supported(group_size, bits) && stream.device.type == mx::Device::DeviceType::cpu &&
+      pocket_qmm_supported(group_size, bits) && custom_kernels(stream) &&
       x.dtype() == mx::float32 && w.dtype() == mx::uint32 && scales.dtype() == mx::float32 &&
       biases.dtype() == mx::float32 && x.ndim() >= 1 && w.ndim() == 2 &&
       scales.ndim() == 2 && biases.ndim() == 2 && x.shape(-1) % group_size == 0 &&

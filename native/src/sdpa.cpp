@@ -7,6 +7,8 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
 
+#include "backend.h"
+
 namespace pocket {
 namespace {
 
@@ -69,7 +71,7 @@ void PocketSDPA::eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) 
 bool pocket_sdpa_supported(const mx::array& q, const mx::array& k, const mx::array& v,
                            bool causal, mx::StreamOrDevice s) {
   auto stream = mx::to_stream(s);
-  if (stream.device.type != mx::Device::DeviceType::cpu) return false;
+  if (!custom_kernels(stream)) return false;
   if (q.dtype() != mx::float32 || k.dtype() != mx::float32 || v.dtype() != mx::float32)
     return false;
   if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) return false;

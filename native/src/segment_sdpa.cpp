@@ -6,6 +6,7 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/primitives.h>
 
+#include "backend.h"
 #include "sdpa.h"
 
 namespace pocket {
@@ -89,7 +90,7 @@ void PocketSegmentSDPA::eval_cpu(const std::vector<mx::array>& inputs, mx::array
 
 bool supported(const mx::array& q, const std::vector<mx::array>& kvs, const std::vector<int>& lengths,
                const mx::Stream& stream) {
-  if (stream.device.type != mx::Device::DeviceType::cpu) return false;
+  if (!custom_kernels(stream)) return false;
   if (q.dtype() != mx::float32 || q.ndim() != 4 || q.shape(0) != 1) return false;
   for (size_t i = 0; i < lengths.size(); ++i) {
     auto &k = kvs[2 * i], &v = kvs[2 * i + 1];

@@ -136,7 +136,11 @@ void Generation::verify(const std::vector<int>& tokens, const float* logits, con
   int k = int(tokens.size()) - 1;
   auto take_row = [&](int i) {  // tokens[i] is now read; row i predicts what follows it
     logits_.assign(logits + i * V, logits + (i + 1) * V);
-    hidden_.assign(hidden + i * D, hidden + (i + 1) * D);
+    if (hidden)
+      hidden_.assign(hidden + i * D, hidden + (i + 1) * D);
+    else
+      hidden_.clear();
+    device_pick_.reset();
     cache_tokens_.push_back(tokens[i]);
   };
   take_row(0);

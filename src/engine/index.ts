@@ -9,6 +9,12 @@ export { auditCompletion } from './audit.ts'
 export type { EmbedOptions, EmbedResult } from './embeddings/EmbeddingModel.ts'
 export { EmbeddingModel } from './embeddings/EmbeddingModel.ts'
 export { loadEmbeddingModel } from './embeddings/loadEmbeddingModel.ts'
+export type { EngineBackend, ParsedBackend } from './engineBackend.ts'
+export {
+  backendString,
+  engineBackend,
+  parseBackendString,
+} from './engineBackend.ts'
 export {
   BaseError,
   ChatTemplateError,
@@ -26,6 +32,7 @@ export type { ModelVision } from './model.ts'
 export { Model } from './model.ts'
 export { native } from './native.ts'
 export type {
+  ActivationDtype,
   ChatMessage,
   Commitment,
   ContentPart,

@@ -62,6 +62,7 @@ async function loadGguf(
       prefillChunkSize: options.prefillChunkSize,
       parallel: options.parallel,
       kvBits: options.kvBits,
+      dtype: options.dtype,
     })
   } catch (e) {
     throw toEngineError(e, path)
@@ -85,6 +86,8 @@ async function loadGguf(
       sizeBytes: ggufShards(path).reduce((n, f) => n + statSync(f).size, 0),
       device: nm.info.device,
       tensorTypes: nm.info.tensorTypes,
+      backend: nm.info.backend,
+      dtype: nm.info.dtype,
     }
     return new Model({ native: nm, info, tokenizer, template })
   } catch (e) {
@@ -140,6 +143,8 @@ async function loadSafetensors(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    backend: nm.info.backend,
+    dtype: nm.info.dtype,
   }
   return new Model({ native: nm, info, tokenizer, template })
 }

@@ -22,6 +22,7 @@ export async function loadSafetensorsDecoder(
       prefillChunkSize: options.prefillChunkSize,
       parallel: options.parallel,
       kvBits: options.kvBits,
+      dtype: options.dtype,
     })
   } catch (e) {
     throw toEngineError(e, dir)

@@ -55,6 +55,9 @@ export type NativeModelInfo = NativeDecoderConfig & {
   device: 'cpu' | 'gpu'
   /** GGUF models: per ggml tensor type (Q4_K, Q6_K, ...). */
   tensorTypes?: Record<string, NativeTensorTypeInfo>
+  /** `cpu`, `cpu-graph`, `cuda` or `metal` (see NativeBackend). */
+  backend: string
+  dtype: string
 }
 
 export type NativeDequantizedTensor = {
@@ -63,6 +66,19 @@ export type NativeDequantizedTensor = {
   type: string
   mappedTo: string
   exact: boolean
+}
+
+/** Where the engine computes (native/src/backend.h). */
+export type NativeBackend = {
+  /** MLX's device the engine uses: POCKET_DEVICE, else the GPU when there is one. */
+  device: 'cpu' | 'gpu'
+  kind: 'cpu' | 'cuda' | 'metal'
+  /** `cpu` (custom CPU kernels), `cpu-graph` (MLX ops on the CPU), `cuda`, `metal`. */
+  name: string
+  deviceName: string
+  gpuAvailable: boolean
+  graphPath: boolean
+  defaultDtype: string
 }
 
 export type NativeMetadataValue = string | number | string[] | Float64Array
@@ -198,10 +214,14 @@ export type NativeLoadOptions = {
   kvBits?: 0 | 4 | 8
   /** tokenizer.json of a safetensors model (for the grammar engine). */
   tokenizerJson?: string
+  dtype?: string
 }
 
 export type NativeBinding = {
   mlxVersion: string
+  backend(): NativeBackend
+  /** Graph path on the CPU on/off (tests run both paths in one process). */
+  setGraphPath(on: boolean): Promise<boolean>
   loadModel(options: NativeLoadOptions): Promise<NativeModel>
   memoryStats(): Promise<{
     activeBytes: number

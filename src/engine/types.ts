@@ -163,7 +163,14 @@ export type ModelInfo = {
    * `{ Q4_K: { count: 27, mappedTo: 'affine 4-bit g32 (exact)', ... } }`.
    */
   tensorTypes?: Record<string, NativeTensorTypeInfo>
+  /** Kernels that run the model: `cpu`, `cpu-graph`, `cuda` or `metal`. */
+  backend: string
+  /** Activation dtype: `float32`, `float16` or `bfloat16`. */
+  dtype: string
 }
+
+/** Activation dtype of a decoder (the graph path; the CPU kernels are float32). */
+export type ActivationDtype = 'float32' | 'float16' | 'bfloat16'
 
 export type LoadModelOptions = {
   contextLength?: number
@@ -180,4 +187,9 @@ export type LoadModelOptions = {
   promptCacheDir?: string
   /** Identifier under which the model is listed. */
   identifier?: string
+  /**
+   * Activation dtype (default: float32 on the CPU, float16 on a GPU). Half
+   * precision runs MLX's own kernels (the graph path) even on the CPU.
+   */
+  dtype?: ActivationDtype
 }

@@ -48,6 +48,8 @@ export class FakeModel implements EngineModel {
       numLayers: 1,
       quantization: 'Q4_1',
       sizeBytes: 1000,
+      backend: 'cpu',
+      dtype: 'float32',
     }
   }
 

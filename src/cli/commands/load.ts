@@ -8,13 +8,14 @@ type LoadFlags = {
   ttl?: number
   identifier?: string
   parallel?: number
+  dtype?: string
   url?: string
   json?: boolean
 }
 type LoadReply = {
   instance_id: string
   load_time_seconds: number
-  load_config?: { context_length: number }
+  load_config?: { context_length: number; backend?: string; dtype?: string }
 }
 
 export function registerLoad(program: Command): void {
@@ -41,6 +42,10 @@ export function registerLoad(program: Command): void {
       'concurrent streams batched together (default 8)',
       parseInteger,
     )
+    .option(
+      '--dtype <dtype>',
+      'activation dtype: float32, float16 or bfloat16 (default: float32 on the CPU, float16 on a GPU)',
+    )
     .option('--url <url>', 'server URL (default: the running `pocket serve`)')
     .option('--json', 'print JSON')
     .action(async (model: string, flags: LoadFlags) => {
@@ -52,13 +57,15 @@ export function registerLoad(program: Command): void {
           ttl: flags.ttl,
           identifier: flags.identifier,
           parallel: flags.parallel,
+          dtype: flags.dtype,
           echo_load_config: true,
         },
       })
       if (flags.json) console.log(JSON.stringify(reply, null, 2))
       else {
-        const ctx = reply.load_config
-          ? `, context ${reply.load_config.context_length}`
+        const c = reply.load_config
+        const ctx = c
+          ? `, context ${c.context_length}${c.backend ? `, ${c.backend} ${c.dtype}` : ''}`
           : ''
         console.log(
           `Loaded ${reply.instance_id} in ${reply.load_time_seconds.toFixed(2)} s${ctx}`,

@@ -1,5 +1,6 @@
 // `pocket ls`: models on disk (HF hub cache + imports), one row per variant.
 import type { Command } from 'commander'
+import { engineBackend } from '../../engine/engineBackend.ts'
 import { ModelStore } from '../../models/ModelStore.ts'
 
 type LsFlags = { llm?: boolean; embedding?: boolean; json?: boolean }
@@ -39,7 +40,19 @@ export function registerLs(program: Command): void {
           m.maxContextLength ? String(m.maxContextLength) : '-',
         ]),
       ])
+      console.log(`\n${describeBackend()}`)
     })
+}
+
+/** One line on where models would run (the addon's backend). */
+export function describeBackend(): string {
+  try {
+    const b = engineBackend()
+    const where = b.deviceName ? `${b.name} (${b.deviceName})` : b.name
+    return `Backend: ${where}, activations ${b.defaultDtype} by default`
+  } catch {
+    return 'Backend: unknown (the native engine is not built)'
+  }
 }
 
 export function printTable(rows: string[][]): void {

@@ -12,6 +12,8 @@ type Instance = {
   ttl_seconds: number | null
   ttl_remaining_seconds: number | null
   path: string
+  backend?: string
+  dtype?: string
 }
 type V1Models = {
   models: { key: string; size_bytes: number; loaded_instances: Instance[] }[]
@@ -48,6 +50,7 @@ export function registerPs(program: Command): void {
           'MODEL',
           'SIZE',
           'CONTEXT',
+          'BACKEND',
           'STATUS',
           'TTL',
           'LOADED BY',
@@ -57,6 +60,7 @@ export function registerPs(program: Command): void {
           i.key,
           formatBytes(i.size),
           String(i.config.context_length),
+          i.backend ? `${i.backend} ${i.dtype ?? ''}`.trim() : '-',
           i.active_requests > 0 ? `generating (${i.active_requests})` : 'idle',
           i.ttl_seconds == null
             ? '-'

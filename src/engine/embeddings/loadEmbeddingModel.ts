@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Tokenizer } from '@huggingface/tokenizers'
+import { engineBackend } from '../engineBackend.ts'
 import { ModelLoadError } from '../errors.ts'
 import { toEngineError } from '../toEngineError.ts'
 import { EmbeddingModel } from './EmbeddingModel.ts'
@@ -64,6 +65,9 @@ export async function loadEmbeddingModel(
       numLayers: config.native.numLayers,
       quantization: 'F32',
       sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+      // Encoders compute in float32 on whichever device the engine uses.
+      backend: engineBackend().name,
+      dtype: 'float32',
     },
   })
 }

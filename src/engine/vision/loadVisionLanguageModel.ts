@@ -84,6 +84,8 @@ export async function loadVisionLanguageModel(
       ? `${decoder.quantBits}bit`
       : String(config.torch_dtype ?? 'float32'),
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    backend: nm.info.backend,
+    dtype: nm.info.dtype,
   }
   return new Model({
     native: nm,

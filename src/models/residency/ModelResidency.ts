@@ -4,6 +4,7 @@
 // within a memory budget. A model with a request in flight is never evicted:
 // it is marked and unloaded once its last lease is released.
 import { totalmem } from 'node:os'
+import type { ActivationDtype } from '../../engine/types.ts'
 import {
   InstanceNotFoundError,
   InsufficientMemoryError,
@@ -40,6 +41,8 @@ export type LoadOptions = {
   ttlSeconds?: number
   /** Concurrent streams batched together (continuous batching slots). */
   parallel?: number
+  /** Activation dtype (engine default when unset: float32 CPU, float16 GPU). */
+  dtype?: ActivationDtype
 }
 
 export type AcquireOptions = {
@@ -102,6 +105,7 @@ export class ModelResidency {
       ttlSeconds: options.ttlSeconds ?? null,
       contextLength: options.contextLength,
       parallel: options.parallel,
+      dtype: options.dtype,
     })
     this.#scheduleTtl(inst)
     return snapshotInstance(inst)
@@ -195,6 +199,7 @@ export class ModelResidency {
       ttlSeconds: number | null
       contextLength?: number
       parallel?: number
+      dtype?: ActivationDtype
       initialActive?: () => number
     },
   ): Promise<Instance> {
@@ -210,6 +215,7 @@ export class ModelResidency {
           identifier: o.identifier,
           ...(o.contextLength ? { contextLength: o.contextLength } : {}),
           ...(parallel ? { parallel } : {}),
+          ...(o.dtype ? { dtype: o.dtype } : {}),
         })
       } finally {
         this.#pendingBytes -= local.sizeBytes

@@ -12,6 +12,20 @@ export const RUNTIME = {
   supported_formats: ['gguf', 'safetensors'],
 }
 
+/**
+ * LM Studio's `runtime` object for a response: the name says which kernels
+ * ran (`pocketcloudmlx-mlx-cuda`, like LM Studio's `llama.cpp-...-metal`);
+ * `backend` and `dtype` are our additions.
+ */
+export function runtimeOf(info: { backend: string; dtype: string }) {
+  return {
+    ...RUNTIME,
+    name: `${RUNTIME.name}-${info.backend}`,
+    backend: info.backend,
+    dtype: info.dtype,
+  }
+}
+
 const STOP_REASONS: Record<StopReason, string> = {
   eos: 'eosFound',
   stopString: 'stopStringFound',
@@ -112,8 +126,11 @@ export function v1ModelEntry(
     loaded_instances: instances.map((i) => ({
       id: i.identifier,
       config: { context_length: i.contextLength, parallel: 1 },
-      // Our additions (used by `pocket ps`): residency state.
+      // Our additions (used by `pocket ps`): residency state, and the
+      // kernels and activation dtype that run the instance.
       status: i.status,
+      backend: i.model.info.backend,
+      dtype: i.model.info.dtype,
       active_requests: i.activeRequests,
       jit: i.jit,
       ttl_seconds: i.ttlSeconds,

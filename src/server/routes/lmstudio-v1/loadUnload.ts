@@ -11,6 +11,8 @@ const loadSchema = z.object({
   ttl: z.number().int().positive().optional(),
   echo_load_config: z.boolean().optional(),
   parallel: z.number().int().min(1).max(64).optional(),
+  // Our addition: activation dtype of the graph path (GPU).
+  dtype: z.enum(['float32', 'float16', 'bfloat16']).optional(),
   // llama.cpp-only knobs LM Studio accepts; meaningless on MLX, so ignored.
   eval_batch_size: z.number().optional(),
   flash_attention: z.boolean().optional(),
@@ -26,6 +28,7 @@ export function loadModelRoute(ctx: ServerContext): RequestHandler {
       contextLength: b.context_length,
       ttlSeconds: b.ttl,
       parallel: b.parallel,
+      dtype: b.dtype,
     })
     res.json({
       type: inst.local.type === 'embeddings' ? 'embedding' : 'llm',
@@ -33,7 +36,13 @@ export function loadModelRoute(ctx: ServerContext): RequestHandler {
       load_time_seconds: Math.round(inst.loadTimeMs) / 1000,
       status: 'loaded',
       ...(b.echo_load_config
-        ? { load_config: { context_length: inst.contextLength } }
+        ? {
+            load_config: {
+              context_length: inst.contextLength,
+              backend: inst.model.info.backend,
+              dtype: inst.model.info.dtype,
+            },
+          }
         : {}),
     })
   }

@@ -9,7 +9,7 @@ import type { GenerationStats, TokenLogprob } from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
 import { toHttpError } from '../../errors.ts'
 import { type ChatDelta, ChatOutput } from '../../format/chatOutput.ts'
-import { RUNTIME, v0ModelInfo, v0Stats } from '../../format/lmstudio.ts'
+import { runtimeOf, v0ModelInfo, v0Stats } from '../../format/lmstudio.ts'
 import {
   chatLogprobs,
   completionLogprobs,
@@ -66,7 +66,7 @@ export async function respond(
             gen.lease.local,
             gen.lease.model.info.contextLength,
           ),
-          runtime: RUNTIME,
+          runtime: runtimeOf(gen.lease.model.info),
         }
       : {}
   if (request.stream) {
