@@ -2,6 +2,26 @@
 // things they bind, the on-chain output envelope, and the auditor's verdict.
 
 export type {
+  ActivationDtype,
+  AuditThresholds,
+  AuditTolerance,
+  BackendPair,
+  KernelFamily,
+  Participant,
+} from './auditPolicy.ts'
+export {
+  ACTIVATION_DTYPES,
+  AUDIT_THRESHOLDS,
+  auditTolerance,
+  backendPair,
+  kernelFamily,
+  logitTolerance,
+  ulp,
+  valueTolerance,
+} from './auditPolicy.ts'
+export type { AuditOutputParameters } from './auditOutput.ts'
+export { auditOutput } from './auditOutput.ts'
+export type {
   AuditReceiptParameters,
   AuditReceiptReturnType,
   CommittedResult,
@@ -21,6 +41,12 @@ export {
   SamplingParamsError,
 } from './errors.ts'
 export type { HashReceiptParameters } from './hashReceipt.ts'
+export type { AuditVerdict, JudgeAuditParameters } from './judgeAudit.ts'
+export { judgeAudit } from './judgeAudit.ts'
+export type { CommitmentVerdict } from './judgeCommitments.ts'
+export { judgeCommitments } from './judgeCommitments.ts'
+export type { TokenVerdict } from './judgeTokens.ts'
+export { judgeTokens, tokenPerturbation, tokenScore } from './judgeTokens.ts'
 export { hashReceipt } from './hashReceipt.ts'
 export type {
   ModelDigestParameters,
@@ -44,7 +70,13 @@ export {
   normalizeSampling,
 } from './taskEncoding.ts'
 export type { ReceiptDomainParameters } from './typedData.ts'
-export { receiptDomain, receiptTypes } from './typedData.ts'
+export {
+  receiptDomain,
+  receiptTypedData,
+  receiptTypes,
+  receiptTypesV1,
+  receiptVersion,
+} from './typedData.ts'
 export type {
   Commitment,
   PostedTask,

@@ -85,7 +85,10 @@ export function decodeOutput(hex: Hex): OutputEnvelope {
   const str = () =>
     new TextDecoder('utf-8', { fatal: true }).decode(take(u32()))
   const version = bytes[3]
-  if (MAGIC.some((b, i) => bytes[i] !== b) || (version !== V1 && version !== V2))
+  if (
+    MAGIC.some((b, i) => bytes[i] !== b) ||
+    (version !== V1 && version !== V2)
+  )
     throw new MalformedOutputError('Output is not a PKR1/PKR2 envelope.')
   at = 4
   const n = u32()

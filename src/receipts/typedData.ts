@@ -4,7 +4,12 @@
 // v1 receipts (made before it was recorded) hash and verify as they were
 // signed and are audited as float32. The type strings differ, so the two
 // can never produce the same hash.
-import type { Address, TypedDataDomain } from 'viem'
+import type {
+  Address,
+  TypedData,
+  TypedDataDefinition,
+  TypedDataDomain,
+} from 'viem'
 import type { Receipt } from './types.ts'
 
 const v1Fields = [
@@ -51,7 +56,10 @@ export function receiptVersion(receipt: Receipt): 1 | 2 {
 }
 
 /** What `hashTypedData`/`signTypedData` take for `receipt`, by version. */
-export function receiptTypedData(p: ReceiptDomainParameters, receipt: Receipt) {
+export function receiptTypedData(
+  p: ReceiptDomainParameters,
+  receipt: Receipt,
+): TypedDataDefinition<TypedData, 'Receipt'> {
   const { activationDtype, ...v1 } = receipt
   const domain = receiptDomain(p)
   return activationDtype === undefined

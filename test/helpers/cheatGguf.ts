@@ -82,7 +82,12 @@ export function requantizeQ4_1ToQ4_0(src: string, dst: string): number {
     return { ...t, type: Q4_0.id, data: quantizeQ4_0(dequantizeQ4_1(t.data)) }
   })
   const { infos, data } = layoutTensors(tensors)
-  writeGguf(dst, { ...file.metadata, 'general.file_type': { type: 'u32', value: 2 } }, infos, data)
+  writeGguf(
+    dst,
+    { ...file.metadata, 'general.file_type': { type: 'u32', value: 2 } },
+    infos,
+    data,
+  )
   return changed
 }
 
@@ -99,7 +104,9 @@ export function dropBlocks(src: string, dst: string, drop: number[]): void {
     const m = /^blk\.(\d+)\.(.*)$/.exec(t.name)
     if (!m) return [t]
     const b = Number(m[1])
-    return drop.includes(b) ? [] : [{ ...t, name: `blk.${renumber(b)}.${m[2]}` }]
+    return drop.includes(b)
+      ? []
+      : [{ ...t, name: `blk.${renumber(b)}.${m[2]}` }]
   })
   const { infos, data } = layoutTensors(tensors)
   const metadata = { ...file.metadata }

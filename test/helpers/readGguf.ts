@@ -52,7 +52,10 @@ export function readGguf(path: string): GgufFile {
       const element = u32()
       const n = Number(u64())
       if (element === 8)
-        metadata[key] = { type: 'strings', value: Array.from({ length: n }, str) }
+        metadata[key] = {
+          type: 'strings',
+          value: Array.from({ length: n }, str),
+        }
       else if (element === 5)
         metadata[key] = { type: 'i32s', value: Array.from({ length: n }, i32) }
       else if (element === 6)
@@ -90,7 +93,12 @@ export function layoutTensors(tensors: GgufTensor[]): {
   const infos: GgufTensorInfo[] = []
   let offset = 0
   for (const t of tensors) {
-    infos.push({ name: t.name, dims: t.dims, type: t.type, offset: BigInt(offset) })
+    infos.push({
+      name: t.name,
+      dims: t.dims,
+      type: t.type,
+      offset: BigInt(offset),
+    })
     const pad = (32 - (t.data.length % 32)) % 32
     parts.push(t.data, Buffer.alloc(pad))
     offset += t.data.length + pad
