@@ -335,6 +335,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             co.Set("u", c.u);
             co.Set("low", c.low);
             co.Set("high", c.high);
+            co.Set("candidate", c.candidate);
+            if (!c.candidate) {
+              co.Set("above", c.above);
+              co.Set("kthLogit", c.kth_logit);
+            }
             checks.Set(uint32_t(i), co);
           }
           out.Set("checks", checks);

@@ -34,6 +34,14 @@ export type AuditTokenCheck = {
   u: number
   low: number
   high: number
+  /**
+   * Sampled only: false when top-k/top-p/min-p excluded the token; then
+   * [low, high) is its interval in the kept set extended down to it, `above`
+   * the full softmax mass ranked above it and `kthLogit` the top-k cutoff.
+   */
+  candidate: boolean
+  above?: number
+  kthLogit?: number
   /** Exact: the auditor's own sampler picks this token. */
   exact: boolean
 }
@@ -78,6 +86,8 @@ export async function auditCompletion(
       u: c.u,
       low: c.low,
       high: c.high,
+      candidate: c.candidate,
+      ...(c.candidate ? {} : { above: c.above, kthLogit: c.kthLogit }),
       exact: c.ok,
     })),
     commitments: native.commitments.map((c) => ({

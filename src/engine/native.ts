@@ -180,6 +180,9 @@ export type NativeTokenCheck = {
   u: number
   low: number
   high: number
+  candidate: boolean
+  above?: number
+  kthLogit?: number
 }
 
 export type NativeAudit = {

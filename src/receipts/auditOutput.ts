@@ -38,7 +38,10 @@ export async function auditOutput(
   return judgeAudit({
     evidence,
     commitments,
-    temperature: p.sampling.temperature ?? 0.8, // the engine's default
+    sampling: {
+      ...p.sampling,
+      temperature: p.sampling.temperature ?? 0.8, // the engine's default
+    },
     node: p.node ?? auditor,
     auditor,
     thresholds: p.thresholds,

@@ -146,7 +146,7 @@ export async function auditReceipt(
     const end = evidence.checks[n]
     if (stop === undefined || !end) break
     if (
-      tokenScore(end, sampling.temperature, tolerance) <=
+      tokenScore(end, sampling, tolerance) <=
       (p.thresholds ?? AUDIT_THRESHOLDS).maxTokenScore
     ) {
       ends = true
@@ -161,7 +161,7 @@ export async function auditReceipt(
   const verdict = judgeAudit({
     evidence: { ...evidence, checks: evidence.checks.slice(0, n) },
     commitments,
-    temperature: sampling.temperature,
+    sampling,
     node,
     auditor,
     thresholds: p.thresholds,

@@ -45,7 +45,7 @@ export type { AuditVerdict, JudgeAuditParameters } from './judgeAudit.ts'
 export { judgeAudit } from './judgeAudit.ts'
 export type { CommitmentVerdict } from './judgeCommitments.ts'
 export { judgeCommitments } from './judgeCommitments.ts'
-export type { TokenVerdict } from './judgeTokens.ts'
+export type { TokenSampling, TokenVerdict } from './judgeTokens.ts'
 export { judgeTokens, tokenPerturbation, tokenScore } from './judgeTokens.ts'
 export { hashReceipt } from './hashReceipt.ts'
 export type {

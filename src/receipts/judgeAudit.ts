@@ -10,14 +10,18 @@ import {
   type Participant,
 } from './auditPolicy.ts'
 import { type CommitmentVerdict, judgeCommitments } from './judgeCommitments.ts'
-import { judgeTokens, type TokenVerdict } from './judgeTokens.ts'
+import {
+  judgeTokens,
+  type TokenSampling,
+  type TokenVerdict,
+} from './judgeTokens.ts'
 import type { Commitment } from './types.ts'
 
 export type JudgeAuditParameters = {
   evidence: AuditEvidence
   /** The node's claimed commitments (evidence.commitments recomputes them). */
   commitments: Commitment[]
-  temperature: number
+  sampling: TokenSampling
   /** What the node declared (receipt backend + activation dtype). */
   node: Participant
   /** What the auditor ran (model info backend + dtype). */
@@ -43,7 +47,7 @@ export function judgeAudit(p: JudgeAuditParameters): AuditVerdict {
   const thresholds = p.thresholds ?? AUDIT_THRESHOLDS
   const tokens = judgeTokens(
     p.evidence.checks,
-    p.temperature,
+    p.sampling,
     tolerance,
     thresholds,
   )

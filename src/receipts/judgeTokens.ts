@@ -6,8 +6,11 @@
 //   sampled eps = T/2 · |logit(u) − logit(edge)|: moving every logit before
 //           the token up by eps and every one after down by eps scales the
 //           odds of the cumulative mass at an edge c by e^(2·eps/T), so the
-//           edge reaches u when eps is that (logit(p) = ln(p / (1 − p))).
-// A token the auditor's sampler excludes (top-k/top-p/min-p) scores Infinity.
+//           edge reaches u when eps is that (logit(p) = ln(p / (1 − p)));
+//   excluded by truncation: the largest of what it takes to enter the kept
+//           set (top-p: the mass above it below top_p, same odds argument;
+//           top-k: its logit up to the k-th; min-p: its gap down to
+//           T·ln(1/min_p)) and the interval term in the extended set.
 import type { AuditTokenCheck } from '../engine/audit.ts'
 import {
   AUDIT_THRESHOLDS,
@@ -33,36 +36,54 @@ export type TokenVerdict = {
 
 const logit = (p: number) => Math.log(p / (1 - p))
 
+/** The sampling parameters a token check depends on. */
+export type TokenSampling = {
+  temperature: number
+  topK?: number
+  topP?: number
+  minP?: number
+}
+
 /** Perturbation per logit that makes the sampler pick the claimed token. */
 export function tokenPerturbation(
-  c: Pick<AuditTokenCheck, 'gap' | 'u' | 'low' | 'high' | 'exact'>,
-  temperature: number,
+  c: Omit<AuditTokenCheck, 'index' | 'token' | 'maxLogit'>,
+  s: TokenSampling,
 ): number {
+  const T = s.temperature
   if (c.exact) return 0
-  if (temperature === 0) return Math.max(0, c.gap) / 2
-  if (!(c.high > c.low)) return Number.POSITIVE_INFINITY // not a candidate
-  if (c.u < c.low) return (temperature / 2) * (logit(c.low) - logit(c.u))
-  if (c.u >= c.high)
-    return c.high >= 1 ? 0 : (temperature / 2) * (logit(c.u) - logit(c.high))
-  return 0
+  if (T === 0) return Math.max(0, c.gap) / 2
+  let eps = 0
+  if (c.u < c.low) eps = (T / 2) * (logit(c.low) - logit(c.u))
+  else if (c.u >= c.high && c.high < 1)
+    eps = (T / 2) * (logit(c.u) - logit(c.high))
+  if (c.candidate) return eps
+  const topP = s.topP ?? 1
+  const above = c.above ?? 1
+  if (topP < 1 && above >= topP)
+    eps = Math.max(eps, (T / 2) * (logit(above) - logit(topP)))
+  if (s.minP && s.minP > 0)
+    eps = Math.max(eps, (c.gap - T * Math.log(1 / s.minP)) / 2)
+  if (s.topK && s.topK > 0 && c.kthLogit !== undefined)
+    eps = Math.max(eps, (c.kthLogit - c.logit) / 2)
+  return Number.isNaN(eps) ? Number.POSITIVE_INFINITY : eps
 }
 
 /** Score of one token: perturbation / tolerance at the row's max logit. */
 export function tokenScore(
   c: AuditTokenCheck,
-  temperature: number,
+  s: TokenSampling,
   t: AuditTolerance,
 ): number {
-  return tokenPerturbation(c, temperature) / logitTolerance(t, c.maxLogit)
+  return tokenPerturbation(c, s) / logitTolerance(t, c.maxLogit)
 }
 
 export function judgeTokens(
   checks: AuditTokenCheck[],
-  temperature: number,
+  sampling: TokenSampling,
   tolerance: AuditTolerance,
   thresholds: AuditThresholds = AUDIT_THRESHOLDS,
 ): TokenVerdict {
-  const scores = checks.map((c) => tokenScore(c, temperature, tolerance))
+  const scores = checks.map((c) => tokenScore(c, sampling, tolerance))
   const n = scores.length
   let outside = 0
   let sum = 0
