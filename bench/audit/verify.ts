@@ -21,6 +21,7 @@ const { values: a } = parseArgs({
     dtype: { type: 'string' },
     model: { type: 'string' },
     'budget-s': { type: 'string' },
+    count: { type: 'string' },
   },
 })
 if (!a.tasks || !a.out) throw new Error('--tasks and --out are required')
@@ -44,7 +45,10 @@ const seen = new Set(
 const deadline = a['budget-s']
   ? performance.now() + Number(a['budget-s']) * 1000
   : Number.POSITIVE_INFINITY
-const lines = readFileSync(a.tasks, 'utf8').split('\n').filter(Boolean)
+const lines = readFileSync(a.tasks, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, a.count ? Number(a.count) : undefined)
 for (const text of lines) {
   if (performance.now() > deadline) break
   const t = JSON.parse(text)
@@ -72,6 +76,7 @@ for (const text of lines) {
     node: t.node,
     auditor,
     temperature: sampling.temperature,
+    sampling,
     n,
     maxTokens: sampling.maxTokens,
     guilty: r.guilty,
