@@ -12,16 +12,9 @@ import { parseArgs } from 'node:util'
 import { engineIdentity, executeTask } from '../../node/executeTask.ts'
 import { loadModel } from '../../src/engine/loadModel.ts'
 import type { ActivationDtype } from '../../src/engine/types.ts'
-import {
-  buildReceipt,
-  encodeOutput,
-  signReceipt,
-} from '../../src/receipts/index.ts'
+import { commitTask } from '../../test/helpers/commitTask.ts'
 import { smollm2Path } from '../../test/helpers/models.ts'
-import { BENCH_DOMAIN, benchNodeAccount } from './benchDomain.ts'
 import { taskSpec, withTemperature } from './taskSpecs.ts'
-
-const account = benchNodeAccount
 
 const { values: a } = parseArgs({
   options: {
@@ -82,19 +75,7 @@ for (let i = Number(a.first); done < Number(a.count); i++) {
   const t0 = performance.now()
   const run = await executeTask(model, ran)
   const genMs = performance.now() - t0
-  const receipt = buildReceipt({
-    task: claimed,
-    node: account.address,
-    tokenIds: run.tokenIds,
-    commitments: run.commitments,
-    ...id,
-  })
-  const { hash, signature } = await signReceipt({
-    ...BENCH_DOMAIN,
-    account,
-    receipt,
-  })
-  const output = encodeOutput({ ...run, signature, ...id })
+  const committed = await commitTask({ task: claimed, run, model })
   const line = {
     index: i,
     cheat: a.cheat,
@@ -104,12 +85,7 @@ for (let i = Number(a.first); done < Number(a.count); i++) {
       taskId: String(claimed.taskId),
       seed: String(claimed.seed),
     },
-    committed: {
-      node: account.address,
-      receiptHash: hash,
-      outputHash: receipt.outputHash,
-      output,
-    },
+    committed,
     tokens: run.tokenIds.length,
     genMs: Math.round(genMs),
   }

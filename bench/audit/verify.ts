@@ -12,7 +12,7 @@ import { loadModel } from '../../src/engine/loadModel.ts'
 import type { ActivationDtype } from '../../src/engine/types.ts'
 import { auditReceipt, decodeSampling } from '../../src/receipts/index.ts'
 import { smollm2Path } from '../../test/helpers/models.ts'
-import { BENCH_DOMAIN } from './benchDomain.ts'
+import { TEST_DOMAIN as BENCH_DOMAIN } from '../../test/helpers/commitTask.ts'
 
 const { values: a } = parseArgs({
   options: {
