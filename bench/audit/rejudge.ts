@@ -144,3 +144,47 @@ export function rejudge(
     valueErrUlps,
   }
 }
+
+/**
+ * An auditor that tracks one node over several tasks: the verdict on the
+ * pooled evidence of `lines` (token scores and commitment sets
+ * concatenated, each task judged under its own sampling), same thresholds.
+ */
+export function judgePooled(
+  lines: VerifyLine[],
+  o: { node?: Participant; thresholds?: AuditThresholds } = {},
+): { ok: boolean; tokens: number } {
+  const thresholds = o.thresholds ?? AUDIT_THRESHOLDS
+  const scores: number[] = []
+  const claimed: Commitment[] = []
+  const recomputed: Commitment[] = []
+  let tolerance: AuditTolerance | undefined
+  for (const l of lines) {
+    const auditor = { backend: l.auditor.backend, dtype: l.auditor.dtype }
+    tolerance = auditTolerance(o.node ?? declaredNode(l), auditor)
+    const exact = { maxLogit: 0, exact: true } as AuditTokenCheck
+    const checks = [
+      ...l.raw.inexact,
+      ...Array.from({ length: l.n - l.raw.inexact.length }, () => exact),
+    ]
+    scores.push(
+      ...judgeTokens(checks, samplingOf(l), tolerance, thresholds).scores,
+    )
+    claimed.push(...(l.raw.claimed ?? []))
+    recomputed.push(...(l.raw.recomputed ?? []))
+  }
+  if (!tolerance) return { ok: true, tokens: 0 }
+  const n = scores.length
+  const outside = scores.filter((s) => s > 1).length
+  const mean =
+    scores.reduce((a, s) => a + Math.min(s, thresholds.maxTokenScore), 0) / n
+  const tokensOk =
+    Math.max(0, ...scores) <= thresholds.maxTokenScore &&
+    outside <=
+      Math.floor(
+        thresholds.maxOutsideFraction * n + thresholds.outsideAllowance,
+      ) &&
+    mean <= thresholds.maxMeanScore
+  const cv = judgeCommitments(claimed, recomputed, tolerance, thresholds)
+  return { ok: tokensOk && cv.ok, tokens: n }
+}

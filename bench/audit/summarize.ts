@@ -11,9 +11,14 @@ import {
   AUDIT_THRESHOLDS,
   DTYPE_ULPS,
   kernelFamily,
-  PAIR_FLOORS,
+  PAIR_TERMS,
 } from '../../src/receipts/auditPolicy.ts'
-import { declaredNode, rejudge, type VerifyLine } from './rejudge.ts'
+import {
+  declaredNode,
+  judgePooled,
+  rejudge,
+  type VerifyLine,
+} from './rejudge.ts'
 
 const { values: a, positionals } = parseArgs({
   options: { out: { type: 'string' }, title: { type: 'string' } },
@@ -112,6 +117,7 @@ const honest = [
       ),
     },
     auditOverGeneration: r3(mean(ls.map((l) => l.auditMs / l.genMs))),
+    pooledAllTasks: judgePooled(ls).ok ? 'passed' : 'FLAGGED',
   }
 })
 
@@ -142,6 +148,7 @@ const DECLARED = {
   },
 }
 const PREFIXES = [16, 32, 64, 128, 256]
+const POOLS = [1, 2, 4, 8, 16, 32, 64]
 const cheats = [
   ...group(
     lines.filter((l) => l.cheat !== 'none'),
@@ -163,6 +170,13 @@ const cheats = [
           byTokens: rate((x) => !x.tokensOk),
           byCommitments: rate((x) => !x.commitmentsOk),
           byEnd: rate((x) => !x.endOk),
+          // An auditor pooling a node's first k tasks (tokens in brackets).
+          pooled: Object.fromEntries(
+            POOLS.filter((k) => k <= ls.length).map((k) => {
+              const p = judgePooled(ls.slice(0, k), { node })
+              return [k, `${p.ok ? 'passed' : 'caught'} (${p.tokens})`]
+            }),
+          ),
           byPrefix: Object.fromEntries(
             PREFIXES.map((L) => {
               const long = ls.filter((l) => l.n >= L)
@@ -182,7 +196,7 @@ const result = {
   title: a.title ?? 'cross-backend audit',
   date: new Date().toISOString().slice(0, 10),
   model: 'SmolLM2-135M-Instruct Q4_1',
-  policy: { PAIR_FLOORS, DTYPE_ULPS, AUDIT_THRESHOLDS },
+  policy: { PAIR_TERMS, DTYPE_ULPS, AUDIT_THRESHOLDS },
   honest,
   cheats,
 }
