@@ -41,8 +41,8 @@ const PAIRS: Pair[] = [
   { name: 'D', node: g('bfloat16'), auditor: f32 },
   { name: 'E', node: f32, auditor: g('float16'), tasksOf: 'A' },
   { name: 'F', node: f32, auditor: g('bfloat16'), tasksOf: 'A' },
-  { name: 'B', node: g('float32'), auditor: f32, count: 12 },
-  { name: 'G', node: f32, auditor: g('float32'), tasksOf: 'A', count: 12 },
+  { name: 'B', node: g('float32'), auditor: f32, count: 24 },
+  { name: 'G', node: f32, auditor: g('float32'), tasksOf: 'A', count: 24 },
 ]
 
 function run(script: string, args: string[], side: Side): void {
@@ -73,7 +73,7 @@ for (const p of PAIRS) {
         '--first',
         a.first as string,
         '--count',
-        a.count as string,
+        count,
         '--dtype',
         p.node.dtype,
       ],
@@ -88,6 +88,8 @@ for (const p of PAIRS) {
       join(dir, `audit-${p.name}.jsonl`),
       '--dtype',
       p.auditor.dtype,
+      '--count',
+      count,
     ],
     p.auditor,
   )

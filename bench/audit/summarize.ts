@@ -197,6 +197,8 @@ const result = {
   date: new Date().toISOString().slice(0, 10),
   model: 'SmolLM2-135M-Instruct Q4_1',
   policy: { PAIR_TERMS, DTYPE_ULPS, AUDIT_THRESHOLDS },
+  thresholdRule:
+    'Fixed from the honest CPU pairs before the cheat set was measured: each threshold about 4-8x the worst honest value of its statistic (honest[].worstOfThreshold is that value as a share of the threshold), and at least twice what the H200 drift of issue 14 predicts for a GPU node.',
   honest,
   cheats,
 }

@@ -50,43 +50,67 @@ export type AuditTolerance = {
 }
 
 /**
- * The backend pair's share of the tolerance: extra ulps (other kernels round
- * and sum in another order, which matters at half precision) and an
- * absolute floor (what is left at float32, where an ulp is negligible).
+ * The dtype's share, in ulps of the coarser dtype at the value's size:
+ * honest half-precision runs on MLX's CPU graph path vs float32 CPU kernels
+ * (bench/results/audit-calibration-*.json) drift by at most ~5 ulps per
+ * logit and ~30 ulps on a top-k hidden value; 16 keeps the worst honest
+ * token at 0.26 tolerances and the median value error at 0.14.
  */
-export const PAIR_TERMS: Record<
-  BackendPair,
-  { ulps: number; logit: number; value: number }
-> = {
-  'same-cpu': { ulps: 0, logit: 0.02, value: 0.02 },
-  cpu: { ulps: 0, logit: 0.05, value: 0.05 },
-  device: { ulps: 16, logit: 0.15, value: 0.1 },
-}
-
-/** The dtype's share, in ulps of the coarser dtype at the value's size. */
 export const DTYPE_ULPS = { logit: 16, value: 16 }
 
 /**
- * Aggregate thresholds over one output. A token's score is the logit
- * perturbation (per logit, worst case) that would make the seeded sampler
- * pick it, divided by the token's tolerance: 0 when the auditor's own
- * sampler picks it, <= 1 inside the band.
+ * The backend pair's share: an absolute floor (all that matters in float32,
+ * where an ulp is negligible) and, across devices, a drift multiplier on the
+ * dtype's ulps. The H200 measurement of issue 14 (a plain MLX forward, CUDA
+ * vs CPU) drifted ~2x (float16) and ~4x (bfloat16) more than our CPU
+ * emulation of half precision, and up to 0.10 per logit / 0.032 per hidden
+ * value in float32; the GPU runs (bench/gpu/crossAudit.sh) check these.
+ */
+export const PAIR_TERMS: Record<
+  BackendPair,
+  { drift: Record<ActivationDtype, number>; logit: number; value: number }
+> = {
+  'same-cpu': {
+    drift: { float32: 1, float16: 1, bfloat16: 1 },
+    logit: 0.02,
+    value: 0.02,
+  },
+  cpu: {
+    drift: { float32: 1, float16: 1, bfloat16: 1 },
+    logit: 0.05,
+    value: 0.05,
+  },
+  device: {
+    drift: { float32: 1, float16: 2, bfloat16: 4 },
+    logit: 0.15,
+    value: 0.1,
+  },
+}
+
+/**
+ * Aggregate thresholds over one output, fixed from the honest calibration
+ * runs before the cheat set was measured: about 4-8x the worst honest CPU
+ * value of each statistic, and at least twice what the H200 drift above
+ * predicts for a GPU node. A token's score is the logit perturbation (per
+ * logit, worst case) that would make the seeded sampler pick it, divided by
+ * the token's tolerance: 0 when the auditor's own sampler picks it, <= 1
+ * inside the band.
  */
 export const AUDIT_THRESHOLDS = {
-  /** No single token may need more than this many tolerances (bounds steering). */
-  maxTokenScore: 4,
-  /** Tokens outside the band (score > 1) allowed: fraction of the output... */
+  /** No single token may need more than this many tolerances (bounds steering). Honest worst 0.26. */
+  maxTokenScore: 2,
+  /** Tokens outside the band (score > 1) allowed: fraction of the output... Honest worst: none. */
   maxOutsideFraction: 0.02,
   /** ...plus this many, so a short output may have one borderline token. */
   outsideAllowance: 1,
-  /** Mean score over all tokens (scores capped at maxTokenScore). */
+  /** Mean score over all tokens (scores capped at maxTokenScore). Honest worst 0.0072. */
   maxMeanScore: 0.05,
-  /** Commitments: mean top-k overlap over all chunks, and the worst chunk. */
+  /** Commitments: mean top-k overlap over all chunks (honest worst 0.938) and the worst chunk (0.875). */
   minMeanOverlap: 0.85,
   minChunkOverlap: 0.5,
-  /** Matched commitment values outside their tolerance: at most this share. */
-  maxValueOutsideFraction: 0.05,
-  /** Median matched value error, in tolerances. */
+  /** Matched commitment values outside their tolerance: at most this share (honest worst 2.2%). */
+  maxValueOutsideFraction: 0.1,
+  /** Median matched value error, in tolerances (honest worst 0.144). */
   maxMedianValueScore: 0.5,
 } as const
 
@@ -143,13 +167,14 @@ export function auditTolerance(
     auditor.dtype as ActivationDtype,
   )
   const pair = backendPair(node.backend, auditor.backend)
+  const { drift, logit, value } = PAIR_TERMS[pair]
   return {
     dtype,
     pair,
-    logitUlps: DTYPE_ULPS.logit + PAIR_TERMS[pair].ulps,
-    logitFloor: PAIR_TERMS[pair].logit,
-    valueUlps: DTYPE_ULPS.value + PAIR_TERMS[pair].ulps,
-    valueFloor: PAIR_TERMS[pair].value,
+    logitUlps: DTYPE_ULPS.logit * drift[dtype],
+    logitFloor: logit,
+    valueUlps: DTYPE_ULPS.value * drift[dtype],
+    valueFloor: value,
   }
 }
 
