@@ -42,6 +42,7 @@ export type {
   ModelType,
   ModelVision,
   ParsedBackend,
+  SamplingDefaults,
   SamplingOptions,
   SpeculativeStats,
   StopReason,
@@ -72,6 +73,21 @@ export {
   UnsupportedModelError,
   VisionModel,
 } from './engine/index.ts'
+// Reasoning output (<think> blocks, gpt-oss Harmony)
+export type {
+  ChatOutputEvent,
+  ChatOutputParserOptions,
+  ReasoningFormat,
+  ReasoningTags,
+} from './engine/reasoning/index.ts'
+export {
+  ChatOutputParser,
+  detectReasoningFormat,
+  HarmonyParser,
+  planChatOutput,
+  ReasoningTagParser,
+  THINK_TAGS,
+} from './engine/reasoning/index.ts'
 export type {
   ActOptions,
   ActReturnType,

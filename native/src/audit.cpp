@@ -21,11 +21,10 @@ void outside_candidates(const std::vector<float>& logits, const SamplingParams& 
   auto above = [&](int i) { return logits[i] > t || (logits[i] == t && i < tok); };
   std::vector<double> w(n);
   double total = 0, mass_above = 0;
-  int rank = 0;
   for (int i = 0; i < n; ++i) {
     w[i] = std::exp((double(logits[i]) - maxl) / p.temperature);
     total += w[i];
-    if (above(i)) mass_above += w[i], ++rank;
+    if (above(i)) mass_above += w[i];
   }
   check.above = mass_above / total;
   if (p.top_k > 0 && p.top_k < n) {

@@ -1,5 +1,8 @@
-// Decoder hyper-parameters, from GGUF metadata or from config.json (parsed in
-// TS and handed over as a typed object).
+// Decoder hyper-parameters and architecture features, from GGUF metadata
+// (models/<arch>.cpp) or from config.json (parsed in TS by
+// src/engine/architectures/*.ts and handed over as a typed object). The
+// decoder (decoder.h) reads only this struct: an architecture is a set of
+// features, not a code path.
 #pragma once
 
 #include <optional>
@@ -9,15 +12,53 @@
 namespace pocket {
 
 struct RopeScaling {
-  std::string type; // "", "linear", "llama3"
+  // "", "linear", "llama3", "yarn", "longrope"
+  std::string type;
   float factor = 1.0f;
+  // llama3
   float low_freq_factor = 1.0f;
   float high_freq_factor = 4.0f;
   int original_max_position = 8192;
+  // yarn (defaults as in the YaRN paper, HF and llama.cpp)
+  float beta_fast = 32.0f;
+  float beta_slow = 1.0f;
+  // Round the correction range outwards (llama.cpp always does; HF unless
+  // rope_scaling.truncate is false, as gpt-oss sets it).
+  bool truncate = true;
+  float mscale = 1.0f;          // HF deepseek-style mscale (0 = unset)
+  float mscale_all_dim = 0.0f;  // 0 = unset
+  // Explicit attention factor (HF "attention_factor", GGUF rope.scaling.attn_factor);
+  // 0 = derived from the scaling type.
+  float attn_factor = 0.0f;
+  // longrope (Phi-3): per-frequency divisors for short and long contexts.
+  std::vector<float> short_factor, long_factor;
+};
+
+enum class Activation { silu, gelu_tanh };
+
+// Where a layer's RMSNorms sit. pre: x + f(norm(x)) (Llama); sandwich:
+// x + norm(f(norm(x))) (Gemma 2/3); post: x + norm(f(x)) (OLMo 2).
+enum class NormLayout { pre, sandwich, post };
+
+// Sparse MoE feed-forward (moe.h); num_experts = 0 means a dense MLP.
+struct MoeConfig {
+  int num_experts = 0;
+  int experts_per_token = 0;
+  int intermediate_size = 0;  // per expert
+  // softmax_topk: softmax over all experts, keep the top k (Qwen3-MoE,
+  // Mixtral); topk_softmax: softmax over the top-k logits (gpt-oss).
+  enum class Gating { softmax_topk, topk_softmax } gating = Gating::softmax_topk;
+  bool norm_topk_prob = true;  // renormalize the kept probabilities
+  float weights_scale = 1.0f;  // routing weights *= this
+  // silu: silu(gate) * up; swiglu_oai: gpt-oss's clamped variant,
+  // min(g, limit) * sigmoid(alpha * min(g, limit)) * (clip(u, +-limit) + 1).
+  enum class Activation { silu, swiglu_oai } activation = Activation::silu;
+  float swiglu_alpha = 1.702f;
+  float swiglu_limit = 7.0f;
 };
 
 struct DecoderConfig {
-  std::string architecture; // llama | mistral | qwen2 | qwen3
+  std::string architecture;  // llama | mistral | qwen2 | qwen3 | gemma2 | gemma3 | phi3 | ...
   int hidden_size = 0;
   int num_layers = 0;
   int num_heads = 0;
@@ -42,6 +83,38 @@ struct DecoderConfig {
   // Quantization of safetensors checkpoints (MLX layout); 0 = dense.
   int quant_bits = 0;
   int quant_group = 0;
+
+  // ---- Architecture features (defaults = Llama) ----
+  NormLayout norm_layout = NormLayout::pre;
+  // HF Gemma stores RMSNorm weights w and scales by (1 + w); llama.cpp's
+  // converter adds the 1 into the GGUF tensors already.
+  bool norm_plus_one = false;
+  // q/k RMSNorm over the whole projection (OLMo 2) instead of per head.
+  bool qk_norm_full = false;
+  Activation activation = Activation::silu;
+  float embed_scale = 1.0f;     // Gemma: sqrt(hidden); Granite: embedding_multiplier
+  float attn_scale = 0.0f;      // 0: 1/sqrt(head_dim); Gemma: query_pre_attn_scalar^-1/2
+  float attn_softcap = 0.0f;    // Gemma 2: scores = c * tanh(scores / c)
+  float final_softcap = 0.0f;   // Gemma 2: logits = c * tanh(logits / c)
+  float residual_scale = 1.0f;  // Granite residual_multiplier
+  float logit_scale = 1.0f;     // logits *= this (Granite: 1 / logits_scaling)
+  // Sliding-window attention: per layer, 0 = full attention, else the number
+  // of positions a query sees (itself included). Empty = all full.
+  std::vector<int> layer_window;
+  // Per layer: false = no positional encoding (SmolLM3 NoPE layers). Empty = all rope.
+  std::vector<bool> layer_rope;
+  // Rope base of sliding-window layers (Gemma 3: 10000); 0 = rope_theta.
+  // Those layers also skip rope_scaling, as in HF and llama.cpp.
+  float rope_local_theta = 0.0f;
+  // Rotary dims (partial rotary); 0 = head_dim.
+  int rope_dims = 0;
+  // Mixture-of-experts feed-forward in every layer (Qwen3-MoE, Mixtral, gpt-oss).
+  MoeConfig moe;
+  // gpt-oss: a learned per-head logit joins every softmax denominator.
+  bool attn_sinks = false;
+
+  int window(int layer) const { return layer < int(layer_window.size()) ? layer_window[layer] : 0; }
+  bool has_rope(int layer) const { return layer >= int(layer_rope.size()) || layer_rope[layer]; }
 };
 
-} // namespace pocket
+}  // namespace pocket

@@ -17,14 +17,14 @@
 
 #include "grammar.h"
 #include "kv_cache.h"
-#include "llama.h"
+#include "causal_lm.h"
 
 namespace pocket {
 
 // One loaded decoder plus its idle KV caches for prefix reuse.
 struct LoadedModel {
   std::string path;
-  std::unique_ptr<LlamaModel> llm;
+  std::unique_ptr<CausalLM> llm;
   int context_length = 0;
   int prefill_chunk = 256;
   // KV-cache quantization: 0 (float), 8 or 4 bits.
@@ -39,7 +39,9 @@ struct LoadedModel {
   std::shared_ptr<GrammarTokenizer> grammar_tokenizer;
   std::shared_ptr<GrammarTokenizer> grammar();  // throws when unavailable
   std::unique_ptr<KVCache> new_cache() const {
-    return std::make_unique<KVCache>(llm->config().num_layers, kv_bits, kv_bits ? 32 : 0, dtype);
+    auto cache = llm->new_cache(kv_bits);
+    cache->set_dtype(dtype);
+    return cache;
   }
   // Continuous batching: up to this many non-verified streams share a decode step.
   int max_batch = 8;

@@ -257,7 +257,8 @@ bool fused_layer_supported(const DecoderLayer& l) {
   if (disabled || graph_path()) return false;
   for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
     if (!quantized(*x)) return false;
-  return plain(l.attn_norm) && plain(l.ffn_norm) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));
+  return l.attn_norm && l.ffn_norm && !l.post_attn_norm && !l.post_ffn_norm && plain(*l.attn_norm) &&
+         plain(*l.ffn_norm) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));
 }
 
 mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
@@ -280,7 +281,7 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   p.gate = shape_of(l.gate);
   p.up = shape_of(l.up);
   p.down = shape_of(l.down);
-  std::vector<mx::array> inputs{h, l.attn_norm, l.ffn_norm};
+  std::vector<mx::array> inputs{h, *l.attn_norm, *l.ffn_norm};
   if (l.q_norm) {
     inputs.push_back(*l.q_norm);
     inputs.push_back(*l.k_norm);

@@ -5,7 +5,7 @@
 //
 // It calls the kernels the op graph would call (qmm::run, fused::rms_norm,
 // fused::rope, fused::swiglu, sdpa::run) on the same data in the same order,
-// so its output is bit-identical to LlamaModel's graph path; what it saves is
+// so its output is bit-identical to the Decoder's graph path; what it saves is
 // ~25 graph nodes per layer (plus ~10 per extra sequence), the scheduling that
 // dominates a small model's decode step on a CPU. Each sequence's new
 // key/value rows are written in place into its KV cache's buffers
@@ -21,7 +21,7 @@
 #include "config.h"
 #include "fused.h"
 #include "kv_cache.h"
-#include "llama.h"
+#include "decoder.h"
 
 namespace pocket {
 

@@ -229,7 +229,8 @@ void Generation::begin() {
   }
   // Verified mode reuses only whole prefill chunks, so chunking is identical to a cold run.
   if (opts_.verified) reuse = reuse / model_->prefill_chunk * model_->prefill_chunk;
-  if (best_it != model_->idle.end() && reuse > 0) {
+  // A sliding-window cache that dropped rows the reused prefix needs is not reused.
+  if (best_it != model_->idle.end() && reuse > 0 && best_it->cache->can_trim_to(int(reuse))) {
     cache_ = std::move(best_it->cache);
     cache_tokens_.assign(prompt.begin(), prompt.begin() + reuse);
     cache_->trim_to(int(reuse));
@@ -341,6 +342,7 @@ void Generation::finish(const std::string& reason) {
   }
 #endif
   stats_.completion_tokens = int(completion_.size());
+  if (cache_) stats_.kv_cache_bytes = cache_->nbytes();
   stats_.total_ms = ms(now - t_start_);
   if (!completion_.empty()) {
     stats_.ttft_ms = ms(t_first_ - t_start_);
@@ -357,7 +359,7 @@ void Generation::release_cache() {
   // A cache holding image features must not be matched by token ids later.
   if (!opts_.prompt_cache || opts_.inject) return;
   auto keep = [](LoadedModel& m, std::unique_ptr<KVCache>& cache, std::vector<int>& tokens) {
-    if (!cache || tokens.empty()) return;
+    if (!cache || tokens.empty() || !cache->can_trim_to(int(tokens.size()))) return;
     cache->trim_to(int(tokens.size()));  // drops rejected draft rows
     m.idle.push_front({std::move(cache), std::move(tokens)});
     while (m.idle.size() > LoadedModel::kMaxIdle) m.idle.pop_back();

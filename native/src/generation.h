@@ -53,6 +53,7 @@ struct GenerationStats {
   int prompt_tokens = 0;
   int completion_tokens = 0;
   int cached_tokens = 0;
+  size_t kv_cache_bytes = 0;  // the sequence's KV cache at the end (sliding windows bound it)
   double ttft_ms = 0, prompt_tps = 0, decode_tps = 0, total_ms = 0;
   std::string stop_reason;
   int stop_token = -1;

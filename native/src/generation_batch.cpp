@@ -9,7 +9,7 @@ namespace pocket {
 void Generation::run_batch(const std::vector<Work>& batch) {
   if (batch.empty()) return;
   auto& llm = *batch[0].g->model_->llm;
-  std::vector<LlamaModel::Segment> segs;
+  std::vector<CausalLM::Segment> segs;
   std::vector<int> rows;     // packed row indices whose logits are needed
   std::vector<int> counts;   // per work item, how many of those rows
   int offset = 0;

@@ -43,6 +43,25 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
+// Nearest half-precision bits of a finite float (ties to even).
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000;
+  int exp = int((x >> 23) & 0xff) - 127 + 15;
+  uint32_t man = x & 0x7fffff;
+  if (exp >= 31) return uint16_t(sign | 0x7bff);  // clamp to the largest half
+  if (exp <= 0) {
+    if (exp < -10) return uint16_t(sign);
+    man |= 0x800000;
+    int shift = 14 - exp;
+    uint32_t h = man >> shift, rest = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    return uint16_t(sign | (h + (rest > mid || (rest == mid && (h & 1)))));
+  }
+  uint32_t h = uint32_t(exp) << 10 | man >> 13, rest = man & 0x1fff;
+  return uint16_t(sign | (h + (rest > 0x1000 || (rest == 0x1000 && (h & 1)))));
+}
+
 float fp16(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
@@ -425,13 +444,19 @@ ConvertedTensor convert_tensor(const GgmlType& type, const uint8_t* data, int64_
         dequantize_row(type, row, values.data(), cols);
         for (int64_t k = 0; k < groups_per_row; ++k) {
           const float* v = &values[k * kGroup];
+          // Scale and bias are rounded to half precision (scale upwards, so
+          // the range stays covered): the one-row kernels then read 16-bit
+          // group constants, 9 bits per weight instead of 10.
           auto [lo, hi] = std::minmax_element(v, v + kGroup);
-          float scale = (*hi - *lo) / 255.0f;
+          float bias = half_to_float(float_to_half(*lo));
+          uint16_t sh = float_to_half((*hi - bias) / 255.0f);
+          if (half_to_float(sh) * 255.0f < *hi - bias) ++sh;
+          float scale = std::max(half_to_float(sh), 0.0f);
           float inv = scale > 0 ? 1.0f / scale : 0.0f;
           for (int j = 0; j < kGroup; ++j)
-            codes[k * kGroup + j] = uint8_t(std::clamp(std::lround((v[j] - *lo) * inv), 0L, 255L));
+            codes[k * kGroup + j] = uint8_t(std::clamp(std::lround((v[j] - bias) * inv), 0L, 255L));
           rs[k] = scale;
-          rb[k] = *lo;
+          rb[k] = bias;
         }
       }
       pack_codes(codes.data(), cols, target.bits, words + r * cols * target.bits / 32);

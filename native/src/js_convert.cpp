@@ -35,6 +35,53 @@ std::vector<int> get_ints(const Napi::Object& o, const char* key) {
   return out;
 }
 
+std::vector<float> get_floats(const Napi::Object& o, const char* key) {
+  std::vector<float> out;
+  auto v = o.Get(key);
+  if (!v.IsArray()) return out;
+  auto arr = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    auto x = arr.Get(i);
+    if (!x.IsNumber()) throw invalid_arg(std::string(key) + ": must be an array of numbers");
+    out.push_back(x.As<Napi::Number>().FloatValue());
+  }
+  return out;
+}
+
+namespace {
+
+MoeConfig moe_from_js(const Napi::Object& m) {
+  MoeConfig c;
+  c.num_experts = get_int(m, "numExperts", 0);
+  c.experts_per_token = get_int(m, "expertsPerToken", 0);
+  c.intermediate_size = get_int(m, "intermediateSize", 0);
+  auto gating = get_string(m, "gating", "softmax_topk");
+  if (gating != "softmax_topk" && gating != "topk_softmax")
+    throw invalid_arg("config: moe.gating must be softmax_topk or topk_softmax");
+  c.gating = gating == "topk_softmax" ? MoeConfig::Gating::topk_softmax : MoeConfig::Gating::softmax_topk;
+  c.norm_topk_prob = get_bool(m, "normTopkProb", true);
+  c.weights_scale = get_float(m, "weightsScale", 1.0f);
+  auto act = get_string(m, "activation", "silu");
+  if (act != "silu" && act != "swiglu_oai") throw invalid_arg("config: moe.activation must be silu or swiglu_oai");
+  c.activation = act == "swiglu_oai" ? MoeConfig::Activation::swiglu_oai : MoeConfig::Activation::silu;
+  c.swiglu_limit = get_float(m, "swigluLimit", 7.0f);
+  if (!(c.swiglu_limit > 0)) throw invalid_arg("config: moe.swigluLimit must be positive");
+  return c;
+}
+
+Napi::Object moe_to_js(Napi::Env env, const MoeConfig& c) {
+  auto m = Napi::Object::New(env);
+  m.Set("numExperts", c.num_experts);
+  m.Set("expertsPerToken", c.experts_per_token);
+  m.Set("intermediateSize", c.intermediate_size);
+  m.Set("gating", c.gating == MoeConfig::Gating::topk_softmax ? "topk_softmax" : "softmax_topk");
+  m.Set("normTopkProb", c.norm_topk_prob);
+  m.Set("activation", c.activation == MoeConfig::Activation::swiglu_oai ? "swiglu_oai" : "silu");
+  return m;
+}
+
+}  // namespace
+
 DecoderConfig config_from_js(const Napi::Object& o) {
   DecoderConfig c;
   c.architecture = get_string(o, "architecture");
@@ -65,7 +112,38 @@ DecoderConfig config_from_js(const Napi::Object& o) {
     c.rope_scaling.low_freq_factor = get_float(r, "lowFreqFactor", 1.0f);
     c.rope_scaling.high_freq_factor = get_float(r, "highFreqFactor", 4.0f);
     c.rope_scaling.original_max_position = get_int(r, "originalMaxPositionEmbeddings", 8192);
+    c.rope_scaling.beta_fast = get_float(r, "betaFast", 32.0f);
+    c.rope_scaling.beta_slow = get_float(r, "betaSlow", 1.0f);
+    c.rope_scaling.truncate = get_bool(r, "truncate", true);
+    c.rope_scaling.mscale = get_float(r, "mscale", 1.0f);
+    c.rope_scaling.mscale_all_dim = get_float(r, "mscaleAllDim", 0.0f);
+    c.rope_scaling.attn_factor = get_float(r, "attentionFactor", 0.0f);
+    c.rope_scaling.short_factor = get_floats(r, "shortFactor");
+    c.rope_scaling.long_factor = get_floats(r, "longFactor");
   }
+  auto layout = get_string(o, "normLayout", "pre");
+  if (layout == "pre") c.norm_layout = NormLayout::pre;
+  else if (layout == "sandwich") c.norm_layout = NormLayout::sandwich;
+  else if (layout == "post") c.norm_layout = NormLayout::post;
+  else throw invalid_arg("config: normLayout must be pre, sandwich or post");
+  auto act = get_string(o, "activation", "silu");
+  if (act == "silu") c.activation = Activation::silu;
+  else if (act == "gelu_tanh") c.activation = Activation::gelu_tanh;
+  else throw invalid_arg("config: activation must be silu or gelu_tanh");
+  c.norm_plus_one = get_bool(o, "normPlusOne", false);
+  c.qk_norm_full = get_bool(o, "qkNormFull", false);
+  c.embed_scale = get_float(o, "embedScale", 1.0f);
+  c.attn_scale = get_float(o, "attnScale", 0.0f);
+  c.attn_softcap = get_float(o, "attnSoftcap", 0.0f);
+  c.final_softcap = get_float(o, "finalSoftcap", 0.0f);
+  c.residual_scale = get_float(o, "residualScale", 1.0f);
+  c.logit_scale = get_float(o, "logitScale", 1.0f);
+  c.layer_window = get_ints(o, "layerWindow");
+  for (int r : get_ints(o, "layerRope")) c.layer_rope.push_back(r != 0);
+  c.rope_local_theta = get_float(o, "ropeLocalTheta", 0.0f);
+  c.rope_dims = get_int(o, "ropeDims", 0);
+  if (o.Get("moe").IsObject()) c.moe = moe_from_js(o.Get("moe").As<Napi::Object>());
+  c.attn_sinks = get_bool(o, "attnSinks", false);
   return c;
 }
 
@@ -148,6 +226,10 @@ Napi::Object config_to_js(Napi::Env env, const DecoderConfig& c) {
   auto eos = Napi::Array::New(env, c.eos_ids.size());
   for (size_t i = 0; i < c.eos_ids.size(); ++i) eos.Set(uint32_t(i), c.eos_ids[i]);
   o.Set("eosIds", eos);
+  auto windows = Napi::Array::New(env, c.layer_window.size());
+  for (size_t i = 0; i < c.layer_window.size(); ++i) windows.Set(uint32_t(i), c.layer_window[i]);
+  o.Set("layerWindow", windows);
+  if (c.moe.num_experts > 0) o.Set("moe", moe_to_js(env, c.moe));
   return o;
 }
 

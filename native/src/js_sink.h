@@ -42,6 +42,7 @@ class JsSink : public GenerationSink {
       o.Set("promptTokens", s->prompt_tokens);
       o.Set("completionTokens", s->completion_tokens);
       o.Set("cachedTokens", s->cached_tokens);
+      o.Set("kvCacheBytes", double(s->kv_cache_bytes));
       o.Set("timeToFirstTokenMs", s->ttft_ms);
       o.Set("promptTokensPerSecond", s->prompt_tps);
       o.Set("tokensPerSecond", s->decode_tps);

@@ -1,15 +1,24 @@
 #include "kv_cache.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "backend.h"
 
 namespace pocket {
 namespace {
 
-mx::array prefix_of(const mx::array& a, int n) {
-  return mx::slice(a, {0, 0, 0, 0}, {a.shape(0), a.shape(1), n, a.shape(3)});
+mx::array rows_of(const mx::array& a, int from, int to) {
+  return mx::slice(a, {0, 0, from, 0}, {a.shape(0), a.shape(1), to, a.shape(3)});
 }
 
-} // namespace
+}  // namespace
+
+KVCache::KVCache(int num_layers, int bits, int group, std::vector<int> windows)
+    : keys_(num_layers), values_(num_layers), windows_(std::move(windows)), start_(num_layers, 0),
+      bits_(bits), group_(group) {
+  windows_.resize(num_layers, 0);
+}
 
 KVCache::Parts KVCache::encode(const mx::array& in) const {
   // Restored prompt caches arrive as float32; store them in the cache's dtype.
@@ -19,12 +28,12 @@ KVCache::Parts KVCache::encode(const mx::array& in) const {
 }
 
 mx::array KVCache::decode(const Parts& parts, int n) const {
-  if (!bits_) return prefix_of(parts[0], n);
-  return mx::dequantize(prefix_of(parts[0], n), prefix_of(parts[1], n), prefix_of(parts[2], n), group_, bits_,
+  if (!bits_) return rows_of(parts[0], 0, n);
+  return mx::dequantize(rows_of(parts[0], 0, n), rows_of(parts[1], 0, n), rows_of(parts[2], 0, n), group_, bits_,
                         "affine", std::nullopt, dtype_);
 }
 
-void KVCache::grow(std::optional<Parts>& buf, const Parts& like, int needed) {
+void KVCache::grow(std::optional<Parts>& buf, const Parts& like, int needed, int valid) {
   if (buf && (*buf)[0].shape(2) >= needed) return;
   int have = buf ? (*buf)[0].shape(2) : 0;
   int step = ((needed - have + kStep - 1) / kStep) * kStep;
@@ -33,30 +42,30 @@ void KVCache::grow(std::optional<Parts>& buf, const Parts& like, int needed) {
     auto shape = like[i].shape();
     shape[2] = step;
     auto zeros = mx::zeros(shape, like[i].dtype());
-    // Keep only the valid prefix of the old buffer, then extend.
-    grown.push_back(buf ? mx::concatenate({prefix_of((*buf)[i], offset_), zeros}, 2) : zeros);
+    // Keep only the valid rows of the old buffer, then extend.
+    grown.push_back(buf ? mx::concatenate({rows_of((*buf)[i], 0, valid), zeros}, 2) : zeros);
   }
   buf = std::move(grown);
 }
 
-void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int needed) {
+void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int at, int needed, int valid) {
   auto parts = encode(x);
-  grow(buf, parts, needed);
-  for (size_t i = 0; i < parts.size(); ++i) {
+  grow(buf, parts, needed, valid);
+  for (auto i = 0u; i < parts.size(); ++i) {
     auto& p = parts[i];
-    (*buf)[i] = mx::slice_update((*buf)[i], p, mx::Shape{0, 0, offset_, 0},
+    (*buf)[i] = mx::slice_update((*buf)[i], p, mx::Shape{0, 0, at, 0},
                                  mx::Shape{p.shape(0), p.shape(1), needed, p.shape(3)});
   }
 }
 
 bool KVCache::reserve(int n, int kv_heads, int head_dim) {
-  if (bits_ || dtype_ != mx::float32 || graph_path()) return false;
+  if (bits_ || !complete() || dtype_ != mx::float32 || graph_path()) return false;
   std::vector<mx::array> grown;
   const Parts fresh{mx::zeros({1, kv_heads, 0, head_dim}, mx::float32)};
   for (auto* side : {&keys_, &values_})
     for (auto& buf : *side) {
       if (buf && (*buf)[0].shape(2) >= n) continue;
-      grow(buf, buf ? *buf : fresh, n);
+      grow(buf, buf ? *buf : fresh, n, offset_);
       grown.push_back((*buf)[0]);
     }
   if (!grown.empty()) mx::eval(grown);
@@ -64,10 +73,53 @@ bool KVCache::reserve(int n, int kv_heads, int head_dim) {
 }
 
 std::pair<mx::array, mx::array> KVCache::update(int layer, const mx::array& k, const mx::array& v) {
-  int needed = offset_ + k.shape(2);
-  write(keys_[layer], k, needed);
-  write(values_[layer], v, needed);
+  int at = offset_ - start_[layer], needed = at + k.shape(2);
+  write(keys_[layer], k, at, needed, at);
+  write(values_[layer], v, at, needed, at);
   return {decode(*keys_[layer], needed), decode(*values_[layer], needed)};
+}
+
+void KVCache::drop_old(int layer) {
+  int w = windows_[layer];
+  int stored = offset_ - start_[layer];
+  int keep = w - 1 + kSlack;
+  if (!w || !keys_[layer] || stored <= keep + kStep) return;
+  int drop = stored - keep;
+  for (auto* buf : {&keys_[layer], &values_[layer]}) {
+    Parts moved;
+    // A fresh buffer (never a view of the old one), so the old rows are freed.
+    for (auto& p : **buf) {
+      auto shape = p.shape();
+      shape[2] = kStep;
+      moved.push_back(mx::concatenate({rows_of(p, drop, stored), mx::zeros(shape, p.dtype())}, 2));
+    }
+    *buf = std::move(moved);
+  }
+  start_[layer] += drop;
+}
+
+void KVCache::advance(int n) {
+  offset_ += n;
+  for (size_t l = 0; l < keys_.size(); ++l) drop_old(int(l));
+}
+
+bool KVCache::can_trim_to(int n) const {
+  for (size_t l = 0; l < keys_.size(); ++l)
+    if (start_[l] > 0 && n < std::min(offset_, start_[l] + windows_[l] - 1)) return false;
+  return true;
+}
+
+void KVCache::trim_to(int n) {
+  if (!can_trim_to(n))
+    throw std::logic_error("[KVCache::trim_to] a sliding-window layer no longer holds the rows position " +
+                           std::to_string(n) + " needs");
+  offset_ = std::min(offset_, n);
+}
+
+bool KVCache::complete() const {
+  for (int s : start_)
+    if (s > 0) return false;
+  return true;
 }
 
 std::vector<mx::array> KVCache::state() const {
@@ -79,6 +131,7 @@ std::vector<mx::array> KVCache::state() const {
 }
 
 std::vector<std::pair<mx::array, mx::array>> KVCache::prefix(int n) const {
+  if (!complete()) throw std::logic_error("[KVCache::prefix] sliding-window layers dropped old rows");
   std::vector<std::pair<mx::array, mx::array>> out;
   for (size_t i = 0; i < keys_.size(); ++i) out.emplace_back(decode(*keys_[i], n), decode(*values_[i], n));
   return out;
@@ -86,12 +139,13 @@ std::vector<std::pair<mx::array, mx::array>> KVCache::prefix(int n) const {
 
 void KVCache::restore(const std::vector<std::pair<mx::array, mx::array>>& kv) {
   offset_ = 0;
+  std::fill(start_.begin(), start_.end(), 0);
   for (size_t i = 0; i < kv.size() && i < keys_.size(); ++i) {
     keys_[i].reset();
     values_[i].reset();
     int n = kv[i].first.shape(2);
-    write(keys_[i], kv[i].first, n);
-    write(values_[i], kv[i].second, n);
+    write(keys_[i], kv[i].first, 0, n, 0);
+    write(values_[i], kv[i].second, 0, n, 0);
   }
   offset_ = kv.empty() ? 0 : kv[0].first.shape(2);
   mx::eval(state());
@@ -103,4 +157,4 @@ size_t KVCache::nbytes() const {
   return n;
 }
 
-} // namespace pocket
+}  // namespace pocket

@@ -1,6 +1,14 @@
 // Per-sequence KV cache: preallocated in steps and filled by slice_update,
 // trimmed by moving the offset (used by the prefix cache). Optionally stores
 // keys/values quantized (8 or 4 bit, MLX affine) and dequantizes on read.
+//
+// Sliding-window layers (window w > 0) keep only the rows their future
+// queries can see: once a layer holds more than w - 1 + kSlack + kStep rows,
+// advance() drops the oldest down to w - 1 + kSlack, so its memory stays
+// bounded by the window. kSlack rows beyond the window let a sequence roll
+// back a little (rejected speculative drafts) without losing rows it still
+// needs; a cache that dropped rows cannot be trimmed further back than that
+// (can_trim_to), and it cannot be saved or restored (complete()).
 #pragma once
 
 #include <mlx/mlx.h>
@@ -14,19 +22,30 @@ namespace mx = mlx::core;
 
 class KVCache {
  public:
-  // dtype: what float keys/values are stored as (the model's activation dtype).
-  explicit KVCache(int num_layers, int bits = 0, int group = 32, mx::Dtype dtype = mx::float32)
-      : keys_(num_layers), values_(num_layers), bits_(bits), group_(group), dtype_(dtype) {}
+  // windows: per layer, 0 = keep everything, else the attention window.
+  explicit KVCache(int num_layers, int bits = 0, int group = 32, std::vector<int> windows = {});
 
   // Appends k/v [1, kv_heads, L, head_dim] for `layer` at the current offset
-  // and returns the full keys/values up to offset + L (in dtype()).
+  // and returns the keys/values of positions [start(layer), offset + L) (float).
+  // What float keys/values are stored as (the model's activation dtype);
+  // LoadedModel::new_cache() sets it before the first update.
+  void set_dtype(mx::Dtype d) { dtype_ = d; }
   std::pair<mx::array, mx::array> update(int layer, const mx::array& k, const mx::array& v);
+  // Position of the first row update() returns for `layer` (0 unless the
+  // layer is a sliding-window layer that dropped old rows).
+  int start(int layer) const { return start_[layer]; }
+  int window(int layer) const { return windows_[layer]; }
   // Called once per forward pass after every layer was updated.
-  void advance(int n) { offset_ += n; }
-  void trim_to(int n) { offset_ = std::min(offset_, n); }
+  void advance(int n);
+  // Whether the sequence can go back to n positions without missing rows.
+  bool can_trim_to(int n) const;
+  // Throws std::logic_error when !can_trim_to(n).
+  void trim_to(int n);
   int offset() const { return offset_; }
   int bits() const { return bits_; }
   mx::Dtype dtype() const { return dtype_; }
+  // Every layer still holds every position from 0 (prefix() and restore() need it).
+  bool complete() const;
   std::vector<mx::array> state() const;
   // Per layer (keys, values) of the first n positions, [1, kv_heads, n, head_dim].
   std::vector<std::pair<mx::array, mx::array>> prefix(int n) const;
@@ -36,26 +55,33 @@ class KVCache {
   // Fused layers (float caches): makes room for n positions in every layer
   // (evaluated; creates the buffers of a fresh cache) and exposes the dense
   // buffers [1, kv_heads, capacity, head_dim], which that path writes in
-  // place. False for quantized and non-float32 caches and on the graph path
-  // (GPU), where nothing is reserved.
+  // place at row = position. False for quantized caches, caches whose
+  // sliding-window layers dropped rows, non-float32 caches and on the graph
+  // path (GPU), where nothing is reserved.
   bool reserve(int n, int kv_heads, int head_dim);
   const mx::array& key_buffer(int layer) const { return (*keys_[layer])[0]; }
   const mx::array& value_buffer(int layer) const { return (*values_[layer])[0]; }
+
+  static constexpr int kStep = 256;
+  static constexpr int kSlack = 64;
 
  private:
   // One growing buffer: a dense array, or (packed, scales, biases).
   using Parts = std::vector<mx::array>;
   Parts encode(const mx::array& x) const;
   mx::array decode(const Parts& parts, int n) const;
-  void write(std::optional<Parts>& buf, const mx::array& x, int needed);
-  // Grows buf (shaped like `like`) to hold `needed` positions, keeping the first offset_.
-  void grow(std::optional<Parts>& buf, const Parts& like, int needed);
+  // Writes x at row `at` of buf, growing it to hold `needed` rows; the first
+  // `valid` rows are kept.
+  void write(std::optional<Parts>& buf, const mx::array& x, int at, int needed, int valid);
+  void grow(std::optional<Parts>& buf, const Parts& like, int needed, int valid);
+  // Sliding-window layer: drops rows no future query can see (keeping kSlack).
+  void drop_old(int layer);
 
-  static constexpr int kStep = 256;
   std::vector<std::optional<Parts>> keys_, values_;
+  std::vector<int> windows_, start_;
   int offset_ = 0;
   int bits_ = 0, group_ = 32;
   mx::Dtype dtype_ = mx::float32;
 };
 
-} // namespace pocket
+}  // namespace pocket

@@ -35,9 +35,8 @@ mx::array Embedding::operator()(const mx::array& ids) const {
   auto s = mx::take(*table.scales, ids, 0);
   std::optional<mx::array> b;
   if (table.biases) b = mx::take(*table.biases, ids, 0);
-  // The table's own float dtype: the model's activation dtype, whatever
-  // thread-local load setting is current when the graph is built.
-  return mx::dequantize(w, s, b, table.group, table.bits, table.mode, std::nullopt, table.scales->dtype());
+  // The model's activation dtype, recorded when it loaded.
+  return mx::dequantize(w, s, b, table.group, table.bits, table.mode, std::nullopt, table.dtype);
 }
 
 void add_half_copies(Linear& l) {
@@ -68,6 +67,7 @@ std::optional<mx::array> take_optional(WeightMap& w, const std::string& name) {
 
 Linear load_linear(WeightMap& w, const std::string& prefix, int group, bool required) {
   Linear l;
+  l.dtype = compute_dtype();
   if (!w.count(prefix + ".weight")) {
     if (required) throw load_error("missing tensor " + prefix + ".weight");
     return l;

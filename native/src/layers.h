@@ -25,6 +25,8 @@ struct Linear {
   int bits = 0;
   int group = 0;
   std::string mode = "affine";  // or "mxfp4" (uint8 e8m0 scales, no biases)
+  // The model's activation dtype when it loaded (what dequantized rows use).
+  mx::Dtype dtype = mx::float32;
 
   mx::array operator()(const mx::array& x) const;
   int out_features() const { return weight->shape(0); }

@@ -12,6 +12,7 @@
 #include "js_bridge.h"
 #include "js_convert.h"
 #include "js_sink.h"
+#include "models/registry.h"
 
 namespace pocket {
 namespace {
@@ -94,8 +95,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       auto& weights = gguf.weights;
       auto& meta = gguf.metadata;
       result.tensor_types = gguf.tensor_types;
-      auto cfg = config_from_gguf(meta);
-      model->llm = std::make_unique<LlamaModel>(cfg, weights, LlamaModel::Naming::gguf);
+      model->llm = make_decoder(config_from_gguf(meta), weights, true);
       auto tokens = meta.find("tokenizer.ggml.tokens");
       auto model_kind = meta.find("tokenizer.ggml.model");
       if (tokens != meta.end() && model_kind != meta.end() && std::get_if<std::string>(&model_kind->second) &&
@@ -118,10 +118,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
         auto [w, _] = mx::load_safetensors(f);
         for (auto& [k, a] : w) weights.insert_or_assign(k, a);
       }
-      auto& a = js_config->architecture;
-      if (a != "llama" && a != "mistral" && a != "qwen2" && a != "qwen3")
-        throw unsupported("architecture '" + a + "' is not supported (llama, mistral, qwen2, qwen3 are)");
-      model->llm = std::make_unique<LlamaModel>(*js_config, weights, LlamaModel::Naming::hf);
+      model->llm = make_decoder(*js_config, weights, false);
       model->tokenizer_json_path = tokenizer_json;
     } else {
       throw invalid_arg("format: must be 'gguf' or 'safetensors'");
@@ -401,6 +398,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
         auto info = config_to_js(env, r.config);
         info.Set("contextLength", r.context_length);
         info.Set("nbytes", double(r.nbytes));
+        info.Set("backend", r.backend);
+        info.Set("dtype", r.dtype);
         info.Set("device", r.device);
         if (!r.tensor_types.empty()) {
           auto types = Napi::Object::New(env);
@@ -414,8 +413,6 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
           }
           info.Set("tensorTypes", types);
         }
-        info.Set("backend", r.backend);
-        info.Set("dtype", r.dtype);
         obj.Set("info", info);
         auto meta = Napi::Object::New(env);
         for (auto& [k, v] : r.metadata) meta.Set(k, meta_to_js(env, v));

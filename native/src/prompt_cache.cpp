@@ -40,7 +40,8 @@ int save_prompt_cache(LoadedModel& model, const std::string& file) {
   size_t seq = 0;
   for (auto& entry : model.idle) {
     int n = int(entry.tokens.size());
-    if (!entry.cache || n == 0 || entry.cache->offset() != n) continue;
+    // Sliding-window caches that dropped old rows cannot be restored later.
+    if (!entry.cache || n == 0 || entry.cache->offset() != n || !entry.cache->complete()) continue;
     auto kv = entry.cache->prefix(n);
     for (size_t l = 0; l < kv.size(); ++l) {
       arrays.insert_or_assign(key(seq, l, 'k'), kv[l].first);

@@ -54,6 +54,10 @@ std::vector<int> Generation::draft_catch_up(int token) {
   // Keep what the draft read of the context; it reads the rest plus `token`.
   size_t n = std::mismatch(draft_tokens_.begin(), draft_tokens_.end(), cache_tokens_.begin(), cache_tokens_.end())
                  .first - draft_tokens_.begin();
+  if (!draft_cache_->can_trim_to(int(n))) {  // a sliding window dropped rows: read the context again
+    draft_cache_ = d.new_cache();
+    n = 0;
+  }
   draft_cache_->trim_to(int(n));
   draft_tokens_.resize(n);
   std::vector<int> missing(cache_tokens_.begin() + n, cache_tokens_.end());
@@ -95,7 +99,7 @@ std::vector<std::vector<int>> Generation::draft_batch(const std::vector<std::pai
     auto live = members;
     try {
       while (!live.empty()) {
-        std::vector<LlamaModel::Segment> segs;
+        std::vector<CausalLM::Segment> segs;
         std::vector<int> last;
         int rows = 0;
         for (size_t i : live) {

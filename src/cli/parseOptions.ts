@@ -24,6 +24,19 @@ export function parseIntegerList(value: string): number[] {
   return list
 }
 
+/** `<think>,</think>` -> the tags around a model's reasoning. */
+export function parseReasoningTags(value: string): {
+  open: string
+  close: string
+} {
+  const [open, close, ...rest] = value.split(',').map((t) => t.trim())
+  if (!open || !close || rest.length > 0)
+    throw new InvalidArgumentError(
+      'Expected "<open>,<close>", e.g. "<think>,</think>".',
+    )
+  return { open, close }
+}
+
 /** Sampling flags as commander hands them over. */
 export type SamplingFlags = {
   maxTokens?: number

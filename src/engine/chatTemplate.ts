@@ -1,5 +1,8 @@
 // Chat templates from the model (GGUF metadata or tokenizer_config.json),
-// rendered with @huggingface/jinja.
+// rendered with @huggingface/jinja. Messages are shaped the way Hugging Face
+// templates expect: a past turn's reasoning as `reasoning_content` (Qwen3)
+// and `thinking` (gpt-oss), and tool-call arguments as an object for
+// templates that `tojson` them (a JSON string would be encoded twice).
 import { Template } from '@huggingface/jinja'
 import { ChatTemplateError } from './errors.ts'
 import type { ChatMessage } from './types.ts'
@@ -41,12 +44,27 @@ export type RenderOptions = {
   keepParts?: boolean
 }
 
+// `tool_call.arguments | tojson`, `['arguments']|tojson`, and Mistral
+// Nemo's `tool_call.function|tojson` (which encodes the arguments with it).
+const ARGUMENTS_TOJSON = /(arguments|function)['"\]]*\s*\|\s*tojson/
+
+function parseArguments(args: string): unknown {
+  try {
+    const v = JSON.parse(args)
+    return v !== null && typeof v === 'object' ? v : args
+  } catch {
+    return args
+  }
+}
+
 export class ChatTemplate {
   readonly source: string
   #template: Template
+  readonly #objectArguments: boolean
 
   constructor(source: string | undefined) {
     this.source = source ?? CHATML
+    this.#objectArguments = ARGUMENTS_TOJSON.test(this.source)
     try {
       this.#template = new Template(this.source)
     } catch (cause) {
@@ -61,10 +79,30 @@ export class ChatTemplate {
   }
 
   render(messages: ChatMessage[], options: RenderOptions = {}): string {
-    const plain = messages.map((m) => ({
-      ...m,
-      content: options.keepParts ? toParts(m.content) : toText(m.content),
-    }))
+    const plain = messages.map((m) => {
+      const { reasoning_content, tool_calls, ...rest } = m
+      return {
+        ...rest,
+        content: options.keepParts ? toParts(m.content) : toText(m.content),
+        // Only set keys: templates test `"thinking" in message`.
+        ...(reasoning_content
+          ? { reasoning_content, thinking: reasoning_content }
+          : {}),
+        ...(tool_calls
+          ? {
+              tool_calls: tool_calls.map((c) => ({
+                ...c,
+                function: {
+                  ...c.function,
+                  arguments: this.#objectArguments
+                    ? parseArguments(c.function.arguments)
+                    : c.function.arguments,
+                },
+              })),
+            }
+          : {}),
+      }
+    })
     try {
       return this.#template.render({
         messages: plain,

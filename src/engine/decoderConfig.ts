@@ -1,69 +1,45 @@
-// Hugging Face config.json -> the native decoder configuration.
+// Hugging Face config.json -> the native decoder configuration, by
+// model_type; one file per family under ./architectures/.
+import { gemma2Config } from './architectures/gemma2.ts'
+import { gemma3Config } from './architectures/gemma3.ts'
+import { gptOssConfig } from './architectures/gptOss.ts'
+import { graniteConfig } from './architectures/granite.ts'
+import type { HfConfig } from './architectures/hfConfig.ts'
+import { llamaConfig } from './architectures/llama.ts'
+import { mixtralConfig } from './architectures/mixtral.ts'
+import { olmo2Config } from './architectures/olmo2.ts'
+import { phi3Config } from './architectures/phi3.ts'
+import { qwen3MoeConfig } from './architectures/qwen3Moe.ts'
+import { smollm3Config } from './architectures/smollm3.ts'
 import { UnsupportedModelError } from './errors.ts'
 import type { NativeDecoderConfig } from './native.ts'
 
-const DECODERS = new Set(['llama', 'mistral', 'qwen2', 'qwen3'])
-
-type HfConfig = Record<string, unknown>
-
-const n = (v: unknown, fallback: number): number =>
-  typeof v === 'number' ? v : fallback
+const FAMILIES: Record<string, (config: HfConfig) => NativeDecoderConfig> = {
+  llama: llamaConfig,
+  mistral: llamaConfig,
+  qwen2: llamaConfig,
+  qwen3: llamaConfig,
+  gemma2: gemma2Config,
+  gemma3_text: gemma3Config,
+  phi3: phi3Config,
+  olmo2: olmo2Config,
+  smollm3: smollm3Config,
+  granite: graniteConfig,
+  qwen3_moe: qwen3MoeConfig,
+  mixtral: mixtralConfig,
+  gpt_oss: gptOssConfig,
+}
 
 export function isDecoderConfig(config: HfConfig): boolean {
-  return DECODERS.has(String(config.model_type))
+  return String(config.model_type) in FAMILIES
 }
 
 export function decoderConfigFromHf(config: HfConfig): NativeDecoderConfig {
   const arch = String(config.model_type)
-  if (!DECODERS.has(arch))
+  const family = Object.hasOwn(FAMILIES, arch) ? FAMILIES[arch] : undefined
+  if (!family)
     throw new UnsupportedModelError(
-      `Architecture "${arch}" is not supported (llama, mistral, qwen2, qwen3 and bert are).`,
+      `Architecture "${arch}" is not supported (${Object.keys(FAMILIES).join(', ')} and bert are).`,
     )
-  const hidden = n(config.hidden_size, 0)
-  const heads = n(config.num_attention_heads, 0)
-  const eos = config.eos_token_id
-  const scaling = config.rope_scaling as
-    | Record<string, unknown>
-    | null
-    | undefined
-  const quant = config.quantization as
-    | { group_size?: number; bits?: number }
-    | undefined
-  return {
-    architecture: arch,
-    hiddenSize: hidden,
-    numLayers: n(config.num_hidden_layers, 0),
-    numHeads: heads,
-    numKvHeads: n(config.num_key_value_heads, heads),
-    headDim: n(config.head_dim, heads ? hidden / heads : 0),
-    intermediateSize: n(config.intermediate_size, 0),
-    vocabSize: n(config.vocab_size, 0),
-    contextLength: n(config.max_position_embeddings, 2048),
-    rmsEps: n(config.rms_norm_eps, 1e-6),
-    ropeTheta: n(config.rope_theta, 10000),
-    ropeTraditional: false,
-    ...(scaling
-      ? {
-          ropeScaling: {
-            type: String(scaling.rope_type ?? scaling.type ?? ''),
-            factor: n(scaling.factor, 1),
-            lowFreqFactor: n(scaling.low_freq_factor, 1),
-            highFreqFactor: n(scaling.high_freq_factor, 4),
-            originalMaxPositionEmbeddings: n(
-              scaling.original_max_position_embeddings,
-              8192,
-            ),
-          },
-        }
-      : {}),
-    qkNorm: arch === 'qwen3',
-    eosIds: Array.isArray(eos)
-      ? eos.map(Number)
-      : typeof eos === 'number'
-        ? [eos]
-        : [],
-    bosId: n(config.bos_token_id, -1),
-    quantBits: quant?.bits ?? 0,
-    quantGroup: quant?.group_size ?? 0,
-  }
+  return family(config)
 }

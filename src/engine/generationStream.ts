@@ -25,6 +25,8 @@ export type StartGenerationParameters = {
   stop?: string[]
   signal?: AbortSignal
   logprobs?: boolean
+  /** Special token ids written into the text instead of dropped. */
+  keepTokenIds?: number[]
   onFinish?: () => void
 }
 
@@ -39,7 +41,7 @@ export function startGeneration(
   let failure: Error | undefined
   let stopString: string | undefined
   const tokenIds: number[] = []
-  const detok = new IncrementalDetokenizer(p.tokenizer)
+  const detok = new IncrementalDetokenizer(p.tokenizer, p.keepTokenIds)
   const matcher = new StopStringMatcher(p.stop ?? [])
   let pendingTokens: number[] = []
   let pendingLogprobs: TokenLogprob[] = []
@@ -113,6 +115,7 @@ export function startGeneration(
       promptTokens: s.promptTokens,
       completionTokens: tokenIds.length,
       cachedTokens: s.cachedTokens,
+      kvCacheBytes: s.kvCacheBytes,
       timeToFirstTokenMs: s.timeToFirstTokenMs,
       promptTokensPerSecond: s.promptTokensPerSecond,
       tokensPerSecond: s.tokensPerSecond,

@@ -43,6 +43,7 @@ export type {
   LoadModelOptions,
   ModelInfo,
   ModelType,
+  SamplingDefaults,
   SamplingOptions,
   SpeculativeStats,
   StopReason,

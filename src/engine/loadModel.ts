@@ -8,11 +8,16 @@ import { basename, dirname, join } from 'node:path'
 import { ChatTemplate } from './chatTemplate.ts'
 import { decoderConfigFromHf } from './decoderConfig.ts'
 import { ModelLoadError } from './errors.ts'
+import { fallbackChatTemplate } from './fallbackChatTemplate.ts'
 import { ggufFileType } from './ggufFileType.ts'
 import { ggufShards } from './ggufShards.ts'
 import { loadSafetensorsDecoder } from './loadSafetensorsDecoder.ts'
 import { Model } from './model.ts'
 import { type NativeModel, native } from './native.ts'
+import {
+  readGenerationConfig,
+  samplingDefaultsFromGguf,
+} from './samplingDefaults.ts'
 import { toEngineError } from './toEngineError.ts'
 import { TextTokenizer } from './tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from './types.ts'
@@ -71,7 +76,8 @@ async function loadGguf(
     const meta = nm.metadata
     const tokenizer = TextTokenizer.fromGguf(meta, path)
     const template = new ChatTemplate(
-      meta['tokenizer.chat_template'] as string | undefined,
+      (meta['tokenizer.chat_template'] as string | undefined) ??
+        fallbackChatTemplate((t) => tokenizer.tokenId(t)),
     )
     const info: ModelInfo = {
       path,
@@ -88,6 +94,7 @@ async function loadGguf(
       tensorTypes: nm.info.tensorTypes,
       backend: nm.info.backend,
       dtype: nm.info.dtype,
+      samplingDefaults: samplingDefaultsFromGguf(meta),
     }
     return new Model({ native: nm, info, tokenizer, template })
   } catch (e) {
@@ -127,7 +134,11 @@ async function loadSafetensors(
   }
   if (existsSync(join(dir, 'chat_template.jinja')))
     templateSource = readFileSync(join(dir, 'chat_template.jinja'), 'utf8')
-  const tokenizer = TextTokenizer.fromDirectory(dir, decoder.eosIds)
+  const generation = readGenerationConfig(dir)
+  const tokenizer = TextTokenizer.fromDirectory(dir, [
+    ...decoder.eosIds,
+    ...generation.eosIds,
+  ])
   const template = new ChatTemplate(templateSource)
   const nm = await loadSafetensorsDecoder(dir, files, decoder, options)
   const info: ModelInfo = {
@@ -145,6 +156,7 @@ async function loadSafetensors(
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
     backend: nm.info.backend,
     dtype: nm.info.dtype,
+    samplingDefaults: generation.samplingDefaults,
   }
   return new Model({ native: nm, info, tokenizer, template })
 }

@@ -18,6 +18,7 @@ import type {
   NativeEvaluation,
   NativeModel,
 } from './native.ts'
+import { withSamplingDefaults } from './samplingDefaults.ts'
 import { toEngineError } from './toEngineError.ts'
 import type { TextTokenizer } from './tokenizer.ts'
 import { toNativeRequest } from './toNativeRequest.ts'
@@ -120,9 +121,10 @@ export class Model {
   /** Streams the completion as text chunks; `.result` gives the stats. */
   generate(
     input: string | ChatMessage[],
-    options: GenerateOptions = {},
+    requested: GenerateOptions = {},
   ): GenerationStream {
     if (!this.#native) throw new ModelDisposedError()
+    const options = withSamplingDefaults(requested, this.info.samplingDefaults)
     const images = imagesOf(input)
     if (images.length === 0)
       return this.#start(this.promptTokens(input, options), options)
@@ -155,7 +157,13 @@ export class Model {
       throw new ContextOverflowError(tokens.length, this.info.contextLength)
     const request = toNativeRequest(
       tokens,
-      options,
+      {
+        ...options,
+        stopTokenIds: [
+          ...(options.stopTokenIds ?? []),
+          ...this.#tokenIds(options.stopTokens),
+        ],
+      },
       this.tokenizer.special.eosIds,
     )
     this.#active++
@@ -166,10 +174,18 @@ export class Model {
       stop: options.stop,
       signal: options.signal,
       logprobs: options.logprobs,
+      keepTokenIds: this.#tokenIds(options.keepSpecialTokens),
       onFinish: () => {
         this.#active--
       },
     })
+  }
+
+  // Ids of the given token strings this vocabulary has.
+  #tokenIds(tokens: string[] = []): number[] {
+    return tokens
+      .map((t) => this.tokenizer.tokenId(t))
+      .filter((id): id is number => id !== undefined)
   }
 
   /** Convenience: the whole completion as one string. */

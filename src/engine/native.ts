@@ -21,13 +21,40 @@ export type NativeDecoderConfig = {
   ropeTheta: number
   ropeTraditional: boolean
   ropeScaling?: {
+    /** '', 'linear', 'llama3', 'yarn' or 'longrope'. */
     type: string
     factor?: number
     lowFreqFactor?: number
     highFreqFactor?: number
     originalMaxPositionEmbeddings?: number
+    betaFast?: number
+    betaSlow?: number
+    /** YaRN: round the correction range outwards (default true). */
+    truncate?: boolean
+    mscale?: number
+    mscaleAllDim?: number
+    attentionFactor?: number
+    shortFactor?: number[]
+    longFactor?: number[]
   }
   qkNorm?: boolean
+  /** Architecture features (native/src/config.h); defaults are Llama's. */
+  normLayout?: 'pre' | 'sandwich' | 'post'
+  normPlusOne?: boolean
+  qkNormFull?: boolean
+  activation?: 'silu' | 'gelu_tanh'
+  embedScale?: number
+  attnScale?: number
+  attnSoftcap?: number
+  finalSoftcap?: number
+  residualScale?: number
+  logitScale?: number
+  /** Per layer: 0 = full attention, else the sliding window. */
+  layerWindow?: number[]
+  /** Per layer: 1 = rope, 0 = no positional encoding. */
+  layerRope?: number[]
+  ropeLocalTheta?: number
+  ropeDims?: number
   eosIds: number[]
   bosId: number
   quantBits?: number
@@ -35,6 +62,27 @@ export type NativeDecoderConfig = {
   /** HF names of the decoder's weights (VLMs nest it, e.g. "model.text_model."). */
   weightPrefix?: string
   lmHeadName?: string
+  /** Sparse mixture-of-experts feed-forward layers (absent: dense MLPs). */
+  moe?: NativeMoeConfig
+  /** gpt-oss: a learned per-head logit in every softmax denominator. */
+  attnSinks?: boolean
+}
+
+export type NativeMoeConfig = {
+  numExperts: number
+  expertsPerToken: number
+  /** Width of one expert's MLP. */
+  intermediateSize: number
+  /** softmax_topk: softmax over all experts, keep the top k (Qwen3-MoE,
+   * Mixtral); topk_softmax: softmax over the top-k router logits (gpt-oss). */
+  gating?: 'softmax_topk' | 'topk_softmax'
+  /** Renormalize the kept probabilities (softmax_topk). */
+  normTopkProb?: boolean
+  weightsScale?: number
+  /** silu: SwiGLU; swiglu_oai: gpt-oss's clamped SwiGLU (alpha 1.702, limit 7). */
+  activation?: 'silu' | 'swiglu_oai'
+  /** swiglu_oai's clamp (config.json `swiglu_limit`, default 7). */
+  swigluLimit?: number
 }
 
 /** How the tensors of one GGUF tensor type were loaded. */
@@ -51,21 +99,13 @@ export type NativeModelInfo = NativeDecoderConfig & {
   contextLength: number
   nbytes: number
   tieEmbeddings: boolean
+  /** `cpu`, `cpu-graph`, `cuda` or `metal` (see NativeBackend). */
+  backend: string
+  dtype: string
   /** The MLX device the model runs on. */
   device: 'cpu' | 'gpu'
   /** GGUF models: per ggml tensor type (Q4_K, Q6_K, ...). */
   tensorTypes?: Record<string, NativeTensorTypeInfo>
-  /** `cpu`, `cpu-graph`, `cuda` or `metal` (see NativeBackend). */
-  backend: string
-  dtype: string
-}
-
-export type NativeDequantizedTensor = {
-  values: Float32Array
-  shape: number[]
-  type: string
-  mappedTo: string
-  exact: boolean
 }
 
 /** Where the engine computes (native/src/backend.h). */
@@ -79,6 +119,14 @@ export type NativeBackend = {
   gpuAvailable: boolean
   graphPath: boolean
   defaultDtype: string
+}
+
+export type NativeDequantizedTensor = {
+  values: Float32Array
+  shape: number[]
+  type: string
+  mappedTo: string
+  exact: boolean
 }
 
 export type NativeMetadataValue = string | number | string[] | Float64Array
@@ -122,6 +170,7 @@ export type NativeStats = {
   promptTokens: number
   completionTokens: number
   cachedTokens: number
+  kvCacheBytes: number
   timeToFirstTokenMs: number
   promptTokensPerSecond: number
   tokensPerSecond: number

@@ -3,120 +3,51 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Tokenizer } from '@huggingface/tokenizers'
-import { ModelLoadError, UnsupportedModelError } from './errors.ts'
-import type { NativeMetadataValue } from './native.ts'
+import { ModelLoadError } from './errors.ts'
+import { tokenizerFromGguf } from './tokenizer/fromGguf.ts'
+import type { GgufMetadata } from './tokenizer/ggufVocab.ts'
 
 export type SpecialTokens = {
   bosToken?: string
   eosToken?: string
   bosId?: number
+  /** Every token that ends generation, EOS first. */
   eosIds: number[]
+  /** encode({ addSpecial: true }) prepends BOS / appends EOS. */
   addBos: boolean
+  addEos?: boolean
 }
 
-// GGUF token types (llama.cpp): 1 normal, 2 unknown, 3 control, 4 user-defined.
-const CONTROL = 3
-const USER_DEFINED = 4
+export type TextTokenizerOptions = {
+  /** Rewrites raw text before encoding (llama.cpp's per-model quirks). */
+  prepare?: (text: string) => string
+  /** Ids decode drops with skipSpecial (else the library's own list). */
+  specialIds?: Set<number>
+}
 
 export class TextTokenizer {
   readonly special: SpecialTokens
   #tokenizer: Tokenizer
+  #options: TextTokenizerOptions
 
-  constructor(tokenizer: Tokenizer, special: SpecialTokens) {
+  constructor(
+    tokenizer: Tokenizer,
+    special: SpecialTokens,
+    options: TextTokenizerOptions = {},
+  ) {
     this.#tokenizer = tokenizer
     this.special = special
+    this.#options = options
   }
 
-  /** From GGUF `tokenizer.ggml.*` metadata (GPT-2 style byte-level BPE). */
-  static fromGguf(
-    meta: Record<string, NativeMetadataValue>,
-    path: string,
-  ): TextTokenizer {
-    const model = meta['tokenizer.ggml.model']
-    const tokens = meta['tokenizer.ggml.tokens'] as string[] | undefined
-    if (!tokens)
-      throw new ModelLoadError(path, { details: 'GGUF has no vocabulary' })
-    if (model !== 'gpt2')
-      throw new UnsupportedModelError(
-        `GGUF tokenizer "${String(model)}" is not supported (gpt2 byte-level BPE is).`,
-      )
-    const merges = (meta['tokenizer.ggml.merges'] as string[] | undefined) ?? []
-    const types = meta['tokenizer.ggml.token_type'] as Float64Array | undefined
-    const vocab: Record<string, number> = {}
-    const added = []
-    for (let id = 0; id < tokens.length; id++) {
-      const content = tokens[id] as string
-      vocab[content] = id
-      const type = types?.[id]
-      if (type === CONTROL || type === USER_DEFINED)
-        added.push({
-          id,
-          content,
-          special: type === CONTROL,
-          single_word: false,
-          lstrip: false,
-          rstrip: false,
-          normalized: false,
-        })
-    }
-    // SmolLM-style vocabularies split digits one by one before byte-level BPE.
-    const byteLevel = {
-      type: 'ByteLevel',
-      add_prefix_space: false,
-      trim_offsets: true,
-      use_regex: true,
-    }
-    const pre = meta['tokenizer.ggml.pre']
-    const preTokenizer =
-      pre === 'smollm'
-        ? {
-            type: 'Sequence',
-            pretokenizers: [
-              { type: 'Digits', individual_digits: true },
-              byteLevel,
-            ],
-          }
-        : byteLevel
-    const json = {
-      version: '1.0',
-      added_tokens: added,
-      normalizer: null,
-      pre_tokenizer: preTokenizer,
-      post_processor: null,
-      decoder: {
-        type: 'ByteLevel',
-        add_prefix_space: true,
-        trim_offsets: true,
-        use_regex: true,
-      },
-      model: {
-        type: 'BPE',
-        vocab,
-        merges,
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        ignore_merges: false,
-      },
-    }
-    const num = (k: string) =>
-      typeof meta[k] === 'number' ? (meta[k] as number) : undefined
-    const bosId = num('tokenizer.ggml.bos_token_id')
-    const eosIds = [
-      num('tokenizer.ggml.eos_token_id'),
-      num('tokenizer.ggml.eot_token_id'),
-    ].filter((x): x is number => x !== undefined)
-    const special: SpecialTokens = {
-      bosId,
-      eosIds,
-      bosToken: bosId !== undefined ? tokens[bosId] : undefined,
-      eosToken: eosIds[0] !== undefined ? tokens[eosIds[0]] : undefined,
-      addBos: num('tokenizer.ggml.add_bos_token') === 1,
-    }
-    return new TextTokenizer(new Tokenizer(json, {}), special)
+  /**
+   * From GGUF `tokenizer.ggml.*` metadata: byte-level BPE (`gpt2`, with the
+   * pre-tokenizer `tokenizer.ggml.pre` names) or SentencePiece (`llama`),
+   * matching llama.cpp's tokenization.
+   */
+  static fromGguf(meta: GgufMetadata, path: string): TextTokenizer {
+    const { tokenizer, special, ...options } = tokenizerFromGguf(meta, path)
+    return new TextTokenizer(tokenizer, special, options)
   }
 
   /** From a Hugging Face model folder (tokenizer.json + tokenizer_config.json). */
@@ -157,16 +88,28 @@ export class TextTokenizer {
     })
   }
 
+  /** Token ids; special-token text (e.g. `<|im_end|>`) becomes its token. */
   encode(text: string, { addSpecial = false } = {}): number[] {
-    const ids = this.#tokenizer.encode(text, { add_special_tokens: false }).ids
-    if (addSpecial && this.special.addBos && this.special.bosId !== undefined)
-      return [this.special.bosId, ...ids]
+    const raw = this.#options.prepare?.(text) ?? text
+    const ids = this.#tokenizer.encode(raw, { add_special_tokens: false }).ids
+    if (!addSpecial) return ids
+    const { addBos, addEos, bosId, eosIds } = this.special
+    const eosId = eosIds[0]
+    if (addBos && bosId !== undefined) ids.unshift(bosId)
+    if (addEos && eosId !== undefined) ids.push(eosId)
     return ids
   }
 
   decode(ids: number[], { skipSpecial = true } = {}): string {
-    if (ids.length === 0) return ''
-    return this.#tokenizer.decode(ids, { skip_special_tokens: skipSpecial })
+    const special = this.#options.specialIds
+    // A set lookup instead of the library's scan of every special token
+    // per id (6k of them in Gemma's vocabulary).
+    const kept =
+      skipSpecial && special ? ids.filter((id) => !special.has(id)) : ids
+    if (kept.length === 0) return ''
+    return this.#tokenizer.decode(kept, {
+      skip_special_tokens: skipSpecial && !special,
+    })
   }
 
   /** Id of a token string (e.g. a special token like `<image>`), if known. */

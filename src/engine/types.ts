@@ -20,6 +20,8 @@ export type ChatMessage = {
   name?: string
   tool_calls?: ToolCall[]
   tool_call_id?: string
+  /** An assistant turn's reasoning, for templates that render past thinking. */
+  reasoning_content?: string
 }
 
 /** Sampling knobs, all optional; defaults follow OpenAI/LM Studio. */
@@ -36,6 +38,17 @@ export type SamplingOptions = {
   seed?: number // explicit PRNG seed; same seed gives the same tokens
 }
 
+/** The sampling knobs a model file may set defaults for (samplingDefaults.ts). */
+export type SamplingDefaults = Pick<
+  SamplingOptions,
+  | 'temperature'
+  | 'topK'
+  | 'topP'
+  | 'minP'
+  | 'repetitionPenalty'
+  | 'repetitionContextSize'
+>
+
 export type GenerateOptions = SamplingOptions & {
   /** Maximum completion tokens; -1 or undefined = until the context is full. */
   maxTokens?: number
@@ -43,6 +56,13 @@ export type GenerateOptions = SamplingOptions & {
   stop?: string[]
   /** Extra stop token ids besides the model's end-of-generation tokens. */
   stopTokenIds?: number[]
+  /** Extra stop tokens by their text (e.g. `<|call|>`); unknown ones are ignored. */
+  stopTokens?: string[]
+  /**
+   * Special tokens written into the text instead of dropped (e.g. Harmony's
+   * `<|channel|>`), so a parser can see the reply's structure.
+   */
+  keepSpecialTokens?: string[]
   signal?: AbortSignal
   /** Return log-probabilities of chosen tokens (and top alternatives). */
   logprobs?: boolean
@@ -124,6 +144,8 @@ export type GenerationStats = {
   promptTokens: number
   completionTokens: number
   cachedTokens: number
+  /** Bytes the sequence's KV cache held at the end (sliding-window layers keep only their window). */
+  kvCacheBytes: number
   timeToFirstTokenMs: number
   promptTokensPerSecond: number
   tokensPerSecond: number
@@ -156,6 +178,15 @@ export type ModelInfo = {
   numLayers: number
   quantization: string // e.g. 'Q4_1', 'Q4_K_M', 'bf16', '4bit'
   sizeBytes: number
+  /** Kernels that run the model: `cpu`, `cpu-graph`, `cuda` or `metal`. */
+  backend: string
+  /** Activation dtype: `float32`, `float16` or `bfloat16`. */
+  dtype: string
+  /**
+   * The model's own sampling defaults (generation_config.json or GGUF
+   * `general.sampling.*`), used for whatever a request leaves out.
+   */
+  samplingDefaults?: SamplingDefaults
   /** The MLX device the weights live and run on. */
   device?: 'cpu' | 'gpu'
   /**
@@ -163,10 +194,6 @@ export type ModelInfo = {
    * `{ Q4_K: { count: 27, mappedTo: 'affine 4-bit g32 (exact)', ... } }`.
    */
   tensorTypes?: Record<string, NativeTensorTypeInfo>
-  /** Kernels that run the model: `cpu`, `cpu-graph`, `cuda` or `metal`. */
-  backend: string
-  /** Activation dtype: `float32`, `float16` or `bfloat16`. */
-  dtype: string
 }
 
 /** Activation dtype of a decoder (the graph path; the CPU kernels are float32). */

@@ -53,7 +53,12 @@ export interface EngineModel {
   detokenize(ids: number[]): string
   applyChatTemplate(
     messages: ChatMessage[],
-    opts?: { addGenerationPrompt?: boolean; tools?: unknown[] },
+    opts?: {
+      addGenerationPrompt?: boolean
+      tools?: unknown[]
+      /** Extra template variables (GenerateOptions.templateContext). */
+      extra?: Record<string, unknown>
+    },
   ): string
   /** Embedding models: vectors (optionally truncated) and real token usage. */
   embed?(

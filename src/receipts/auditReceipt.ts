@@ -9,7 +9,12 @@
 // which catches truncation.
 import type { Address, Hex } from 'viem'
 import type { AuditEvidence } from '../engine/audit.ts'
+import {
+  type ParsedBackend,
+  parseBackendString,
+} from '../engine/engineBackend.ts'
 import type { Model } from '../engine/model.ts'
+import { native } from '../engine/native.ts'
 import {
   AUDIT_THRESHOLDS,
   type AuditThresholds,
@@ -55,6 +60,11 @@ export type AuditReceiptReturnType = {
   verdict?: AuditVerdict
   /** The engine's evidence it was judged on (with the end token, if any). */
   evidence?: AuditEvidence
+  /**
+   * Where the claim was made (the node's receipt) and where it was checked
+   * (this auditor's model): kernels, MLX version and activation dtype.
+   */
+  backends?: { node?: ParsedBackend; auditor: ParsedBackend }
 }
 
 export async function auditReceipt(
@@ -167,6 +177,14 @@ export async function auditReceipt(
     thresholds: p.thresholds,
   })
   reasons.push(...verdict.reasons)
+  const backends = {
+    node: parseBackendString(envelope.backend),
+    auditor: {
+      kernels: model.info.backend,
+      mlxVersion: receiptMlxVersion(),
+      dtype: model.info.dtype,
+    },
+  }
   return {
     guilty: reasons.length > 0,
     reasons,
@@ -174,5 +192,14 @@ export async function auditReceipt(
     envelope,
     verdict,
     evidence,
+    backends,
+  }
+}
+
+function receiptMlxVersion(): string {
+  try {
+    return native().mlxVersion
+  } catch {
+    return 'unknown'
   }
 }

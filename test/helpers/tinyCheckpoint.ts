@@ -70,7 +70,10 @@ function byteLevelAlphabet(): string[] {
 }
 
 /** A byte-level BPE tokenizer with no merges: 3 special tokens + 256 bytes (+ extras). */
-function tokenizerJson(extra: string[] = []): { json: object; size: number } {
+export function tokenizerJson(extra: string[] = []): {
+  json: object
+  size: number
+} {
   const vocab: Record<string, number> = {}
   SPECIAL_TOKENS.forEach((t, i) => {
     vocab[t] = i
@@ -122,7 +125,12 @@ function tokenizerJson(extra: string[] = []): { json: object; size: number } {
   return { json, size: Object.keys(vocab).length }
 }
 
-type Tensor = { dtype: 'F32' | 'U32'; shape: number[]; data: Buffer }
+export type SafeTensor = {
+  dtype: 'F32' | 'BF16' | 'U32' | 'U8'
+  shape: number[]
+  data: Buffer
+}
+type Tensor = SafeTensor
 
 function f32Tensor(shape: number[], fill: (i: number) => number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1)

@@ -2,7 +2,11 @@
 // 127.0.0.1 unless --host says otherwise; Ctrl-C stops it and unloads models.
 import type { Command } from 'commander'
 import { createServer } from '../../server/createServer.ts'
-import { parseInteger, parseNumber } from '../parseOptions.ts'
+import {
+  parseInteger,
+  parseNumber,
+  parseReasoningTags,
+} from '../parseOptions.ts'
 import { clearServerState, writeServerState } from '../serverState.ts'
 
 type ServeFlags = {
@@ -16,6 +20,7 @@ type ServeFlags = {
   maxMemory?: number
   parallel?: number
   bodyLimit: string
+  reasoningTags?: { open: string; close: string }
 }
 
 export function registerServe(program: Command): void {
@@ -64,6 +69,11 @@ export function registerServe(program: Command): void {
       parseInteger,
     )
     .option('--body-limit <size>', 'largest accepted request body', '32mb')
+    .option(
+      '--reasoning-tags <open,close>',
+      'tags around reasoning to split into reasoning_content (default: from each chat template, else <think>,</think>)',
+      parseReasoningTags,
+    )
     .action(async (flags: ServeFlags) => {
       await serve(flags)
     })
@@ -76,6 +86,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     cors: flags.cors,
     apiKey: flags.apiKey,
     bodyLimit: flags.bodyLimit,
+    reasoningTags: flags.reasoningTags,
     residencyOptions: {
       jit: flags.jit,
       jitAutoEvict: flags.jitAutoEvict,

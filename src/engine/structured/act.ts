@@ -4,10 +4,11 @@
 // its result goes back as a `tool` message; the loop ends when the model
 // answers without calls, after maxRounds, or when the signal aborts.
 import type { Model } from '../model.ts'
+import { ChatOutputParser } from '../reasoning/chatOutputParser.ts'
+import { planChatOutput } from '../reasoning/planChatOutput.ts'
 import type { ChatMessage, GenerateOptions, GenerationStats } from '../types.ts'
 import { StructuredOutputError } from './errors.ts'
 import { type StructuredSpec, toStructured } from './toJsonSchema.ts'
-import { ToolCallParser } from './toolCallParser.ts'
 import { detectToolCallFormat } from './toolFormats.ts'
 import { toolGrammar } from './toolGrammar.ts'
 import { prepareToolChat } from './toolPrompt.ts'
@@ -33,6 +34,8 @@ export type ActTool = {
 export type ActRound = {
   index: number
   content: string
+  /** The model's reasoning this round (`<think>` block, Harmony analysis). */
+  reasoning: string
   toolCalls: ParsedToolCall[]
   /** Tool messages appended this round, in call order. */
   results: ChatMessage[]
@@ -110,26 +113,51 @@ export async function act(
       toolChoice: choice,
       format,
     })
+    const templateContext = {
+      ...generate.templateContext,
+      ...chatForModel.templateContext,
+    }
+    const output = planChatOutput({
+      templateSource: model.template.source,
+      renderPrompt: () =>
+        model.applyChatTemplate(chatForModel.messages, {
+          extra: templateContext,
+        }),
+    })
     const stream = model.generate(chatForModel.messages, {
       ...generate,
       signal,
-      templateContext: {
-        ...generate.templateContext,
-        ...chatForModel.templateContext,
-      },
+      templateContext,
+      ...(output.keepSpecialTokens
+        ? {
+            keepSpecialTokens: output.keepSpecialTokens,
+            stopTokens: output.stopTokens,
+          }
+        : {}),
       ...(grammar ? { grammar } : {}),
     } as GenerateOptions & { grammar?: Grammar })
-    const parser = new ToolCallParser(format, { newId })
+    const parser = new ChatOutputParser({
+      reasoning: output.reasoning,
+      startInReasoning: output.startInReasoning,
+      openHeader: output.openHeader,
+      toolCallFormat: format,
+      newId,
+    })
     let content = ''
-    for await (const chunk of stream)
-      for (const e of parser.push(chunk.text))
+    let reasoning = ''
+    const take = (events: ReturnType<ChatOutputParser['push']>) => {
+      for (const e of events)
         if (e.type === 'content') content += e.text
-    for (const e of parser.flush()) if (e.type === 'content') content += e.text
+        else if (e.type === 'reasoning') reasoning += e.text
+    }
+    for await (const chunk of stream) take(parser.push(chunk.text))
+    take(parser.flush())
     const stats = await stream.result
     const calls = parser.calls
     const assistant: ChatMessage = {
       role: 'assistant',
       content: content || null,
+      ...(reasoning ? { reasoning_content: reasoning } : {}),
       ...(calls.length
         ? {
             tool_calls: calls.map((c) => ({
@@ -145,6 +173,7 @@ export async function act(
     const round: ActRound = {
       index,
       content,
+      reasoning,
       toolCalls: calls,
       results: [],
       stats,

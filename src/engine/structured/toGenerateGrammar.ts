@@ -3,6 +3,7 @@
 // (grammar, chat with tools rendered) and how to read the output (tool-call
 // format). Throws InvalidSchemaError (-> HTTP 400) naming where and why.
 import type { ChatMessage } from '../types.ts'
+import { InvalidSchemaError } from './errors.ts'
 import { responseFormatToGrammar } from './responseFormat.ts'
 import { detectToolCallFormat } from './toolFormats.ts'
 import { selectTools, toolGrammar } from './toolGrammar.ts'
@@ -46,6 +47,12 @@ export function toGenerateGrammar(
   const content = responseFormatToGrammar(body.response_format)
   const tools = body.tools ?? []
   const choice = body.tool_choice ?? 'auto'
+  if (content && model.templateSource.includes('<|channel|>'))
+    throw new InvalidSchemaError(
+      'response_format',
+      '',
+      'is not supported for gpt-oss (Harmony) models yet: a grammar from the first token would forbid their analysis channel',
+    )
   if (tools.length === 0) {
     if (choice !== 'none' && choice !== 'auto') selectTools([], choice) // names the bad tool_choice
     return {
@@ -57,6 +64,7 @@ export function toGenerateGrammar(
   }
   const format = detectToolCallFormat(model.templateSource, model.architecture)
   selectTools(tools, choice)
+  if (format === 'harmony') return harmonyPlan(body, model, content, choice)
   if (choice === 'none')
     return {
       grammar: content,
@@ -82,5 +90,41 @@ export function toGenerateGrammar(
     messages: prepared.messages,
     templateContext: prepared.templateContext,
     toolCallFormat: format,
+  }
+}
+
+// gpt-oss renders tools itself and writes calls in its Harmony headers; the
+// reply is parsed, not constrained (a grammar would have to span channels),
+// so only tool_choice "auto" and "none" can be honoured.
+function harmonyPlan(
+  body: GenerateGrammarBody,
+  model: GenerateGrammarModel,
+  content: Grammar | undefined,
+  choice: ToolChoice,
+): GenerateGrammarReturnType {
+  if (choice !== 'auto' && choice !== 'none')
+    throw new InvalidSchemaError(
+      'tool_choice',
+      '',
+      'only "auto" and "none" are supported for gpt-oss (Harmony) models',
+    )
+  if (choice === 'none')
+    return {
+      grammar: content,
+      messages: body.messages,
+      templateContext: {},
+      toolCallFormat: undefined,
+    }
+  const prepared = prepareToolChat({
+    messages: body.messages,
+    tools: body.tools ?? [],
+    format: 'harmony',
+    templateSource: model.templateSource,
+  })
+  return {
+    grammar: undefined,
+    messages: prepared.messages,
+    templateContext: prepared.templateContext,
+    toolCallFormat: 'harmony',
   }
 }

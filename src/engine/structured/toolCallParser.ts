@@ -7,17 +7,30 @@
 import { TOOL_FORMATS, type ToolFormatSpec } from './toolFormats.ts'
 import type { ParsedToolCall, ToolCallFormat } from './types.ts'
 
+const PYTHON_TAG = '<|python_tag|>'
+
 export type ToolCallEvent =
   | { type: 'content'; text: string }
   | { type: 'toolCallStart'; index: number; id: string; name: string }
   | { type: 'toolCallArguments'; index: number; fragment: string }
   | { type: 'toolCallEnd'; index: number }
 
+const ALPHANUMERIC =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
 /** Random OpenAI-style call id (`call_` + 24 alphanumerics). */
 export function newToolCallId(): string {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
   let id = 'call_'
-  for (let i = 0; i < 24; i++) id += abc[Math.floor(Math.random() * abc.length)]
+  for (let i = 0; i < 24; i++)
+    id += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)]
+  return id
+}
+
+/** Mistral's templates require call ids of exactly 9 alphanumerics. */
+export function newMistralToolCallId(): string {
+  let id = ''
+  for (let i = 0; i < 9; i++)
+    id += ALPHANUMERIC[Math.floor(Math.random() * ALPHANUMERIC.length)]
   return id
 }
 
@@ -53,9 +66,15 @@ export class ToolCallParser {
   #ids: Record<number, string> = {}
 
   constructor(format: ToolCallFormat, options: { newId?: () => string } = {}) {
+    if (format === 'harmony')
+      throw new Error(
+        '[ToolCallParser] Harmony replies are parsed by HarmonyParser (reasoning/harmonyParser.ts)',
+      )
     this.format = format
     this.#spec = TOOL_FORMATS[format]
-    this.#newId = options.newId ?? newToolCallId
+    this.#newId =
+      options.newId ??
+      (format === 'mistral' ? newMistralToolCallId : newToolCallId)
   }
 
   /** Calls completed so far (all of them after flush()). */
@@ -100,7 +119,15 @@ export class ToolCallParser {
         this.#emitContent(events, this.#pending.length)
         return
       }
-      const t = this.#pending.replace(/^<\|python_tag\|>/, '').trimStart()
+      const lead = this.#pending.trimStart()
+      // Wait while the reply may still be starting with <|python_tag|>.
+      if (
+        !final &&
+        lead.length < PYTHON_TAG.length &&
+        PYTHON_TAG.startsWith(lead)
+      )
+        return
+      const t = this.#pending.replace(/^\s*<\|python_tag\|>/, '').trimStart()
       if (t === '') return
       if (t.startsWith('{')) {
         this.#pending = t

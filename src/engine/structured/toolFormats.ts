@@ -49,6 +49,25 @@ export const TOOL_FORMATS: Record<ToolCallFormat, ToolFormatSpec> = {
     list: false,
     argumentsKey: 'parameters',
   },
+  // Gemma: a ```tool_code fence around {"name": ..., "parameters": {...}}
+  // (Gemma's templates have no tool support; the system prompt teaches it).
+  gemma: {
+    open: '```tool_code\n',
+    close: '\n```',
+    separator: '\n',
+    list: false,
+    argumentsKey: 'parameters',
+  },
+  // gpt-oss Harmony: <|start|>assistant<|channel|>commentary to=functions.NAME
+  // <|constrain|>json<|message|>{...}<|call|>; the name is in the header, so
+  // replies are parsed by reasoning/harmonyParser.ts, not ToolCallParser.
+  harmony: {
+    open: '<|channel|>commentary to=functions.',
+    close: '<|call|>',
+    separator: '',
+    list: false,
+    argumentsKey: 'arguments',
+  },
   // Any other model: explicit markers the system prompt teaches.
   generic: {
     open: '[TOOL_REQUEST]',
@@ -59,19 +78,26 @@ export const TOOL_FORMATS: Record<ToolCallFormat, ToolFormatSpec> = {
   },
 }
 
-/** Picks the tool-call format from a chat template's source (and architecture). */
+/**
+ * Picks the tool-call format from a chat template's source (and, for
+ * templates that say nothing, the architecture): each family's template
+ * carries its own markers.
+ */
 export function detectToolCallFormat(
   templateSource: string,
   architecture = '',
 ): ToolCallFormat {
-  if (templateSource.includes('[TOOL_CALLS]')) return 'mistral'
-  if (templateSource.includes('<tool_call>')) return 'hermes'
-  if (
-    templateSource.includes('<|python_tag|>') ||
-    templateSource.includes('<|eom_id|>')
-  )
+  const has = (s: string) => templateSource.includes(s)
+  if (has('<|channel|>')) return 'harmony' // gpt-oss
+  if (has('[TOOL_CALLS]')) return 'mistral'
+  if (has('<tool_call>')) return 'hermes' // Qwen 2.5/3, Hermes
+  // Llama 3.1+ (python_tag / eom), and 3.0/3.2 templates that only have headers.
+  if (has('<|python_tag|>') || has('<|eom_id|>') || has('<|start_header_id|>'))
     return 'llama3'
   if (/SmolLM/i.test(templateSource)) return 'smollm2'
+  if (has('<start_of_turn>')) return 'gemma'
   if (architecture === 'mistral') return 'mistral'
+  if (architecture.startsWith('gemma')) return 'gemma'
+  if (architecture === 'gpt-oss' || architecture === 'gpt_oss') return 'harmony'
   return 'generic'
 }

@@ -157,7 +157,9 @@ const regexEscape = (s: string) =>
 /** The grammar for a tool-enabled turn, or undefined when unconstrained (`none`). */
 export function toolGrammar(p: ToolGrammarParameters): Grammar | undefined {
   const choice = p.toolChoice ?? 'auto'
-  if (choice === 'none' || p.tools.length === 0) return undefined
+  // Harmony calls live in message headers: parsed, never constrained.
+  if (choice === 'none' || p.tools.length === 0 || p.format === 'harmony')
+    return undefined
   const tools = selectTools(p.tools, choice)
   const spec = TOOL_FORMATS[p.format]
   const strict = tools.every((t) => t.function.strict !== false)

@@ -49,6 +49,8 @@ export type ToolCallFormat =
   | 'llama3'
   | 'mistral'
   | 'smollm2'
+  | 'gemma'
+  | 'harmony'
   | 'generic'
 
 /** A tool call parsed out of generated text. */

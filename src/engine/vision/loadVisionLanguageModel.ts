@@ -10,6 +10,7 @@ import { ModelLoadError, UnsupportedModelError } from '../errors.ts'
 import { loadSafetensorsDecoder } from '../loadSafetensorsDecoder.ts'
 import { Model } from '../model.ts'
 import type { NativeModel } from '../native.ts'
+import { readGenerationConfig } from '../samplingDefaults.ts'
 import { toEngineError } from '../toEngineError.ts'
 import { TextTokenizer } from '../tokenizer.ts'
 import type { LoadModelOptions, ModelInfo } from '../types.ts'
@@ -86,6 +87,7 @@ export async function loadVisionLanguageModel(
     sizeBytes: files.reduce((a, f) => a + statSync(f).size, 0),
     backend: nm.info.backend,
     dtype: nm.info.dtype,
+    samplingDefaults: readGenerationConfig(dir).samplingDefaults,
   }
   return new Model({
     native: nm,

@@ -1,7 +1,11 @@
 // LM Studio's extra objects: v0 `stats` / `model_info` / `runtime`, v1
 // `stats`, its stop-reason names, and the catalogue entry shapes of
 // /api/v0/models and /api/v1/models.
-import type { GenerationStats, StopReason } from '../../engine/types.ts'
+import type {
+  GenerationStats,
+  SamplingDefaults,
+  StopReason,
+} from '../../engine/types.ts'
 import { bitsPerWeight, paramsFromName } from '../../models/describeName.ts'
 import type { InstanceSnapshot } from '../../models/residency/instance.ts'
 import type { LocalModel } from '../../models/types.ts'
@@ -67,11 +71,15 @@ export function v0ModelInfo(local: LocalModel, contextLength: number) {
   }
 }
 
-export function v1Stats(stats: GenerationStats, loadTimeMs: number | null) {
+export function v1Stats(
+  stats: GenerationStats,
+  loadTimeMs: number | null,
+  reasoningTokens = 0,
+) {
   return {
     input_tokens: stats.promptTokens,
     total_output_tokens: stats.completionTokens,
-    reasoning_output_tokens: 0,
+    reasoning_output_tokens: reasoningTokens,
     tokens_per_second: round(stats.tokensPerSecond),
     time_to_first_token_seconds: round(stats.timeToFirstTokenMs / 1000),
     cached_tokens: stats.cachedTokens,
@@ -83,6 +91,24 @@ export function v1Stats(stats: GenerationStats, loadTimeMs: number | null) {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000
+
+/**
+ * A loaded model's own sampling defaults under the request field names
+ * (our addition to the catalogue entries): what a request that leaves them
+ * out gets.
+ */
+export function samplingDefaultsJson(d: SamplingDefaults | undefined) {
+  const out: Record<string, number> = {}
+  if (d?.temperature !== undefined) out.temperature = d.temperature
+  if (d?.topK !== undefined) out.top_k = d.topK
+  if (d?.topP !== undefined) out.top_p = d.topP
+  if (d?.minP !== undefined) out.min_p = d.minP
+  if (d?.repetitionPenalty !== undefined)
+    out.repeat_penalty = d.repetitionPenalty
+  if (d?.repetitionContextSize !== undefined)
+    out.repeat_last_n = d.repetitionContextSize
+  return out
+}
 
 /** LM Studio calls safetensors-for-MLX "mlx". */
 const compat = (m: LocalModel) => (m.format === 'gguf' ? 'gguf' : 'mlx')
@@ -102,7 +128,14 @@ export function v0ModelEntry(
     quantization: m.quantization,
     state: loaded ? 'loaded' : 'not-loaded',
     max_context_length: m.maxContextLength,
-    ...(loaded ? { loaded_context_length: loaded.contextLength } : {}),
+    ...(loaded
+      ? {
+          loaded_context_length: loaded.contextLength,
+          sampling_defaults: samplingDefaultsJson(
+            loaded.model.info.samplingDefaults,
+          ),
+        }
+      : {}),
     capabilities: [] as string[],
   }
 }
@@ -137,6 +170,7 @@ export function v1ModelEntry(
       ttl_remaining_seconds: i.ttlRemainingSeconds,
       variant: i.local.variant,
       path: i.local.path,
+      sampling_defaults: samplingDefaultsJson(i.model.info.samplingDefaults),
       device: i.model.info.device ?? 'cpu',
       // GGUF: how each tensor type of the file was loaded (exact or converted).
       ...(i.model.info.tensorTypes

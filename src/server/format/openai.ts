@@ -18,12 +18,16 @@ export function finishReason(reason: StopReason): FinishReason {
   return reason === 'maxTokens' || reason === 'contextFull' ? 'length' : 'stop'
 }
 
-export function usageOf(stats: GenerationStats) {
+/** `usage`; chat replies also say how many completion tokens were reasoning. */
+export function usageOf(stats: GenerationStats, reasoningTokens?: number) {
   return {
     prompt_tokens: stats.promptTokens,
     completion_tokens: stats.completionTokens,
     total_tokens: stats.promptTokens + stats.completionTokens,
     prompt_tokens_details: { cached_tokens: stats.cachedTokens },
+    ...(reasoningTokens !== undefined
+      ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } }
+      : {}),
   }
 }
 

@@ -4,7 +4,8 @@
 // its first chunk, so errors raised before any token (context overflow,
 // template errors) still become a proper HTTP status instead of a broken
 // stream. The lease is released when the stream ends, fails or is cancelled.
-import type { ToolCallFormat } from '../../engine/structured/types.ts'
+import type { ChatOutputParserOptions } from '../../engine/reasoning/chatOutputParser.ts'
+import type { ReasoningTags } from '../../engine/reasoning/types.ts'
 import {
   type DraftModel,
   type GenerateOptions,
@@ -28,14 +29,16 @@ export type Generation = {
   /** Final stats; resolves after `chunks` is exhausted. */
   stats: () => Promise<GenerationStats>
   cancel: () => void
-  /** Set when the text holds tool calls (ToolCallParser format). */
-  toolCallFormat: ToolCallFormat | undefined
+  /** How to split a chat reply into reasoning, content and tool calls. */
+  output: ChatOutputParserOptions
 }
 
 export type StartGenerationHooks = {
   onLoadStart?: (identifier: string) => void
   /** Told about every generation that reaches the engine. */
   counters?: GenerationCounters
+  /** Reasoning tags configured for the server (default: from the template). */
+  reasoningTags?: ReasoningTags
 }
 
 export async function startGeneration(
@@ -57,7 +60,7 @@ export async function startGeneration(
   let stream: GenerationStreamLike
   let iterator: AsyncIterator<GenerationChunk>
   let first: IteratorResult<GenerationChunk>
-  let toolCallFormat: ToolCallFormat | undefined
+  let output: ChatOutputParserOptions = {}
   try {
     checkAgainstModel(lease, request)
     let draftModel: GenerateOptions['draftModel']
@@ -69,8 +72,10 @@ export async function startGeneration(
       draftModel = checkDraft(lease, draft)
     }
     if (signal.aborted) throw signal.reason
-    const planned = planGeneration(lease.model, request)
-    toolCallFormat = planned.toolCallFormat
+    const planned = planGeneration(lease.model, request, {
+      reasoningTags: hooks.reasoningTags,
+    })
+    output = planned.output
     stream = lease.model.generate(planned.input, {
       ...planned.options,
       ...(draftModel ? { draftModel } : {}),
@@ -111,7 +116,7 @@ export async function startGeneration(
           : s,
       ),
     cancel: () => stream.cancel(),
-    toolCallFormat,
+    output,
   }
 }
 

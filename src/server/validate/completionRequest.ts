@@ -1,13 +1,13 @@
 // POST /v1/completions (and /api/v0/completions) body -> GenerationRequest.
 // The prompt is raw text: no chat template. `logprobs` is the legacy integer
-// (number of alternatives per token).
+// (number of alternatives per token). Unknown fields are a 400 naming them.
 import { z } from 'zod'
 import { InvalidRequestError } from '../errors.ts'
 import type { GenerationRequest } from '../generation/types.ts'
 import { parseBody } from './parseBody.ts'
 import { samplingFields, toGenerateOptions } from './sampling.ts'
 
-const schema = z.object({
+const schema = z.strictObject({
   model: z.string().min(1),
   prompt: z.union([
     z.string(),

@@ -12,28 +12,41 @@ import {
 } from '../../engine/vision/fetchImage.ts'
 import { InvalidRequestError } from '../errors.ts'
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() })
-const imagePart = z.object({
+const textPart = z.strictObject({ type: z.literal('text'), text: z.string() })
+const imagePart = z.strictObject({
   type: z.literal('image_url'),
   image_url: z.union([
     z.string(),
-    z.object({ url: z.string(), detail: z.string().optional() }),
+    z.strictObject({ url: z.string(), detail: z.string().optional() }),
   ]),
 })
-const toolCall = z.object({
+// An assistant turn echoed back from a response may hold a refusal part.
+const refusalPart = z.strictObject({
+  type: z.literal('refusal'),
+  refusal: z.string(),
+})
+const part = z.discriminatedUnion('type', [textPart, imagePart, refusalPart])
+const toolCall = z.strictObject({
   id: z.string(),
   type: z.literal('function').default('function'),
-  function: z.object({ name: z.string(), arguments: z.string() }),
+  function: z.strictObject({ name: z.string(), arguments: z.string() }),
 })
 
-export const messageSchema = z.object({
+// Strict, but every field a client sends when it echoes a response message
+// back (`refusal`, `annotations`, `audio: null`, ...) is accepted.
+export const messageSchema = z.strictObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z
-    .union([z.string(), z.array(z.union([textPart, imagePart])), z.null()])
-    .optional(),
+  content: z.union([z.string(), z.array(part), z.null()]).optional(),
   name: z.string().optional(),
-  tool_calls: z.array(toolCall).optional(),
+  tool_calls: z.array(toolCall).nullish(),
   tool_call_id: z.string().optional(),
+  /** A past turn's reasoning (DeepSeek / vLLM name; LM Studio and Ollama say `reasoning`). */
+  reasoning_content: z.string().nullish(),
+  reasoning: z.string().nullish(),
+  refusal: z.string().nullish(),
+  annotations: z.array(z.unknown()).nullish(),
+  audio: z.null().optional(),
+  function_call: z.null().optional(),
 })
 
 export const messagesSchema = z
@@ -56,14 +69,17 @@ export async function toChatMessages(
           : await toParts(m.content, i, images),
     }
     if (m.name) message.name = m.name
-    if (m.tool_calls) message.tool_calls = m.tool_calls
+    if (m.tool_calls?.length) message.tool_calls = m.tool_calls
+    const reasoning = m.reasoning_content ?? m.reasoning
+    if (m.role === 'assistant' && reasoning)
+      message.reasoning_content = reasoning
     if (m.tool_call_id) message.tool_call_id = m.tool_call_id
     out.push(message)
   }
   return out
 }
 
-type RawPart = z.output<typeof textPart> | z.output<typeof imagePart>
+type RawPart = z.output<typeof part>
 
 async function toParts(
   parts: RawPart[],
@@ -72,8 +88,8 @@ async function toParts(
 ): Promise<ContentPart[]> {
   const out: ContentPart[] = []
   for (const [j, p] of parts.entries()) {
-    if (p.type === 'text') {
-      out.push({ type: 'text', text: p.text })
+    if (p.type === 'text' || p.type === 'refusal') {
+      out.push({ type: 'text', text: p.type === 'text' ? p.text : p.refusal })
       continue
     }
     const url = typeof p.image_url === 'string' ? p.image_url : p.image_url.url

@@ -15,11 +15,11 @@ import type { ChatMessage } from '../../engine/types.ts'
 const jsonSchema = z.union([z.record(z.string(), z.unknown()), z.boolean()])
 
 export const responseFormatSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text') }),
-  z.object({ type: z.literal('json_object') }),
-  z.object({
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
     type: z.literal('json_schema'),
-    json_schema: z.object({
+    json_schema: z.strictObject({
       name: z.string().optional(),
       description: z.string().optional(),
       schema: jsonSchema.optional(),
@@ -28,9 +28,9 @@ export const responseFormatSchema = z.discriminatedUnion('type', [
   }),
 ])
 
-export const toolSchema = z.object({
+export const toolSchema = z.strictObject({
   type: z.literal('function'),
-  function: z.object({
+  function: z.strictObject({
     name: z.string(),
     description: z.string().optional(),
     parameters: jsonSchema.optional(),
@@ -40,9 +40,9 @@ export const toolSchema = z.object({
 
 export const toolChoiceSchema = z.union([
   z.enum(['none', 'auto', 'required']),
-  z.object({
+  z.strictObject({
     type: z.literal('function'),
-    function: z.object({ name: z.string() }),
+    function: z.strictObject({ name: z.string() }),
   }),
 ])
 

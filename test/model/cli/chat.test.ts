@@ -1,6 +1,11 @@
 // `pocket chat` with piped stdin (no terminal). `pocket start` is the
 // marketplace now: test/e2e/start.test.ts.
+import { writeFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { writeTinyCheckpoint } from '../../helpers/tinyCheckpoint.ts'
 import { runPocket } from './runPocket.ts'
 
 describe('pocket chat (piped)', () => {
@@ -34,5 +39,20 @@ describe('pocket chat (piped)', () => {
     // Same message after a reset: same prompt length, no history carried.
     expect(prompts).toHaveLength(2)
     expect(prompts[0]).toBe(prompts[1])
+  })
+
+  it("a reasoning model's thinking goes to stderr, the answer to stdout", async () => {
+    // A tiny random model under a template that opens <think> (DeepSeek-R1
+    // style): its whole reply is reasoning, so the answers are empty.
+    const dir = await mkdtemp(join(tmpdir(), 'pocket-think-'))
+    writeTinyCheckpoint(dir, 'llama')
+    writeFileSync(
+      join(dir, 'chat_template.jinja'),
+      "{% for m in messages %}{{ '<|' + m.role + '|>' + m.content }}{% endfor %}{{ '<|Assistant|><think>\\n' }}",
+    )
+    const r = await runPocket(['chat', '-m', dir, '-n', '6', '-t', '0'], 'Hi\n')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe('')
+    expect(r.stderr.trim().length).toBeGreaterThan(0)
   })
 })

@@ -123,17 +123,17 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
       'Fact: the ocean',
       'A long time ago, in a quiet harbour town, the ferryman',
       'Bread needs',
-      'The three largest planets of the solar system are',
     ]
+    const options = { ...GREEDY, maxTokens: 8 }
     const alone: Awaited<ReturnType<typeof drain>>[] = []
-    for (const p of prompts) alone.push(await drain(model, p, GREEDY))
+    for (const p of prompts) alone.push(await drain(model, p, options))
     const together = await Promise.all(
-      prompts.map((p) => drain(model, p, GREEDY)),
+      prompts.map((p) => drain(model, p, options)),
     )
     expect(together.map((t) => t.stats.tokenIds)).toEqual(
       alone.map((a) => a.stats.tokenIds),
     )
-  })
+  }, 300_000)
 
   it('applies grammar masks', async () => {
     const r = await drain(model, 'Pick a colour:', {
@@ -213,6 +213,27 @@ describe.runIf(onGpu)('GPU against this machine CPU', () => {
       await model.dispose()
     }
   })
+})
+
+describe('backend and dtype options', () => {
+  it('rejects an unknown dtype by name', async () => {
+    await expect(
+      loadModel(smollm2Path(), {
+        dtype: 'float8' as unknown as 'float16',
+      }),
+    ).rejects.toThrow(/dtype.*must be float32, float16 or bfloat16/)
+  })
+
+  it.runIf(!backend.gpuAvailable)(
+    'POCKET_DEVICE=gpu without a GPU fails loudly when the addon loads',
+    async () => {
+      const failure = await childTokens(
+        { POCKET_DEVICE: 'gpu' },
+        { prompt: 'x', options: { maxTokens: 1 } },
+      ).catch((e: Error & { stderr?: string }) => e.stderr ?? e.message)
+      expect(String(failure)).toMatch(/POCKET_DEVICE=gpu but this MLX build/)
+    },
+  )
 })
 
 describe.skipIf(onGpu)('GPU-only checks', () => {

@@ -43,7 +43,7 @@ describe('SSE framing', () => {
         delta('i') +
         delta('!') +
         `data: {${head},"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}\n\n` +
-        `data: {${head},"choices":[],"usage":{"prompt_tokens":18,"completion_tokens":3,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":0}}}\n\n` +
+        `data: {${head},"choices":[],"usage":{"prompt_tokens":18,"completion_tokens":3,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}\n\n` +
         'data: [DONE]\n\n',
     )
   })

@@ -1,7 +1,8 @@
 // POST /api/v1/chat: LM Studio's native chat. Stateful threads through
 // `response_id` / `previous_response_id` (unless `store: false`), per-request
-// `context_length` for JIT loads, and named stream events (chat.start,
-// model_load.*, prompt_processing.*, message.*, error, chat.end).
+// `context_length` for JIT loads, the `reasoning` setting, output items of
+// type `reasoning` and `message`, and named stream events (chat.start,
+// model_load.*, prompt_processing.*, reasoning.*, message.*, error, chat.end).
 import { randomBytes } from 'node:crypto'
 import type { RequestHandler } from 'express'
 import { z } from 'zod'
@@ -12,6 +13,7 @@ import type {
 } from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
 import { InvalidRequestError, toV1ErrorEvent } from '../../errors.ts'
+import { type ChatDelta, ChatOutput } from '../../format/chatOutput.ts'
 import { v1Stats } from '../../format/lmstudio.ts'
 import {
   type Generation,
@@ -21,11 +23,11 @@ import { clientAbortSignal, SseWriter } from '../../sse.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 import { samplingFields, toGenerateOptions } from '../../validate/sampling.ts'
 
-const item = z.union([
-  z.object({ type: z.literal('message'), content: z.string() }),
-  z.object({ type: z.literal('image'), data_url: z.string() }),
+const item = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('message'), content: z.string() }),
+  z.strictObject({ type: z.literal('image'), data_url: z.string() }),
 ])
-const schema = z.object({
+const schema = z.strictObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(item).min(1)]),
   system_prompt: z.string().optional(),
@@ -80,6 +82,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       ttlSeconds: b.ttl,
       contextLength: b.context_length,
       draftModel: b.draft_model,
+      reasoningSetting: b.reasoning,
     }
     const signal = clientAbortSignal(req, res)
     const sse = new SseWriter(res)
@@ -97,6 +100,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
     try {
       gen = await startGeneration(ctx.residency, request, signal, {
         counters: ctx.generations,
+        reasoningTags: ctx.reasoningTags,
         onLoadStart: (id) => {
           open(id)
           if (b.stream)
@@ -130,17 +134,31 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       })
     }
     open(id)
-    const result = (text: string, stats: GenerationStats | null) => {
+    const output = new ChatOutput(gen.output)
+    const result = (stats: GenerationStats | null) => {
+      const text = output.content
+      const items = [
+        ...(output.reasoning
+          ? [{ type: 'reasoning', content: output.reasoning }]
+          : []),
+        { type: 'message', content: text },
+      ]
       const body = {
         model_instance_id: id,
-        output: [{ type: 'message', content: text }],
-        stats: stats ? v1Stats(stats, gen.lease.loadTimeMs) : null,
+        output: items,
+        stats: stats
+          ? v1Stats(stats, gen.lease.loadTimeMs, output.reasoningTokens)
+          : null,
       }
       if (b.store === false) return body
       const responseId = `resp_${randomBytes(24).toString('hex')}`
       ctx.threads.set(responseId, [
         ...messages,
-        { role: 'assistant', content: text },
+        {
+          role: 'assistant',
+          content: text,
+          ...(output.reasoning ? { reasoning_content: output.reasoning } : {}),
+        },
       ])
       return { ...body, response_id: responseId }
     }
@@ -151,29 +169,50 @@ export function chatV1(ctx: ServerContext): RequestHandler {
         progress: 1,
       })
       sse.event('prompt_processing.end', { type: 'prompt_processing.end' })
-      sse.event('message.start', { type: 'message.start' })
     }
-    let text = ''
+    // reasoning.start/delta/end, then message.start/delta/end.
+    let part: 'reasoning' | 'message' | undefined
+    const enter = (next: 'reasoning' | 'message') => {
+      if (part === next) return
+      if (part) sse.event(`${part}.end`, { type: `${part}.end` })
+      part = next
+      sse.event(`${next}.start`, { type: `${next}.start` })
+    }
+    const send = (deltas: ChatDelta[]) => {
+      if (!b.stream) return
+      for (const d of deltas) {
+        if ('reasoning' in d) {
+          enter('reasoning')
+          sse.event('reasoning.delta', {
+            type: 'reasoning.delta',
+            content: d.reasoning,
+          })
+        } else if ('content' in d) {
+          enter('message')
+          sse.event('message.delta', {
+            type: 'message.delta',
+            content: d.content,
+          })
+        }
+      }
+    }
     try {
       for await (const chunk of gen.chunks) {
         if (signal.aborted) break
-        text += chunk.text
-        if (b.stream && chunk.text)
-          sse.event('message.delta', {
-            type: 'message.delta',
-            content: chunk.text,
-          })
+        send(output.push(chunk.text, chunk.tokens.length))
       }
       if (signal.aborted) return gen.cancel()
+      send(output.flush())
       const stats = await gen.stats()
-      if (!b.stream) return void res.json(result(text, stats))
+      if (!b.stream) return void res.json(result(stats))
+      enter('message')
       sse.event('message.end', { type: 'message.end' })
-      sse.event('chat.end', { type: 'chat.end', result: result(text, stats) })
+      sse.event('chat.end', { type: 'chat.end', result: result(stats) })
     } catch (error) {
       gen.cancel()
       if (!b.stream) throw error
       sse.event('error', toV1ErrorEvent(error))
-      sse.event('chat.end', { type: 'chat.end', result: result(text, null) })
+      sse.event('chat.end', { type: 'chat.end', result: result(null) })
     }
     sse.end()
   }

@@ -6,7 +6,7 @@ import { parseModelReference } from '../../../models/download/parseModelReferenc
 import type { ServerContext } from '../../context.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 
-const schema = z.object({
+const schema = z.strictObject({
   model: z.string().min(1),
   quantization: z.string().min(1).optional(),
 })

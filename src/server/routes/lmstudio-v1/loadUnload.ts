@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { ServerContext } from '../../context.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 
-const loadSchema = z.object({
+const loadSchema = z.strictObject({
   model: z.string().min(1),
   context_length: z.number().int().positive().optional(),
   identifier: z.string().min(1).optional(),
@@ -48,7 +48,7 @@ export function loadModelRoute(ctx: ServerContext): RequestHandler {
   }
 }
 
-const unloadSchema = z.object({ instance_id: z.string().min(1) })
+const unloadSchema = z.strictObject({ instance_id: z.string().min(1) })
 
 export function unloadModelRoute(ctx: ServerContext): RequestHandler {
   return async (req, res) => {

@@ -10,7 +10,7 @@ import type { ServerContext } from '../../context.ts'
 import { InvalidRequestError, NotImplementedError } from '../../errors.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 
-const schema = z.object({
+const schema = z.strictObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(z.string()).min(1)]),
   encoding_format: z.enum(['float', 'base64']).optional(),

@@ -26,10 +26,12 @@ import type { GenerationRequest } from '../../generation/types.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
 
 /** A chat chunk's `delta`. */
-function chatDelta(piece: ChatDelta | null) {
+function chatDelta(piece: ChatDelta | null, flavor: Flavor) {
   if (!piece) return {}
   // LM Studio repeats the role in every content delta; OpenAI clients accept both.
   if ('content' in piece) return { role: 'assistant', content: piece.content }
+  if ('reasoning' in piece)
+    return { role: 'assistant', [reasoningKey(flavor)]: piece.reasoning }
   // A call's first delta (with its id) opens the message like OpenAI's does.
   return piece.tool_calls[0]?.id
     ? { role: 'assistant', content: null, tool_calls: piece.tool_calls }
@@ -38,6 +40,11 @@ function chatDelta(piece: ChatDelta | null) {
 
 export type ResponseKind = 'chat' | 'text'
 export type Flavor = 'openai' | 'v0'
+
+// OpenAI-compatible servers (DeepSeek, vLLM, llama.cpp) say
+// `reasoning_content`; LM Studio's own API says `reasoning`.
+const reasoningKey = (flavor: Flavor) =>
+  flavor === 'v0' ? 'reasoning' : 'reasoning_content'
 
 export async function respond(
   ctx: ServerContext,
@@ -50,6 +57,7 @@ export async function respond(
   const signal = clientAbortSignal(req, res)
   const gen = await startGeneration(ctx.residency, request, signal, {
     counters: ctx.generations,
+    reasoningTags: ctx.reasoningTags,
   })
   const head = {
     id: newId(kind === 'chat' ? 'chatcmpl' : 'cmpl'),
@@ -70,14 +78,14 @@ export async function respond(
         }
       : {}
   if (request.stream) {
-    await stream(gen, res, request, kind, head, extras, signal)
+    await stream(gen, res, request, kind, flavor, head, extras, signal)
     return
   }
   let text = ''
-  const output = new ChatOutput(gen.toolCallFormat)
+  const output = new ChatOutput(gen.output)
   const logprobs: TokenLogprob[] = []
   for await (const chunk of gen.chunks) {
-    if (kind === 'chat') output.push(chunk.text)
+    if (kind === 'chat') output.push(chunk.text, chunk.tokens.length)
     else text += chunk.text
     if (chunk.logprobs) logprobs.push(...chunk.logprobs)
   }
@@ -98,6 +106,9 @@ export async function respond(
             role: 'assistant',
             // Only tool calls: null content, as OpenAI answers.
             content: calls.length && !output.content ? null : output.content,
+            ...(output.reasoning
+              ? { [reasoningKey(flavor)]: output.reasoning }
+              : {}),
             ...(calls.length ? { tool_calls: calls } : {}),
           },
           logprobs: lp,
@@ -112,7 +123,7 @@ export async function respond(
   res.json({
     ...head,
     choices: [choice],
-    usage: usageOf(stats),
+    usage: usageOf(stats, kind === 'chat' ? output.reasoningTokens : undefined),
     ...extras(stats),
   })
 }
@@ -122,6 +133,7 @@ async function stream(
   res: Response,
   request: GenerationRequest,
   kind: ResponseKind,
+  flavor: Flavor,
   base: Record<string, unknown>,
   extras: (s: GenerationStats) => object,
   signal: AbortSignal,
@@ -132,7 +144,7 @@ async function stream(
     object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
   }
   const usageNull = request.includeUsage ? { usage: null } : {}
-  const output = new ChatOutput(gen.toolCallFormat)
+  const output = new ChatOutput(gen.output)
   const choice = (
     piece: ChatDelta | null,
     lp: TokenLogprob[] | undefined,
@@ -150,7 +162,7 @@ async function stream(
     }
     return {
       index: 0,
-      delta: chatDelta(piece),
+      delta: chatDelta(piece, flavor),
       logprobs,
       finish_reason: finish,
     }
@@ -174,7 +186,7 @@ async function stream(
     for await (const chunk of gen.chunks) {
       if (signal.aborted) break
       if (chunk.logprobs) pendingLp.push(...chunk.logprobs)
-      if (kind === 'chat') send(output.push(chunk.text))
+      if (kind === 'chat') send(output.push(chunk.text, chunk.tokens.length))
       else if (chunk.text || pendingLp.length) send([{ content: chunk.text }])
     }
     if (signal.aborted) {
@@ -194,7 +206,14 @@ async function stream(
       ...extras(stats),
     })
     if (request.includeUsage)
-      sse.data({ ...head, choices: [], usage: usageOf(stats) })
+      sse.data({
+        ...head,
+        choices: [],
+        usage: usageOf(
+          stats,
+          kind === 'chat' ? output.reasoningTokens : undefined,
+        ),
+      })
     sse.done()
   } catch (error) {
     gen.cancel()

@@ -10,7 +10,7 @@ import type { ServerContext } from '../../context.ts'
 import { InvalidRequestError, NotImplementedError } from '../../errors.ts'
 import { parseBody } from '../../validate/parseBody.ts'
 
-const schema = z.object({
+const schema = z.strictObject({
   query: z.string().min(1),
   k: z.number().int().min(1).max(1000).optional(),
 })
