@@ -2,10 +2,10 @@
 // honest nodes running half precision on MLX's graph path pass a float32
 // auditor on the custom CPU kernels (and the reverse), and the cheat set is
 // caught with the same, calibrated thresholds: a Q4_0 requantization of the
-// weights, two dropped transformer blocks, and temperature 0.6 claimed as
-// 0.8. Each run is a real node run: verified generation, signed receipt,
-// output envelope, then auditReceipt. (The 4-bit KV cache needs more tokens
-// than a test affords: bench/audit/cheats.ts measures it.)
+// weights, two dropped transformer blocks, a 4-bit KV cache, and
+// temperature 0.6 claimed as 0.8. Each run is a real node run: verified
+// generation, signed receipt, output envelope, then auditReceipt. Detection
+// rates over many tasks and declared dtypes: bench/audit/cheats.ts.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -104,6 +104,7 @@ describe('cross-backend audits', () => {
     const cheaters = {
       q4_0: await open(join(dir, 'q4_0.gguf')),
       drop2: await open(join(dir, 'drop2.gguf')),
+      kv4: await open(smollm2Path(), { kvBits: 4 }),
     }
     for (const [name, node] of Object.entries(cheaters))
       for (const task of HONEST) {
