@@ -11,8 +11,8 @@ import { engineIdentity } from '../../node/executeTask.ts'
 import { loadModel } from '../../src/engine/loadModel.ts'
 import type { ActivationDtype } from '../../src/engine/types.ts'
 import { auditReceipt, decodeSampling } from '../../src/receipts/index.ts'
-import { smollm2Path } from '../../test/helpers/models.ts'
 import { TEST_DOMAIN as BENCH_DOMAIN } from '../../test/helpers/commitTask.ts'
+import { smollm2Path } from '../../test/helpers/models.ts'
 
 const { values: a } = parseArgs({
   options: {

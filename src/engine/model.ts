@@ -1,8 +1,8 @@
 // A loaded model: tokenizer + chat template in TS, weights and the decode
 // loop in the native engine. Dispose it (or `await using`) to free memory.
 import {
-  type AuditParameters,
   type AuditEvidence,
+  type AuditParameters,
   auditCompletion,
 } from './audit.ts'
 import type { ChatTemplate } from './chatTemplate.ts'

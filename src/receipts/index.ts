@@ -1,6 +1,8 @@
 // Public surface of the receipts layer: EIP-712 receipts, hashes of the
 // things they bind, the on-chain output envelope, and the auditor's verdict.
 
+export type { AuditOutputParameters } from './auditOutput.ts'
+export { auditOutput } from './auditOutput.ts'
 export type {
   ActivationDtype,
   AuditThresholds,
@@ -19,8 +21,6 @@ export {
   ulp,
   valueTolerance,
 } from './auditPolicy.ts'
-export type { AuditOutputParameters } from './auditOutput.ts'
-export { auditOutput } from './auditOutput.ts'
 export type {
   AuditReceiptParameters,
   AuditReceiptReturnType,
@@ -41,13 +41,13 @@ export {
   SamplingParamsError,
 } from './errors.ts'
 export type { HashReceiptParameters } from './hashReceipt.ts'
+export { hashReceipt } from './hashReceipt.ts'
 export type { AuditVerdict, JudgeAuditParameters } from './judgeAudit.ts'
 export { judgeAudit } from './judgeAudit.ts'
 export type { CommitmentVerdict } from './judgeCommitments.ts'
 export { judgeCommitments } from './judgeCommitments.ts'
 export type { TokenSampling, TokenVerdict } from './judgeTokens.ts'
 export { judgeTokens, tokenPerturbation, tokenScore } from './judgeTokens.ts'
-export { hashReceipt } from './hashReceipt.ts'
 export type {
   ModelDigestParameters,
   ModelDigestReturnType,

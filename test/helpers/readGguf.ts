@@ -25,10 +25,14 @@ export function ggmlTensorBytes(type: number, elements: number): number {
 export function readGguf(path: string): GgufFile {
   const buf = readFileSync(path)
   let at = 0
-  const u32 = () => ((at += 4), buf.readUInt32LE(at - 4))
-  const i32 = () => ((at += 4), buf.readInt32LE(at - 4))
-  const f32 = () => ((at += 4), buf.readFloatLE(at - 4))
-  const u64 = () => ((at += 8), buf.readBigUInt64LE(at - 8))
+  const take = (n: number) => {
+    at += n
+    return at - n
+  }
+  const u32 = () => buf.readUInt32LE(take(4))
+  const i32 = () => buf.readInt32LE(take(4))
+  const f32 = () => buf.readFloatLE(take(4))
+  const u64 = () => buf.readBigUInt64LE(take(8))
   const str = () => {
     const n = Number(u64())
     at += n

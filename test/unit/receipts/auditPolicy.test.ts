@@ -20,27 +20,29 @@ import {
 const f32 = { backend: 'mlx-cpu/0.32.4/float32', dtype: 'float32' }
 const cpuAuditor = { backend: 'cpu', dtype: 'float32' }
 
+const at = (xs: number[], i: number) => xs[i] as number
+
 /** The engine's sampler over raw logits: id order, kept set renormalized. */
 function pick(logits: number[], T: number, u: number, topP = 1): number {
   const m = Math.max(...logits)
   const w = logits.map((l) => Math.exp((l - m) / T))
-  const order = w.map((_, i) => i).sort((a, b) => w[b]! - w[a]! || a - b)
+  const order = w.map((_, i) => i).sort((a, b) => at(w, b) - at(w, a) || a - b)
   const total = w.reduce((a, b) => a + b, 0)
   const kept: number[] = []
   let cum = 0
   for (const i of order) {
     kept.push(i)
-    cum += w[i]! / total
+    cum += at(w, i) / total
     if (topP < 1 && cum >= topP) break
   }
   kept.sort((a, b) => a - b)
-  const z = kept.reduce((a, i) => a + w[i]!, 0)
+  const z = kept.reduce((a, i) => a + at(w, i), 0)
   let c = 0
   for (const i of kept) {
-    c += w[i]! / z
+    c += at(w, i) / z
     if (u < c) return i
   }
-  return kept.at(-1)!
+  return kept.at(-1) as number
 }
 
 /** What the native audit reports for `token` (candidate case). */
@@ -49,10 +51,10 @@ function check(logits: number[], T: number, u: number, token: number) {
   const w = logits.map((l) => Math.exp((l - m) / T))
   const z = w.reduce((a, b) => a + b, 0)
   const low = w.slice(0, token).reduce((a, b) => a + b, 0) / z
-  const high = low + w[token]! / z
+  const high = low + at(w, token) / z
   return {
-    gap: m - logits[token]!,
-    logit: logits[token]!,
+    gap: m - at(logits, token),
+    logit: at(logits, token),
     u,
     low,
     high,
@@ -141,7 +143,7 @@ describe('audit policy', () => {
     const w = logits.map((l) => Math.exp(l - m))
     const z = w.reduce((a, b) => a + b, 0)
     const token = 2 // far below the 0.9 nucleus
-    const above = (w[0]! + w[1]! + w[4]!) / z
+    const above = (at(w, 0) + at(w, 1) + at(w, 4)) / z
     const base = {
       ...check(logits, T, 0.5, token),
       candidate: false,
@@ -156,7 +158,7 @@ describe('audit policy', () => {
     )
     const wm = moved.map((l) => Math.exp(l - Math.max(...moved)))
     const zm = wm.reduce((a, b) => a + b, 0)
-    expect((wm[0]! + wm[1]! + wm[4]!) / zm).toBeLessThan(0.9)
+    expect((at(wm, 0) + at(wm, 1) + at(wm, 4)) / zm).toBeLessThan(0.9)
   })
 
   it('judges the whole output: borderline tokens are tolerated up to a bound', () => {
@@ -219,11 +221,9 @@ describe('audit policy', () => {
     expect(judgeCommitments(far, mine, t).reasons.join()).toMatch(
       /outside tolerance/,
     )
-    const swapped = [
-      mine[0]!,
-      { ...mine[1]!, indices: mine[1]!.indices.map((i) => i + 500) },
-      mine[2]!,
-    ]
+    const swapped = mine.map((c, i) =>
+      i === 1 ? { ...c, indices: c.indices.map((x) => x + 500) } : c,
+    )
     expect(judgeCommitments(swapped, mine, t).reasons.join()).toMatch(
       /chunk overlaps only 0\.000/,
     )
