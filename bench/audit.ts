@@ -6,6 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { executeTask } from '../node/executeTask.ts'
 import { loadModel } from '../src/engine/loadModel.ts'
 import {
+  auditOutput,
   buildReceipt,
   encodeCommitments,
   encodeInput,
@@ -41,7 +42,7 @@ for (const [i, prompt] of prompts.entries()) {
   const run = await executeTask(model, task)
   const gen = performance.now() - t0
   const t1 = performance.now()
-  const report = await model.audit({
+  const report = await auditOutput(model, {
     promptTokens: model.promptTokens(
       `<|im_start|>user\n${prompt}<|im_end|>\n<|im_start|>assistant\n`,
       { raw: true },
@@ -58,6 +59,7 @@ for (const [i, prompt] of prompts.entries()) {
     engine: 'pocket/0.1.0',
     backend: 'mlx-cpu',
     deviceClass: 'linux-x64',
+    activationDtype: 'float32',
   })
   const { signature } = await signReceipt({
     chainId: 31337,
@@ -72,6 +74,7 @@ for (const [i, prompt] of prompts.entries()) {
       engine: 'pocket/0.1.0',
       backend: 'mlx-cpu',
       deviceClass: 'linux-x64',
+      activationDtype: 'float32',
     }).length -
       2) /
     2

@@ -23,23 +23,26 @@ export type Executor = (model: Model, task: PostedTask) => Promise<Execution>
 export const COMMIT_TOP_K = 16
 
 /**
- * Engine, backend and device class recorded in every receipt. The backend
- * names the kernels and the activation dtype that ran the model
+ * Engine, backend, device class and activation dtype recorded in every
+ * receipt. The backend names the kernels and the dtype that ran the model
  * (`mlx-cuda/0.32.4/float16`, see backendString); the device class adds the
- * GPU's name when there is one (`linux-x64-cuda-NVIDIA H200`).
+ * GPU's name when there is one (`linux-x64-cuda-NVIDIA H200`); the audit's
+ * tolerances follow `activationDtype` (src/receipts/auditPolicy.ts).
  */
 export function engineIdentity(model?: Pick<Model, 'info'>) {
   let backend = `mlx-unknown/unknown/${model?.info.dtype ?? 'float32'}`
   let deviceClass = `${platform()}-${arch()}`
+  let activationDtype = model?.info.dtype ?? 'float32'
   try {
     const b = engineBackend()
     backend = backendString({
       backend: model?.info.backend ?? b.name,
       dtype: model?.info.dtype ?? b.defaultDtype,
     })
+    activationDtype = model?.info.dtype ?? b.defaultDtype
     if (b.device === 'gpu') deviceClass += `-${b.kind}-${b.deviceName}`
   } catch {}
-  return { engine: 'pocket/0.1.0', backend, deviceClass }
+  return { engine: 'pocket/0.1.0', backend, deviceClass, activationDtype }
 }
 
 /** The honest executor. */

@@ -23,9 +23,9 @@ export {
 } from './chain/index.ts'
 export type {
   ActivationDtype,
+  AuditEvidence,
   AuditParameters,
-  AuditReport,
-  AuditTolerances,
+  AuditTokenCheck,
   ChatMessage,
   Commitment,
   ContentPart,
@@ -56,7 +56,6 @@ export {
   backendString,
   ChatTemplateError,
   ContextOverflowError,
-  defaultAuditTolerances,
   EmbeddingModel,
   EngineError,
   engineBackend,
@@ -116,12 +115,23 @@ export { importModel } from './models/importModel.ts'
 export { ModelStore, resolveModel } from './models/ModelStore.ts'
 
 // Receipts
+export type {
+  ActivationDtype as ReceiptActivationDtype,
+  AuditThresholds,
+  AuditTolerance,
+  AuditVerdict,
+  Participant,
+} from './receipts/index.ts'
 export {
+  AUDIT_THRESHOLDS,
+  auditOutput,
   auditReceipt,
+  auditTolerance,
   buildReceipt,
   decodeOutput,
   encodeOutput,
   hashReceipt,
+  judgeAudit,
   modelDigest,
   modelDigestOfPath,
   outputHash,

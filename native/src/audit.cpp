@@ -1,11 +1,45 @@
 #include "audit.h"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
 
 #include "errors.h"
 #include "evaluate.h"
 
 namespace pocket {
+
+namespace {
+
+// A token the sampler's truncation (top-k/top-p/min-p) excluded: the mass
+// ranked above it in the full tempered softmax, the k-th logit, and its
+// interval had the kept set been extended down to it (id order, as the
+// sampler lays candidates out), so the auditor can say how far it was.
+void outside_candidates(const std::vector<float>& logits, const SamplingParams& p, TokenCheck& check) {
+  int n = int(logits.size()), tok = check.token;
+  float t = logits[tok], maxl = check.max_logit;
+  auto above = [&](int i) { return logits[i] > t || (logits[i] == t && i < tok); };
+  std::vector<double> w(n);
+  double total = 0, mass_above = 0;
+  for (int i = 0; i < n; ++i) {
+    w[i] = std::exp((double(logits[i]) - maxl) / p.temperature);
+    total += w[i];
+    if (above(i)) mass_above += w[i];
+  }
+  check.above = mass_above / total;
+  if (p.top_k > 0 && p.top_k < n) {
+    std::vector<float> sorted(logits);
+    std::nth_element(sorted.begin(), sorted.begin() + (p.top_k - 1), sorted.end(), std::greater<float>());
+    check.kth_logit = sorted[p.top_k - 1];
+  }
+  double kept = mass_above + w[tok], cum = 0;
+  for (int i = 0; i < tok; ++i)
+    if (above(i)) cum += w[i];
+  check.low = cum / kept;
+  check.high = (cum + w[tok]) / kept;
+}
+
+}  // namespace
 
 AuditResult audit_completion(LoadedModel& model, const AuditOptions& o) {
   auto& cfg = model.llm->config();
@@ -36,10 +70,15 @@ AuditResult audit_completion(LoadedModel& model, const AuditOptions& o) {
       auto& check = r.checks[i];
       check.index = i;
       check.token = o.completion[i];
-      if (check.token < 0 || check.token >= cfg.vocab_size) {
+      check.max_logit = *std::max_element(logits.begin(), logits.end());
+      bool in_vocab = check.token >= 0 && check.token < cfg.vocab_size;
+      if (in_vocab) {
+        check.logit = logits[check.token];
+        check.gap = check.max_logit - check.logit;
+      }
+      if (!in_vocab) {
         check.ok = false;
       } else if (o.sampling.temperature == 0.0f) {
-        check.gap = *std::max_element(logits.begin(), logits.end()) - logits[check.token];
         check.ok = check.gap <= o.greedy_tolerance;
       } else {
         auto dist = candidate_distribution(logits, o.sampling);
@@ -55,6 +94,8 @@ AuditResult audit_completion(LoadedModel& model, const AuditOptions& o) {
           }
           cum += p;
         }
+        check.candidate = found;
+        if (!found) outside_candidates(logits, o.sampling, check);
         check.ok = found && check.u >= check.low - o.interval_tolerance &&
                    check.u < check.high + o.interval_tolerance;
       }

@@ -26,7 +26,15 @@ struct TokenCheck {
   int token = 0;
   bool ok = false;
   float gap = 0;           // greedy: max logit - token logit (processed)
+  float max_logit = 0;     // processed logits: the row's max and the token's
+  float logit = 0;         // (the auditor's tolerance scales with them)
   double u = 0, low = 0, high = 0;  // sampled: uniform and token interval
+  // Sampled, a token outside the candidates: [low, high) is its interval in
+  // the kept set extended down to it; `above` the full softmax mass ranked
+  // above it; `kth_logit` the top-k cutoff (top-k only).
+  bool candidate = true;
+  double above = 0;
+  float kth_logit = 0;
 };
 
 struct AuditResult {

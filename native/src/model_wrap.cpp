@@ -330,9 +330,16 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             co.Set("token", c.token);
             co.Set("ok", c.ok);
             co.Set("gap", c.gap);
+            co.Set("maxLogit", c.max_logit);
+            co.Set("logit", c.logit);
             co.Set("u", c.u);
             co.Set("low", c.low);
             co.Set("high", c.high);
+            co.Set("candidate", c.candidate);
+            if (!c.candidate) {
+              co.Set("above", c.above);
+              co.Set("kthLogit", c.kth_logit);
+            }
             checks.Set(uint32_t(i), co);
           }
           out.Set("checks", checks);

@@ -115,20 +115,21 @@ bool pocket_qmm_supported(int group_size, int bits) {
   return (bits == 4 || bits == 8) && (group_size == 32 || group_size == 64);
 }
 
-mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& scales,
-                     const mx::array& biases, int group_size, int bits, mx::StreamOrDevice s,
+namespace {
+
+// Our kernel takes float32 x, scales, biases and a 2-D uint32 weight.
+bool custom_layout(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
+                   int group_size, int bits) {
+  return pocket_qmm_supported(group_size, bits) && x.dtype() == mx::float32 && w.dtype() == mx::uint32 &&
+         scales.dtype() == mx::float32 && biases.dtype() == mx::float32 && x.ndim() >= 1 && w.ndim() == 2 &&
+         scales.ndim() == 2 && biases.ndim() == 2 && x.shape(-1) % group_size == 0 &&
+         int64_t(w.shape(1)) * 32 / bits == x.shape(-1) &&
+         scales.shape() == mx::Shape{w.shape(0), x.shape(-1) / group_size} && biases.shape() == scales.shape();
+}
+
+mx::array custom_qmm(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
+                     int group_size, int bits, const mx::Stream& stream,
                      const std::optional<std::pair<mx::array, mx::array>>& half) {
-  auto stream = mx::to_stream(s);
-  const bool fast =
-      pocket_qmm_supported(group_size, bits) && custom_kernels(stream) &&
-      x.dtype() == mx::float32 && w.dtype() == mx::uint32 && scales.dtype() == mx::float32 &&
-      biases.dtype() == mx::float32 && x.ndim() >= 1 && w.ndim() == 2 &&
-      scales.ndim() == 2 && biases.ndim() == 2 && x.shape(-1) % group_size == 0 &&
-      int64_t(w.shape(1)) * 32 / bits == x.shape(-1) &&
-      scales.shape() == mx::Shape{w.shape(0), x.shape(-1) / group_size} &&
-      biases.shape() == scales.shape();
-  if (!fast)
-    return mx::quantized_matmul(x, w, scales, biases, true, group_size, bits, "affine", s);
   mx::Shape out_shape = x.shape();
   out_shape.back() = w.shape(0);
   std::vector<mx::array> inputs{x, w, scales, biases};
@@ -137,8 +138,38 @@ mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
     inputs.push_back(half->first);
     inputs.push_back(half->second);
   }
-  return mx::array(std::move(out_shape), mx::float32,
-                   std::make_shared<PocketQMM>(stream, group_size, bits), std::move(inputs));
+  return mx::array(std::move(out_shape), mx::float32, std::make_shared<PocketQMM>(stream, group_size, bits),
+                   std::move(inputs));
+}
+
+// A float32-accumulating product on the CPU whatever the graph flag: our
+// kernel where the layout allows, else MLX's float32 qmm.
+mx::array float32_qmm(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
+                      int group_size, int bits, const mx::Stream& stream) {
+  if (custom_layout(x, w, scales, biases, group_size, bits))
+    return custom_qmm(x, w, scales, biases, group_size, bits, stream, std::nullopt);
+  return mx::quantized_matmul(x, w, scales, biases, true, group_size, bits, "affine", stream);
+}
+
+}  // namespace
+
+mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& scales,
+                     const mx::array& biases, int group_size, int bits, mx::StreamOrDevice s,
+                     const std::optional<std::pair<mx::array, mx::array>>& half) {
+  auto stream = mx::to_stream(s);
+  if (stream.device == mx::Device::cpu && (x.dtype() == mx::float16 || x.dtype() == mx::bfloat16) &&
+      scales.dtype() == x.dtype() && biases.dtype() == x.dtype()) {
+    // MLX's CPU qmm accumulates half inputs in half precision (scalar, soft
+    // float); its GPU kernels accumulate in float32 and round the output.
+    // Do the same here, so the CPU graph path has a GPU's numerics at half
+    // precision: a float32 product of the same half values, rounded back.
+    auto f = [&](const mx::array& a) { return mx::astype(a, mx::float32, stream); };
+    auto y = float32_qmm(f(x), w, f(scales), f(biases), group_size, bits, stream);
+    return mx::astype(y, x.dtype(), stream);
+  }
+  if (!custom_kernels(stream) || !custom_layout(x, w, scales, biases, group_size, bits))
+    return mx::quantized_matmul(x, w, scales, biases, true, group_size, bits, "affine", s);
+  return custom_qmm(x, w, scales, biases, group_size, bits, stream, half);
 }
 
 }  // namespace pocket

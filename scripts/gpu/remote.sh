@@ -23,6 +23,10 @@
 #                                                        -> $OUT/bench-ours.json
 #   bench-peers  llama.cpp (CUDA), mlx-lm, HF transformers bf16
 #                                                        -> $OUT/bench-peers.json
+#   audit        cross-backend audits (bench/gpu/crossAudit.sh): honest tasks
+#                made on the GPU audited on the CPU and the reverse; set
+#                AUDIT_FIRST=0,100,200... on successive calls
+#                                          -> $OUT/audit/*.jsonl, summary.json
 set -uo pipefail
 call_dir=$(cd "$(dirname "$0")" && pwd)
 call=$(basename "$call_dir")
@@ -245,7 +249,13 @@ bench_peers() {
   (cd $S/repo && timeout 480 python3 bench/gpu/peers.py --stage $S --out $OUT/bench-peers.json) 2>&1 | tail -40
 }
 
-[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|bench-setup|bench-wait|bench-ours|bench-peers ..."
+cross_audit() {
+  need_setup
+  log "cross-backend audits from task ${AUDIT_FIRST:-0}"
+  (cd $S/repo && AUDIT_BUDGET_S=${AUDIT_BUDGET_S:-540} bash bench/gpu/crossAudit.sh $OUT/audit ${AUDIT_COUNT:-100} ${AUDIT_FIRST:-0}) 2>&1 | tail -40
+}
+
+[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|bench-setup|bench-wait|bench-ours|bench-peers|audit ..."
 for step in "$@"; do
   case $step in
     receive) receive ;;
@@ -256,6 +266,7 @@ for step in "$@"; do
     bench-setup) bench_setup ;;
     bench-ours) bench_ours ;;
     bench-peers) bench_peers ;;
+    audit) cross_audit ;;
     *) die "unknown step $step" ;;
   esac
 done

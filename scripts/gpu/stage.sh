@@ -69,7 +69,8 @@ if [ ! -f "$c/node.xz" ]; then
 fi
 if [ ! -f "$c/node_modules.tar.xz" ]; then
   log "packing the node modules the engine and vitest import"
-  roots="vitest @huggingface/tokenizers @huggingface/jinja ajv zod sharp node-addon-api node-api-headers"
+  # viem: receipts (the cross-backend audit runs sign and check them)
+  roots="vitest @huggingface/tokenizers @huggingface/jinja ajv zod sharp node-addon-api node-api-headers viem"
   list=$(node "$here/moduleClosure.mjs" "$repo/node_modules" $roots)
   (cd "$repo" && tar -chf - $(for m in $list; do echo "node_modules/$m"; done)) |
     xz -6 -T2 >"$c/node_modules.tar.xz.tmp" && mv "$c/node_modules.tar.xz.tmp" "$c/node_modules.tar.xz"

@@ -1,7 +1,11 @@
 // The engine's public surface.
 
-export type { AuditParameters, AuditReport, AuditTolerances } from './audit.ts'
-export { auditCompletion, defaultAuditTolerances } from './audit.ts'
+export type {
+  AuditEvidence,
+  AuditParameters,
+  AuditTokenCheck,
+} from './audit.ts'
+export { auditCompletion } from './audit.ts'
 export type { EmbedOptions, EmbedResult } from './embeddings/EmbeddingModel.ts'
 export { EmbeddingModel } from './embeddings/EmbeddingModel.ts'
 export { loadEmbeddingModel } from './embeddings/loadEmbeddingModel.ts'

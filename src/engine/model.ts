@@ -1,8 +1,8 @@
 // A loaded model: tokenizer + chat template in TS, weights and the decode
 // loop in the native engine. Dispose it (or `await using`) to free memory.
 import {
+  type AuditEvidence,
   type AuditParameters,
-  type AuditReport,
   auditCompletion,
 } from './audit.ts'
 import type { ChatTemplate } from './chatTemplate.ts'
@@ -217,8 +217,8 @@ export class Model {
     }
   }
 
-  /** Audits a claimed completion at prefill cost (see audit.ts). */
-  audit(params: AuditParameters): Promise<AuditReport> {
+  /** Evidence for auditing a claimed completion, at prefill cost (audit.ts). */
+  audit(params: AuditParameters): Promise<AuditEvidence> {
     return auditCompletion(this, params)
   }
 

@@ -227,9 +227,14 @@ export type NativeTokenCheck = {
   token: number
   ok: boolean
   gap: number
+  maxLogit: number
+  logit: number
   u: number
   low: number
   high: number
+  candidate: boolean
+  above?: number
+  kthLogit?: number
 }
 
 export type NativeAudit = {

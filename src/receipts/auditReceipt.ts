@@ -2,20 +2,29 @@
 // rebuilds the receipt from the task and the envelope, checks the committed
 // hashes and the node's signature, then has the engine teacher-force prompt
 // + claimed output once (prefill cost) to check every token against the
-// seeded sampler and the activation commitment against its recomputation.
-// An output shorter than maxTokens must end where the sampler picks an
-// end-of-generation token, which catches truncation.
+// seeded sampler and the activation commitment against its recomputation,
+// under the tolerances of what the node declared (backend, activation
+// dtype) and what the auditor runs (auditPolicy.ts). An output shorter than
+// maxTokens must end where the sampler picks an end-of-generation token,
+// which catches truncation.
 import type { Address, Hex } from 'viem'
-import type { AuditReport, AuditTolerances } from '../engine/audit.ts'
+import type { AuditEvidence } from '../engine/audit.ts'
 import {
   type ParsedBackend,
   parseBackendString,
 } from '../engine/engineBackend.ts'
 import type { Model } from '../engine/model.ts'
 import { native } from '../engine/native.ts'
+import {
+  AUDIT_THRESHOLDS,
+  type AuditThresholds,
+  auditTolerance,
+} from './auditPolicy.ts'
 import { buildReceipt } from './buildReceipt.ts'
 import { MalformedOutputError } from './errors.ts'
 import { hashReceipt } from './hashReceipt.ts'
+import { type AuditVerdict, judgeAudit } from './judgeAudit.ts'
+import { tokenScore } from './judgeTokens.ts'
 import { decodeOutput, type OutputEnvelope } from './outputEnvelope.ts'
 import { decodeInput, decodeSampling } from './taskEncoding.ts'
 import type { PostedTask, Receipt } from './types.ts'
@@ -35,7 +44,8 @@ export type AuditReceiptParameters = {
   committed: CommittedResult
   chainId: number
   market: Address
-  tolerances?: Partial<AuditTolerances>
+  /** Override the calibrated thresholds (tests, calibration). */
+  thresholds?: AuditThresholds
   /** Minimum top-k per commitment chunk a node must provide. */
   minCommitTopK?: number
 }
@@ -46,11 +56,13 @@ export type AuditReceiptReturnType = {
   reasons: string[]
   receipt?: Receipt
   envelope?: OutputEnvelope
-  report?: AuditReport
+  /** The policy's verdict on the teacher-forced pass. */
+  verdict?: AuditVerdict
+  /** The engine's evidence it was judged on (with the end token, if any). */
+  evidence?: AuditEvidence
   /**
    * Where the claim was made (the node's receipt) and where it was checked
-   * (this auditor's model): kernels, MLX version and activation dtype, for
-   * tolerances that depend on the pair.
+   * (this auditor's model): kernels, MLX version and activation dtype.
    */
   backends?: { node?: ParsedBackend; auditor: ParsedBackend }
 }
@@ -114,33 +126,57 @@ export async function auditReceipt(
     indices: Array.from(c.indices),
     values: Array.from(c.values),
   }))
-  // Short of maxTokens, the sampler must pick an end token right after.
-  const stops = n < sampling.maxTokens ? model.tokenizer.special.eosIds : [-1]
-  let report: AuditReport | undefined
-  for (const stop of stops) {
-    report = await model.audit({
+  // v1 receipts predate the dtype field; those nodes ran float32.
+  const node = {
+    backend: receipt.backend,
+    dtype: receipt.activationDtype ?? 'float32',
+  }
+  const auditor = { backend: model.info.backend, dtype: model.info.dtype }
+  let tolerance: ReturnType<typeof auditTolerance>
+  try {
+    tolerance = auditTolerance(node, auditor)
+  } catch (e) {
+    reasons.push(`unverifiable receipt: ${(e as Error).message}`)
+    return { guilty: true, reasons, receipt, envelope }
+  }
+  // Short of maxTokens, the sampler must pick an end token right after; the
+  // evidence for the claimed tokens does not depend on what follows them.
+  const stops = n < sampling.maxTokens ? model.tokenizer.special.eosIds : []
+  let evidence: AuditEvidence | undefined
+  let ends = stops.length === 0
+  for (const stop of stops.length ? stops : [undefined]) {
+    evidence = await model.audit({
       promptTokens,
       completionTokens:
-        stop < 0 ? envelope.tokenIds : [...envelope.tokenIds, stop],
+        stop === undefined ? envelope.tokenIds : [...envelope.tokenIds, stop],
       sampling: samplingOptions,
-      commitments,
-      tolerances: p.tolerances,
+      commitIndices: commitments.map((c) => c.index),
+      commitTopK: k,
     })
-    if (!report.tokenFailures.some((f) => f.index === n)) break
+    const end = evidence.checks[n]
+    if (stop === undefined || !end) break
+    if (
+      tokenScore(end, sampling, tolerance) <=
+      (p.thresholds ?? AUDIT_THRESHOLDS).maxTokenScore
+    ) {
+      ends = true
+      break
+    }
   }
-  if (report) {
-    const early = report.tokenFailures.filter((f) => f.index < n)
-    if (early.length > 0)
-      reasons.push(
-        `${early.length} of ${n} tokens are not what the seeded sampler picks (first at ${early[0]?.index})`,
-      )
-    if (report.tokenFailures.some((f) => f.index === n))
-      reasons.push(
-        `output stops at ${n} tokens where the model does not end (truncated)`,
-      )
-    for (const r of report.reasons)
-      if (!r.includes('seeded sampler')) reasons.push(r)
-  }
+  if (!evidence) return { guilty: true, reasons, receipt, envelope }
+  if (!ends)
+    reasons.push(
+      `output stops at ${n} tokens where the model does not end (truncated)`,
+    )
+  const verdict = judgeAudit({
+    evidence: { ...evidence, checks: evidence.checks.slice(0, n) },
+    commitments,
+    sampling,
+    node,
+    auditor,
+    thresholds: p.thresholds,
+  })
+  reasons.push(...verdict.reasons)
   const backends = {
     node: parseBackendString(envelope.backend),
     auditor: {
@@ -154,7 +190,8 @@ export async function auditReceipt(
     reasons,
     receipt,
     envelope,
-    report,
+    verdict,
+    evidence,
     backends,
   }
 }

@@ -14,6 +14,8 @@ export type BuildReceiptParameters = {
   engine: string
   backend: string
   deviceClass: string
+  /** Omitted only when rebuilding a v1 receipt (a PKR1 envelope). */
+  activationDtype?: string
 }
 
 export function buildReceipt(p: BuildReceiptParameters): Receipt {
@@ -30,5 +32,8 @@ export function buildReceipt(p: BuildReceiptParameters): Receipt {
     engine: p.engine,
     backend: p.backend,
     deviceClass: p.deviceClass,
+    ...(p.activationDtype === undefined
+      ? {}
+      : { activationDtype: p.activationDtype }),
   }
 }

@@ -1,10 +1,6 @@
 // The EIP-712 hash of a receipt: what the node commits on chain.
 import { type Hex, hashTypedData } from 'viem'
-import {
-  type ReceiptDomainParameters,
-  receiptDomain,
-  receiptTypes,
-} from './typedData.ts'
+import { type ReceiptDomainParameters, receiptTypedData } from './typedData.ts'
 import type { Receipt } from './types.ts'
 
 export type HashReceiptParameters = ReceiptDomainParameters & {
@@ -13,10 +9,5 @@ export type HashReceiptParameters = ReceiptDomainParameters & {
 
 /** keccak256 of the EIP-712 encoding of `receipt` under the market domain. */
 export function hashReceipt(p: HashReceiptParameters): Hex {
-  return hashTypedData({
-    domain: receiptDomain(p),
-    types: receiptTypes,
-    primaryType: 'Receipt',
-    message: p.receipt,
-  })
+  return hashTypedData(receiptTypedData(p, p.receipt))
 }

@@ -1,6 +1,26 @@
 // Public surface of the receipts layer: EIP-712 receipts, hashes of the
 // things they bind, the on-chain output envelope, and the auditor's verdict.
 
+export type { AuditOutputParameters } from './auditOutput.ts'
+export { auditOutput } from './auditOutput.ts'
+export type {
+  ActivationDtype,
+  AuditThresholds,
+  AuditTolerance,
+  BackendPair,
+  KernelFamily,
+  Participant,
+} from './auditPolicy.ts'
+export {
+  ACTIVATION_DTYPES,
+  AUDIT_THRESHOLDS,
+  auditTolerance,
+  backendPair,
+  kernelFamily,
+  logitTolerance,
+  ulp,
+  valueTolerance,
+} from './auditPolicy.ts'
 export type {
   AuditReceiptParameters,
   AuditReceiptReturnType,
@@ -22,6 +42,12 @@ export {
 } from './errors.ts'
 export type { HashReceiptParameters } from './hashReceipt.ts'
 export { hashReceipt } from './hashReceipt.ts'
+export type { AuditVerdict, JudgeAuditParameters } from './judgeAudit.ts'
+export { judgeAudit } from './judgeAudit.ts'
+export type { CommitmentVerdict } from './judgeCommitments.ts'
+export { judgeCommitments } from './judgeCommitments.ts'
+export type { TokenSampling, TokenVerdict } from './judgeTokens.ts'
+export { judgeTokens, tokenPerturbation, tokenScore } from './judgeTokens.ts'
 export type {
   ModelDigestParameters,
   ModelDigestReturnType,
@@ -44,7 +70,13 @@ export {
   normalizeSampling,
 } from './taskEncoding.ts'
 export type { ReceiptDomainParameters } from './typedData.ts'
-export { receiptDomain, receiptTypes } from './typedData.ts'
+export {
+  receiptDomain,
+  receiptTypedData,
+  receiptTypes,
+  receiptTypesV1,
+  receiptVersion,
+} from './typedData.ts'
 export type {
   Commitment,
   PostedTask,

@@ -1,9 +1,11 @@
 // The output a node commits on chain (`commitResult(..., output, ...)`):
 // the signed receipt, the token ids, the activation commitments and the
 // text, in one compact binary envelope. Layout (big-endian):
-//   "PKR1" | u32 nTokens | nTokens × u32 id | u32 commitLen | commitments
-//   | 65-byte signature | str engine | str backend | str deviceClass | str text
-// where str = u32 length + UTF-8. Everything else in the receipt is
+//   "PKR2" | u32 nTokens | nTokens × u32 id | u32 commitLen | commitments
+//   | 65-byte signature | str engine | str backend | str deviceClass
+//   | str activationDtype | str text
+// where str = u32 length + UTF-8. "PKR1" envelopes (v1 receipts) have no
+// activationDtype and still decode. Everything else in the receipt is
 // recomputed from the task (model, input, sampling, seed) or these bytes.
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import { decodeCommitments, encodeCommitments } from './commitmentHash.ts'
@@ -18,10 +20,14 @@ export type OutputEnvelope = {
   engine: string
   backend: string
   deviceClass: string
+  /** Absent only in v1 (PKR1) envelopes. */
+  activationDtype?: string
   text: string
 }
 
-const MAGIC = [0x50, 0x4b, 0x52, 0x31] // "PKR1"
+const MAGIC = [0x50, 0x4b, 0x52] // "PKR", then the version digit
+const V1 = 0x31
+const V2 = 0x32
 const utf8 = new TextEncoder()
 
 export function encodeOutput(o: OutputEnvelope): Hex {
@@ -38,8 +44,9 @@ export function encodeOutput(o: OutputEnvelope): Hex {
   if (sig.length !== 65)
     throw new MalformedOutputError('A receipt signature has 65 bytes.')
   const commitments = encodeCommitments(o.commitments)
+  const v2 = o.activationDtype !== undefined
   const parts = [
-    Uint8Array.from(MAGIC),
+    Uint8Array.from([...MAGIC, v2 ? V2 : V1]),
     u32(o.tokenIds.length),
     encodeTokenIds(o.tokenIds),
     u32(commitments.length),
@@ -48,6 +55,7 @@ export function encodeOutput(o: OutputEnvelope): Hex {
     ...str(o.engine),
     ...str(o.backend),
     ...str(o.deviceClass),
+    ...(v2 ? str(o.activationDtype as string) : []),
     ...str(o.text),
   ]
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
@@ -76,8 +84,12 @@ export function decodeOutput(hex: Hex): OutputEnvelope {
   }
   const str = () =>
     new TextDecoder('utf-8', { fatal: true }).decode(take(u32()))
-  if (MAGIC.some((b, i) => bytes[i] !== b))
-    throw new MalformedOutputError('Output is not a PKR1 envelope.')
+  const version = bytes[3]
+  if (
+    MAGIC.some((b, i) => bytes[i] !== b) ||
+    (version !== V1 && version !== V2)
+  )
+    throw new MalformedOutputError('Output is not a PKR1/PKR2 envelope.')
   at = 4
   const n = u32()
   take(4 * n)
@@ -87,13 +99,18 @@ export function decodeOutput(hex: Hex): OutputEnvelope {
   const commitments = decodeCommitments(take(u32()))
   const signature = bytesToHex(take(65))
   try {
+    const engine = str()
+    const backend = str()
+    const deviceClass = str()
+    const dtype = version === V2 ? { activationDtype: str() } : {}
     const out = {
       tokenIds,
       commitments,
       signature,
-      engine: str(),
-      backend: str(),
-      deviceClass: str(),
+      engine,
+      backend,
+      deviceClass,
+      ...dtype,
       text: str(),
     }
     if (at !== bytes.length)

@@ -1,11 +1,7 @@
 // Signs a receipt with the node key (EIP-712 `signTypedData`).
 import type { Hex, LocalAccount } from 'viem'
 import { hashReceipt } from './hashReceipt.ts'
-import {
-  type ReceiptDomainParameters,
-  receiptDomain,
-  receiptTypes,
-} from './typedData.ts'
+import { type ReceiptDomainParameters, receiptTypedData } from './typedData.ts'
 import type { Receipt } from './types.ts'
 
 export type SignReceiptParameters = ReceiptDomainParameters & {
@@ -23,11 +19,8 @@ export async function signReceipt(
     throw new Error(
       `receipt node ${p.receipt.node} is not the signer ${p.account.address}`,
     )
-  const signature = await p.account.signTypedData({
-    domain: receiptDomain(p),
-    types: receiptTypes,
-    primaryType: 'Receipt',
-    message: p.receipt,
-  })
+  const signature = await p.account.signTypedData(
+    receiptTypedData(p, p.receipt),
+  )
   return { hash: hashReceipt(p), signature }
 }

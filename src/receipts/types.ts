@@ -13,7 +13,7 @@ export type Commitment = {
 /**
  * What a node signs (EIP-712 `Receipt`). Everything a verifier needs to
  * re-derive the output is bound: model, input, sampling and seed, output
- * token ids, activation commitment and where it ran.
+ * token ids, activation commitment, where it ran and in which dtype.
  */
 export type Receipt = {
   taskId: bigint
@@ -34,8 +34,14 @@ export type Receipt = {
   engine: string
   /** Compute backend, e.g. `mlx-cpu`, `mlx-metal`. */
   backend: string
-  /** Device class the tolerances are calibrated for, e.g. `x64-cpu`. */
+  /** Device class, e.g. `linux-x64` or `linux-x64-cuda-NVIDIA H200`. */
   deviceClass: string
+  /**
+   * Activation dtype the node ran in: `float32`, `float16` or `bfloat16`.
+   * The audit's tolerances depend on it (auditPolicy.ts). Absent only in v1
+   * receipts, made before it was bound; those are audited as float32.
+   */
+  activationDtype?: string
 }
 
 /** Sampling parameters of a task (canonical JSON on chain). */

@@ -1,10 +1,6 @@
 // Checks that a receipt was signed by the node it names.
 import { type Hex, isAddressEqual, recoverTypedDataAddress } from 'viem'
-import {
-  type ReceiptDomainParameters,
-  receiptDomain,
-  receiptTypes,
-} from './typedData.ts'
+import { type ReceiptDomainParameters, receiptTypedData } from './typedData.ts'
 import type { Receipt } from './types.ts'
 
 export type VerifyReceiptSignatureParameters = ReceiptDomainParameters & {
@@ -18,10 +14,7 @@ export async function verifyReceiptSignature(
 ): Promise<boolean> {
   try {
     const signer = await recoverTypedDataAddress({
-      domain: receiptDomain(p),
-      types: receiptTypes,
-      primaryType: 'Receipt',
-      message: p.receipt,
+      ...receiptTypedData(p, p.receipt),
       signature: p.signature,
     })
     return isAddressEqual(signer, p.receipt.node)

@@ -12,13 +12,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  auditCompletion,
   loadModel,
   type Model,
   native,
   PROMPT_LOOKUP,
 } from '../../../src/engine/index.ts'
 import type { GenerateOptions } from '../../../src/engine/types.ts'
+import { auditOutput } from '../../../src/receipts/index.ts'
 import { smollm2Path } from '../../helpers/models.ts'
 
 const backend = native().backend()
@@ -168,7 +168,7 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
     const a = await drain(model, 'The mountain village', opts)
     const b = await drain(model, 'The mountain village', opts)
     expect(b.stats.tokenIds).toEqual(a.stats.tokenIds)
-    const report = await auditCompletion(model, {
+    const report = await auditOutput(model, {
       promptTokens: model.promptTokens('The mountain village', { raw: true }),
       completionTokens: a.stats.tokenIds,
       sampling: { temperature: 0.8, seed: 42 },
