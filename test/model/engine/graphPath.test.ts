@@ -178,6 +178,19 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
     expect(report.ok).toBe(true)
   })
 
+  it('a seed replays the same sampled tokens with its prompt cached', async () => {
+    // The second run finds the first one's cache. On the graph path it
+    // reuses whole prefill chunks only, so its matmuls have the cold run's
+    // shapes (a GPU rounds a 1-row matmul differently from an n-row one).
+    const options = { raw: true, seed: 7, temperature: 1.0, maxTokens: 16 }
+    const prompt = `Once upon a time (${path})`
+    const cold = await drain(model, prompt, options)
+    const warm = await drain(model, prompt, options)
+    expect(warm.stats.tokenIds).toEqual(cold.stats.tokenIds)
+    const other = await drain(model, prompt, { ...options, seed: 8 })
+    expect(other.stats.tokenIds).not.toEqual(cold.stats.tokenIds)
+  })
+
   it('a second process on the same path gives the same verified tokens', async () => {
     const options = {
       raw: true,
