@@ -205,7 +205,8 @@ bench_setup() {
   join_bundle bench
   local b=$S/bench
   for w in $b/*.whl; do python3 -m zipfile -e "$w" $S/site; done
-  if [ ! -d $S/llama.cpp ]; then
+  # POCKET_GPU_NO_LLAMA=1: our engine only (a short rerun), no llama.cpp build competing for the CPUs.
+  if [ ! -d $S/llama.cpp ] && [ "${POCKET_GPU_NO_LLAMA:-0}" != 1 ]; then
     xz -dc $b/llama.cpp.tar.xz | tar -x -C $S
     log "llama.cpp CUDA build started in the background (sm_90; log in $S/llama-build.log)"
     cat >$S/llama-build.sh <<EOF

@@ -135,6 +135,21 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
     )
   }, 300_000)
 
+  it('a lone greedy stream gives the tokens it gets batched, over several pipelined rounds', async () => {
+    // Alone on the graph path, greedy decoding is pipelined 16 tokens per
+    // engine step (Generation::decode_pipelined); next to another stream it
+    // is batched one token per step. 40 tokens cross two round boundaries.
+    const options = { ...GREEDY, maxTokens: 40 }
+    const prompt = 'The lighthouse keeper wrote in his log that night:'
+    const alone = await drain(model, prompt, options)
+    const [together] = await Promise.all([
+      drain(model, prompt, options),
+      drain(model, 'Bread needs', { ...options, maxTokens: 44 }),
+    ])
+    expect(alone.stats.tokenIds).toHaveLength(40)
+    expect(together?.stats.tokenIds).toEqual(alone.stats.tokenIds)
+  }, 300_000)
+
   it('applies grammar masks', async () => {
     const r = await drain(model, 'Pick a colour:', {
       ...GREEDY,
