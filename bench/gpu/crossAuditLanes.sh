@@ -25,6 +25,9 @@ gpu_count=${2:-100}
 cpu_count=${3:-100}
 cheat_count=${4:-30}
 mkdir -p "$out"
+# The process group to SIGSTOP/SIGCONT (remote.sh audit-pause/resume): ours,
+# whatever setsid did.
+[ -n "${LANES_PGID_FILE:-}" ] && ps -o pgid= $$ | tr -d ' ' >"$LANES_PGID_FILE"
 t0=$SECONDS
 log() { echo "[lanes $(date +%H:%M:%S) +$((SECONDS - t0))s] $*" >>"$out/lanes.log"; }
 dev() { # cpu|gpu -> env assignments

@@ -267,9 +267,9 @@ audit_bg() {
   need_setup
   if [ -f $S/audit.pgid ]; then log "audit lanes already started"; return 0; fi
   mkdir -p $S/audit
-  (cd $S/repo && setsid nohup bash bench/gpu/crossAuditLanes.sh $S/audit ${AUDIT_GPU_COUNT:-100} \
-    ${AUDIT_CPU_COUNT:-100} ${AUDIT_CHEAT_COUNT:-30} >$S/audit/driver.log 2>&1 &
-    echo $! >$S/audit.pgid)
+  (cd $S/repo && LANES_PGID_FILE=$S/audit.pgid setsid nohup bash bench/gpu/crossAuditLanes.sh $S/audit \
+    ${AUDIT_GPU_COUNT:-100} ${AUDIT_CPU_COUNT:-100} ${AUDIT_CHEAT_COUNT:-30} >$S/audit/driver.log 2>&1 &)
+  for _ in $(seq 1 20); do [ -s $S/audit.pgid ] && break; sleep 0.5; done
   log "audit lanes started (process group $(cat $S/audit.pgid))"
 }
 
