@@ -50,6 +50,18 @@ abstract contract MarketCore is MarketParameters, NodeLedger, JuryCourt, Reentra
         uint16 bidBondBps; // copy of the version's bid bond, read on every lock and unlock
     }
 
+    struct PostTaskParams {
+        bytes32 modelDigest; // sha256 over the model's canonical weight manifest
+        bytes32 inputHash;
+        bytes input; // inline input (may be empty when `inputURI` is set)
+        string inputURI;
+        bytes samplingParams; // canonical encoding of the sampling parameters
+        uint64 seed;
+        uint96 maxPrice;
+        uint64 bidDeadline; // bids and assignment until then
+        uint32 execWindow; // seconds from assignment to the commit deadline
+    }
+
     struct Bid {
         address node;
         uint96 price; // the stake locked is max(price, maxPrice * bidBondBps)
@@ -88,6 +100,8 @@ abstract contract MarketCore is MarketParameters, NodeLedger, JuryCourt, Reentra
     error TaskMarketUnauthorized(uint256 taskId, address caller);
     /// @notice `account` holds `staked` < `minStake`.
     error TaskMarketNotStaked(address account, uint256 staked, uint256 minStake);
+    /// @notice A payload of `length` bytes exceeds `max`.
+    error TaskMarketPayloadTooLarge(uint256 length, uint256 max);
     /// @notice Staking slashed `taken` instead of the `expected` amount already credited (never happens).
     error TaskMarketSlashMismatch(uint96 expected, uint96 taken);
 
@@ -177,6 +191,10 @@ abstract contract MarketCore is MarketParameters, NodeLedger, JuryCourt, Reentra
         uint96 free = _unencumbered(juror, _staking.stakedOf(juror));
         taken = penalty < free ? penalty : free;
         if (taken != 0) _slash(juror, taken);
+    }
+
+    function _checkSize(uint256 length, uint256 max) internal pure {
+        if (length > max) revert TaskMarketPayloadTooLarge(length, max);
     }
 
     function _requireState(uint256 taskId, Task storage t, TaskState expected) internal view {

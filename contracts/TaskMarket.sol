@@ -4,9 +4,10 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Staking} from "./Staking.sol";
 import {MarketCore} from "./MarketCore.sol";
+import {MarketViews} from "./MarketViews.sol";
+import {SignedBids} from "./SignedBids.sol";
 
 /**
  * @title TaskMarket
@@ -20,23 +21,10 @@ import {MarketCore} from "./MarketCore.sol";
  * compensation vests over the unbonding period, so it is never a faster exit than unbonding. It implements
  * the {IMarketHooks} views {Staking} reads (through {NodeLedger} and {MarketParameters}).
  */
-contract TaskMarket is MarketCore, EIP712 {
+contract TaskMarket is SignedBids, MarketViews {
     using SafeERC20 for IERC20;
 
-    /// @notice EIP-712 type of an off-chain bid.
-    bytes32 public constant BID_TYPEHASH = keccak256("Bid(uint256 taskId,uint96 price,uint64 expiry)");
 
-    struct PostTaskParams {
-        bytes32 modelDigest; // sha256 over the model's canonical weight manifest
-        bytes32 inputHash;
-        bytes input; // inline input (may be empty when `inputURI` is set)
-        string inputURI;
-        bytes samplingParams; // canonical encoding of the sampling parameters
-        uint64 seed;
-        uint96 maxPrice;
-        uint64 bidDeadline; // bids and assignment until then
-        uint32 execWindow; // seconds from assignment to the commit deadline
-    }
 
     address private immutable _extension;
 
@@ -78,8 +66,6 @@ contract TaskMarket is MarketCore, EIP712 {
     error TaskMarketInvalidPrice(uint256 price, uint256 maxPrice);
     /// @notice The bid deadline or the execution window is out of bounds.
     error TaskMarketInvalidDeadline(uint64 bidDeadline, uint32 execWindow);
-    /// @notice A payload of `length` bytes exceeds `max`.
-    error TaskMarketPayloadTooLarge(uint256 length, uint256 max);
     /// @notice `taskId` has `maxBids` bids and the new one is not cheaper than the dearest.
     error TaskMarketTooManyBids(uint256 taskId, uint8 maxBids);
     /// @notice `node` already bid on `taskId`.
@@ -90,6 +76,8 @@ contract TaskMarket is MarketCore, EIP712 {
     error TaskMarketSelfDealing(uint256 taskId, address account);
     /// @notice A zero receipt hash was committed.
     error TaskMarketInvalidReceipt(uint256 taskId);
+    /// @notice The quote was already used (its task exists).
+    error TaskMarketQuoteUsed(uint256 taskId);
     /// @notice The signed bid expired at `expiry`.
     error TaskMarketBidExpired(uint256 taskId, uint64 expiry);
     /// @notice `account` is owed nothing.
@@ -110,7 +98,7 @@ contract TaskMarket is MarketCore, EIP712 {
         Parameters memory params_,
         address treasury_,
         address extension_
-    ) MarketCore(token_, staking_, owner_, params_, treasury_) EIP712("PocketTaskMarket", "1") {
+    ) MarketCore(token_, staking_, owner_, params_, treasury_) {
         _extension = extension_;
     }
 
@@ -130,27 +118,73 @@ contract TaskMarket is MarketCore, EIP712 {
 
     /// @notice Posts a task and escrows `p.maxPrice` from the caller (needs an allowance or a prior permit).
     function postTask(PostTaskParams calldata p) external nonReentrant returns (uint256 taskId) {
-        if (p.maxPrice == 0) revert TaskMarketInvalidPrice(0, 0);
-        if (
-            p.bidDeadline <= block.timestamp || p.bidDeadline > block.timestamp + MAX_WINDOW
-                || p.execWindow < MIN_WINDOW || p.execWindow > MAX_WINDOW
-        ) revert TaskMarketInvalidDeadline(p.bidDeadline, p.execWindow);
-        _checkSize(p.input.length, MAX_INLINE_BYTES);
-        _checkSize(bytes(p.inputURI).length, MAX_URI_BYTES);
-        _checkSize(p.samplingParams.length, MAX_SAMPLING_BYTES);
-        uint16 version = _currentVersion();
-        // cannot collide: the low 96 bits are a counter that never repeats
+        _checkSpec(p);
+        if (p.bidDeadline <= block.timestamp || p.bidDeadline > block.timestamp + MAX_WINDOW) {
+            revert TaskMarketInvalidDeadline(p.bidDeadline, p.execWindow);
+        }
+        // cannot collide with another posted id: the low 96 bits are a counter that never repeats
         taskId = (uint256(uint160(msg.sender)) << 96) | ++_taskCount;
+        _storeTask(taskId, p, p.bidDeadline, TaskState.Posted);
+        _emitPosted(taskId, p);
+        _token.safeTransferFrom(msg.sender, address(this), p.maxPrice);
+    }
+
+    /**
+     * @notice Posts a task already assigned to the node that signed the EIP-712 `Quote` for it (requester,
+     * model, input, sampling params hash, seed, exec window, price = `p.maxPrice`, expiry): bids were
+     * collected off chain before posting, so post, bid and assignment take one transaction and the escrow is
+     * exactly the price. The task id's low 96 bits come from the quote digest, so a quote is used once.
+     */
+    function postTaskWithQuote(PostTaskParams calldata p, uint64 expiry, bytes calldata signature)
+        external
+        nonReentrant
+        returns (uint256 taskId)
+    {
+        _checkSpec(p);
+        if (block.timestamp > expiry) revert TaskMarketBidExpired(0, expiry);
+        bytes32 digest = quoteDigest(msg.sender, p, expiry);
+        address node = ECDSA.recover(digest, signature);
+        if (node == msg.sender) revert TaskMarketSelfDealing(0, node);
+        taskId = (uint256(uint160(msg.sender)) << 96) | uint96(uint256(digest));
+        if (_tasks[taskId].state != TaskState.None) revert TaskMarketQuoteUsed(taskId);
+        uint64 commitDeadline = uint64(block.timestamp) + p.execWindow;
+        Task storage t = _storeTask(taskId, p, commitDeadline, TaskState.Assigned);
+        _bids[taskId][0] = Bid({node: node, price: p.maxPrice});
+        _emitPosted(taskId, p);
+        emit TaskAssigned(taskId, node, 0, p.maxPrice, commitDeadline);
+        _lockAssigned(node, t, _bidLock(t, p.maxPrice), commitDeadline);
+        _token.safeTransferFrom(msg.sender, address(this), p.maxPrice);
+    }
+
+    function _storeTask(uint256 taskId, PostTaskParams calldata p, uint64 deadline, TaskState state)
+        private
+        returns (Task storage t)
+    {
+        uint16 version = _currentVersion();
+        t = _tasks[taskId];
         _tasks[taskId] = Task({
             maxPrice: p.maxPrice,
-            deadline: p.bidDeadline,
+            deadline: deadline,
             execWindow: p.execWindow,
-            state: TaskState.Posted,
-            bidCount: 0,
+            state: state,
+            bidCount: state == TaskState.Assigned ? 1 : 0,
             assignedBid: 0,
             version: version,
             bidBondBps: _params(version).bidBondBps
         });
+    }
+
+    function _checkSpec(PostTaskParams calldata p) private pure {
+        if (p.maxPrice == 0) revert TaskMarketInvalidPrice(0, 0);
+        if (p.execWindow < MIN_WINDOW || p.execWindow > MAX_WINDOW) {
+            revert TaskMarketInvalidDeadline(p.bidDeadline, p.execWindow);
+        }
+        _checkSize(p.input.length, MAX_INLINE_BYTES);
+        _checkSize(bytes(p.inputURI).length, MAX_URI_BYTES);
+        _checkSize(p.samplingParams.length, MAX_SAMPLING_BYTES);
+    }
+
+    function _emitPosted(uint256 taskId, PostTaskParams calldata p) private {
         emit TaskPosted(
             taskId,
             msg.sender,
@@ -164,7 +198,6 @@ contract TaskMarket is MarketCore, EIP712 {
             p.input,
             p.inputURI
         );
-        _token.safeTransferFrom(msg.sender, address(this), p.maxPrice);
     }
 
     /// @notice Assigns `taskId` to on-chain bid `bidIndex` and releases the other bids' stake locks.
@@ -310,55 +343,6 @@ contract TaskMarket is MarketCore, EIP712 {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice The EIP-712 digest a node signs to bid `price` on `taskId` until `expiry`.
-    function bidDigest(uint256 taskId, uint96 price, uint64 expiry) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(BID_TYPEHASH, taskId, price, expiry)));
-    }
-
-    /// @notice The escrow token.
-    function token() external view returns (IERC20) {
-        return _token;
-    }
-
-    /// @notice The contract the market delegates challenges, votes and governance to.
-    function extension() external view returns (address) {
-        return _extension;
-    }
-
-    /// @notice The staking contract.
-    function staking() external view returns (Staking) {
-        return _staking;
-    }
-
-    /// @notice Number of tasks posted (the low 96 bits of the latest task id).
-    function taskCount() external view returns (uint256) {
-        return _taskCount;
-    }
-
-    /// @notice The task record of `taskId`.
-    function taskOf(uint256 taskId) external view returns (Task memory) {
-        return _tasks[taskId];
-    }
-
-    /// @notice The bids on `taskId`, in bid order.
-    function bidsOf(uint256 taskId) external view returns (Bid[] memory bids) {
-        uint256 n = _tasks[taskId].bidCount;
-        bids = new Bid[](n);
-        for (uint256 i; i < n; ++i) {
-            bids[i] = _bids[taskId][i];
-        }
-    }
-
-    /// @notice The assigned node and price of `taskId` (zero before assignment).
-    function assignmentOf(uint256 taskId) external view returns (address node, uint96 price) {
-        Task storage t = _tasks[taskId];
-        if (t.state == TaskState.None || t.state == TaskState.Posted || t.state == TaskState.Cancelled) {
-            return (address(0), 0);
-        }
-        Bid storage b = _bids[taskId][t.assignedBid];
-        return (b.node, b.price);
-    }
-
     // ---------------------------------------------------------------- internals
 
     /// @dev The posted task `taskId`, still inside its bid deadline.
@@ -390,7 +374,4 @@ contract TaskMarket is MarketCore, EIP712 {
         }
     }
 
-    function _checkSize(uint256 length, uint256 max) private pure {
-        if (length > max) revert TaskMarketPayloadTooLarge(length, max);
-    }
 }

@@ -21,7 +21,7 @@ contract AttacksTest is MarketFixture {
         internal
         returns (uint256 taskId)
     {
-        TaskMarket.PostTaskParams memory p = _spec(maxPrice);
+        MarketCore.PostTaskParams memory p = _spec(maxPrice);
         p.execWindow = execWindow;
         vm.prank(from);
         taskId = market.postTask(p);
@@ -51,7 +51,7 @@ contract AttacksTest is MarketFixture {
         uint256 bad = _committed(); // node: 1000 staked, reserve 500 while exposed, 8 locked
         _fund(sybil, 1_000e18);
         // the escape route is capped at stake above the reserve: bidding 600 reverts
-        TaskMarket.PostTaskParams memory p = _spec(600e18);
+        MarketCore.PostTaskParams memory p = _spec(600e18);
         vm.prank(sybil);
         uint256 s = market.postTask(p);
         vm.prank(node);
@@ -265,19 +265,19 @@ contract AttacksTest is MarketFixture {
 
     /// Unbounded strings in storage-free events still cost every indexer; they are capped.
     function test_Attack_OversizedStrings() public {
-        TaskMarket.PostTaskParams memory p = _spec(MAX_PRICE);
+        MarketCore.PostTaskParams memory p = _spec(MAX_PRICE);
         p.inputURI = string(new bytes(2_049));
         vm.prank(requester);
-        vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketPayloadTooLarge.selector, 2_049, 2_048));
+        vm.expectRevert(abi.encodeWithSelector(MarketCore.TaskMarketPayloadTooLarge.selector, 2_049, 2_048));
         market.postTask(p);
         p = _spec(MAX_PRICE);
         p.samplingParams = new bytes(1_025);
         vm.prank(requester);
-        vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketPayloadTooLarge.selector, 1_025, 1_024));
+        vm.expectRevert(abi.encodeWithSelector(MarketCore.TaskMarketPayloadTooLarge.selector, 1_025, 1_024));
         market.postTask(p);
         uint256 taskId = _assigned();
         vm.prank(node);
-        vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketPayloadTooLarge.selector, 2_049, 2_048));
+        vm.expectRevert(abi.encodeWithSelector(MarketCore.TaskMarketPayloadTooLarge.selector, 2_049, 2_048));
         market.commitResult(taskId, keccak256("r"), keccak256("o"), "", string(new bytes(2_049)));
     }
 

@@ -46,7 +46,7 @@ contract MarketHandler is Test {
 
     function post(uint96 maxPrice, bool byNode) external {
         maxPrice = uint96(bound(maxPrice, 1, 50e18));
-        TaskMarket.PostTaskParams memory p = TaskMarket.PostTaskParams({
+        MarketCore.PostTaskParams memory p = MarketCore.PostTaskParams({
             modelDigest: keccak256("m"),
             inputHash: keccak256("i"),
             input: "",

@@ -35,7 +35,7 @@ contract TaskMarketTest is MarketFixture {
     }
 
     function test_RevertWhen_PostInvalid() public {
-        TaskMarket.PostTaskParams memory p = _spec(0);
+        MarketCore.PostTaskParams memory p = _spec(0);
         vm.startPrank(requester);
         vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketInvalidPrice.selector, 0, 0));
         market.postTask(p);
@@ -49,7 +49,7 @@ contract TaskMarketTest is MarketFixture {
         market.postTask(p);
         p = _spec(MAX_PRICE);
         p.input = new bytes(16_385);
-        vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketPayloadTooLarge.selector, 16_385, 16_384));
+        vm.expectRevert(abi.encodeWithSelector(MarketCore.TaskMarketPayloadTooLarge.selector, 16_385, 16_384));
         market.postTask(p);
         vm.stopPrank();
     }
@@ -145,7 +145,7 @@ contract TaskMarketTest is MarketFixture {
         vm.startPrank(node);
         vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketInvalidReceipt.selector, taskId));
         market.commitResult(taskId, bytes32(0), keccak256("o"), "", "");
-        vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketPayloadTooLarge.selector, 16_385, 16_384));
+        vm.expectRevert(abi.encodeWithSelector(MarketCore.TaskMarketPayloadTooLarge.selector, 16_385, 16_384));
         market.commitResult(taskId, keccak256("r"), keccak256("o"), new bytes(16_385), "");
         uint64 deadline = market.taskOf(taskId).deadline;
         vm.warp(deadline + 1);
@@ -370,5 +370,37 @@ contract TaskMarketTest is MarketFixture {
         market.finalizeTask(taskId);
         assertEq(token.balanceOf(node) + token.balanceOf(requester) - before, maxPrice, "escrow split");
         assertEq(token.balanceOf(address(market)), 0, "market keeps nothing");
+    }
+
+    function test_PostTaskWithQuoteAssignsInOneCall() public {
+        uint256 key = 0xB0B;
+        address signer = vm.addr(key);
+        _stake(signer, 1_000e18);
+        MarketCore.PostTaskParams memory p = _spec(PRICE); // escrow = the quoted price
+        uint64 expiry = uint64(block.timestamp + 5 minutes);
+        (uint8 v, bytes32 r, bytes32 sg) = vm.sign(key, market.quoteDigest(requester, p, expiry));
+        bytes memory sig = abi.encodePacked(r, sg, v);
+        uint256 before = token.balanceOf(requester);
+        vm.prank(requester);
+        uint256 taskId = market.postTaskWithQuote(p, expiry, sig);
+        assertEq(market.requesterOf(taskId), requester, "requester in id");
+        assertEq(uint8(market.taskOf(taskId).state), uint8(MarketCore.TaskState.Assigned));
+        (address assigned, uint96 price) = market.assignmentOf(taskId);
+        assertEq(assigned, signer, "quoting node assigned");
+        assertEq(price, PRICE);
+        assertEq(before - token.balanceOf(requester), PRICE, "escrow is the price");
+        // a quote is used once; another requester cannot reuse it
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(TaskMarket.TaskMarketQuoteUsed.selector, taskId));
+        market.postTaskWithQuote(p, expiry, sig);
+        vm.prank(auditor);
+        vm.expectRevert();
+        market.postTaskWithQuote(p, expiry, sig); // recovers another, unstaked signer
+        // the quoting node commits and is paid as usual
+        vm.prank(signer);
+        market.commitResult(taskId, keccak256("r"), keccak256("o"), "", "");
+        vm.warp(block.timestamp + CHALLENGE_WINDOW + 1);
+        market.finalizeTask(taskId);
+        assertEq(token.balanceOf(signer), PRICE);
     }
 }

@@ -2256,6 +2256,17 @@ export const taskMarketAbi = [
         name: 'taskId',
         type: 'uint256',
       },
+    ],
+    name: 'TaskMarketQuoteUsed',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
       {
         internalType: 'address',
         name: 'account',
@@ -3325,6 +3336,19 @@ export const taskMarketAbi = [
   },
   {
     inputs: [],
+    name: 'QUOTE_TYPEHASH',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'acceptOwnership',
     outputs: [],
     stateMutability: 'nonpayable',
@@ -3606,19 +3630,6 @@ export const taskMarketAbi = [
     type: 'function',
   },
   {
-    inputs: [],
-    name: 'extension',
-    outputs: [
-      {
-        internalType: 'address',
-        name: '',
-        type: 'address',
-      },
-    ],
-    stateMutability: 'view',
-    type: 'function',
-  },
-  {
     inputs: [
       {
         internalType: 'uint256',
@@ -3871,7 +3882,7 @@ export const taskMarketAbi = [
             type: 'uint32',
           },
         ],
-        internalType: 'struct TaskMarket.PostTaskParams',
+        internalType: 'struct MarketCore.PostTaskParams',
         name: 'p',
         type: 'tuple',
       },
@@ -3885,6 +3896,158 @@ export const taskMarketAbi = [
       },
     ],
     stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            internalType: 'bytes32',
+            name: 'modelDigest',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes32',
+            name: 'inputHash',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes',
+            name: 'input',
+            type: 'bytes',
+          },
+          {
+            internalType: 'string',
+            name: 'inputURI',
+            type: 'string',
+          },
+          {
+            internalType: 'bytes',
+            name: 'samplingParams',
+            type: 'bytes',
+          },
+          {
+            internalType: 'uint64',
+            name: 'seed',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'maxPrice',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'bidDeadline',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint32',
+            name: 'execWindow',
+            type: 'uint32',
+          },
+        ],
+        internalType: 'struct MarketCore.PostTaskParams',
+        name: 'p',
+        type: 'tuple',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
+      },
+      {
+        internalType: 'bytes',
+        name: 'signature',
+        type: 'bytes',
+      },
+    ],
+    name: 'postTaskWithQuote',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'requester',
+        type: 'address',
+      },
+      {
+        components: [
+          {
+            internalType: 'bytes32',
+            name: 'modelDigest',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes32',
+            name: 'inputHash',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes',
+            name: 'input',
+            type: 'bytes',
+          },
+          {
+            internalType: 'string',
+            name: 'inputURI',
+            type: 'string',
+          },
+          {
+            internalType: 'bytes',
+            name: 'samplingParams',
+            type: 'bytes',
+          },
+          {
+            internalType: 'uint64',
+            name: 'seed',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'maxPrice',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'bidDeadline',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint32',
+            name: 'execWindow',
+            type: 'uint32',
+          },
+        ],
+        internalType: 'struct MarketCore.PostTaskParams',
+        name: 'p',
+        type: 'tuple',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
+      },
+    ],
+    name: 'quoteDigest',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'view',
     type: 'function',
   },
   {

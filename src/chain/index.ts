@@ -5,6 +5,11 @@ export type {
   AssignTaskParameters,
   AssignTaskReturnType,
 } from './assignTask.ts'
+export type {
+  AssignSignedBidParameters,
+  AssignSignedBidReturnType,
+} from './assignSignedBid.ts'
+export { assignSignedBid } from './assignSignedBid.ts'
 export { assignTask } from './assignTask.ts'
 export type {
   CancelTaskParameters,
@@ -73,6 +78,8 @@ export type {
   SendTransactionReturnType,
 } from './sendTransaction.ts'
 export { sendTransaction } from './sendTransaction.ts'
+export type { SignBidParameters, SignedBid } from './signBid.ts'
+export { bidTypes, signBid } from './signBid.ts'
 export type { StakeParameters, StakeReturnType } from './stake.ts'
 export { stake } from './stake.ts'
 export type {

@@ -6,6 +6,7 @@ import {PocketToken} from "../../PocketToken.sol";
 import {Staking} from "../../Staking.sol";
 import {MarketExtension} from "../../MarketExtension.sol";
 import {MarketParameters} from "../../MarketParameters.sol";
+import {MarketCore} from "../../MarketCore.sol";
 import {TaskMarket} from "../../TaskMarket.sol";
 import {Test} from "./Test.sol";
 
@@ -91,8 +92,8 @@ abstract contract MarketFixture is Test {
         staking.stake(amount);
     }
 
-    function _spec(uint96 maxPrice) internal view returns (TaskMarket.PostTaskParams memory) {
-        return TaskMarket.PostTaskParams({
+    function _spec(uint96 maxPrice) internal view returns (MarketCore.PostTaskParams memory) {
+        return MarketCore.PostTaskParams({
             modelDigest: keccak256("model"),
             inputHash: keccak256("input"),
             input: bytes("hello"),
