@@ -28,7 +28,7 @@ export default buildModule('Pocket', (m) => {
     // 0 on a dev chain (nodes stake and serve at once); testnet.json sets a day
     minStakeAge: m.getParameter('minStakeAge', 0n),
   }
-  const treasury = m.getParameter('treasury', owner)
+  const treasury = m.getParameter('treasury', deployer)
 
   // The deployer administers the token (and holds MINTER_ROLE for the faucet).
   const token = m.contract('PocketToken', [deployer])

@@ -2,14 +2,14 @@
 // one typed action per contract operation (viem).
 export { pocketTokenAbi, stakingAbi, taskMarketAbi } from './abis.ts'
 export type {
-  AssignTaskParameters,
-  AssignTaskReturnType,
-} from './assignTask.ts'
-export type {
   AssignSignedBidParameters,
   AssignSignedBidReturnType,
 } from './assignSignedBid.ts'
 export { assignSignedBid } from './assignSignedBid.ts'
+export type {
+  AssignTaskParameters,
+  AssignTaskReturnType,
+} from './assignTask.ts'
 export { assignTask } from './assignTask.ts'
 export type {
   CancelTaskParameters,
