@@ -80,7 +80,8 @@ abstract contract MarketCore is MarketParameters, NodeLedger, JuryCourt, Reentra
     event BidRemoved(uint256 indexed taskId, address indexed node, uint8 bidIndex, uint96 price);
     /// @notice Emitted when `taskId` settles: `node` was paid `payment`, the requester refunded `refund`.
     event TaskFinalized(uint256 indexed taskId, address indexed node, uint96 payment, uint96 refund);
-    /// @notice Emitted when a challenge of `taskId` is resolved.
+    /// @notice Emitted when a challenge of `taskId` is resolved. `finderFee` is the challenger's fee on a guilty
+    /// verdict, and the part of the bond paid to the node on an undecided one.
     event ChallengeResolved(
         uint256 indexed taskId,
         Verdict verdict,

@@ -127,15 +127,16 @@ abstract contract TaskDisputes is MarketCore {
             _slash(bid.node, slashed);
             return;
         }
+        uint96 nodeFee; // Undecided: the part of the bond the frozen node gets (reported as `finderFee`)
         if (verdict == Verdict.NodeRight) {
             _credit(bid.node, _rewardJurors(taskId, false, false, bond + penalties)); // rounding dust
         } else {
-            uint96 fee = uint96(uint256(bond) * p.undecidedFeeBps / _BPS);
-            _credit(c.challenger, bond - fee);
-            _credit(bid.node, fee);
+            nodeFee = uint96(uint256(bond) * p.undecidedFeeBps / _BPS);
+            _credit(c.challenger, bond - nodeFee);
+            _credit(bid.node, nodeFee);
             _credit(_treasuryOf(t.version), _rewardJurors(taskId, true, false, penalties));
         }
-        emit ChallengeResolved(taskId, verdict, c.guiltyVotes, c.innocentVotes, 0, 0);
+        emit ChallengeResolved(taskId, verdict, c.guiltyVotes, c.innocentVotes, 0, nodeFee);
         _setDisputed(bid.node, false);
         _settle(taskId, t);
     }

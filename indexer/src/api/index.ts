@@ -377,7 +377,8 @@ async function payoutTotals(maxBlock: bigint, account?: Hex) {
       kinds: {},
     }
     const amount = BigInt(r.amount)
-    if (r.kind === 'withdrawal') entry.withdrawn += amount
+    // 'paid': pushed in the settling call (finalizeTask), like a withdrawal
+    if (r.kind === 'withdrawal' || r.kind === 'paid') entry.withdrawn += amount
     else entry.credited += amount
     entry.kinds = {
       ...entry.kinds,
