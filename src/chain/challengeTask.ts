@@ -77,6 +77,7 @@ export async function challengeTask(
     abi: taskMarketAbi,
     functionName: 'challenge',
     args: [p.taskId, p.evidenceHash, secret],
+    simulateAt: 'pending',
   })
   const [event] = parseEventLogs({
     abi: taskMarketAbi,
