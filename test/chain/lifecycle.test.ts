@@ -151,9 +151,9 @@ describe('task lifecycle (in-process Hardhat network)', () => {
     expect(await token.read.balanceOf([node.wallet.account.address])).toBe(
       nodeBefore + parseEther('8'),
     )
-    expect(
-      await token.read.balanceOf([requester.wallet.account.address]),
-    ).toBe(requesterBefore + parseEther('2'))
+    expect(await token.read.balanceOf([requester.wallet.account.address])).toBe(
+      requesterBefore + parseEther('2'),
+    )
     expect(await market.read.owedOf([node.wallet.account.address])).toBe(0n)
     expect(
       await market.read.reputationOf([node.wallet.account.address]),
