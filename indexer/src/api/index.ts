@@ -155,6 +155,7 @@ async function outcomesOf(nodes: Hex[], maxBlock: bigint) {
       value: t.price ?? 0n,
       at: t.settledAt ?? 0n,
       latency,
+      requester: t.requester,
     })
   }
   return out
