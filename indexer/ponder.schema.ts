@@ -125,7 +125,7 @@ export const challenge = onchainTable('challenge', (t) => ({
   voteCommitDeadline: t.bigint().notNull(),
   voteRevealDeadline: t.bigint().notNull(),
   jurors: t.hex().array().notNull(),
-  /** Undecided | NodeRight | NodeSlashed; null while open. */
+  /** Undecided | NodeRight | NodeSlashed | Abandoned; null while open. */
   verdict: t.text(),
   guiltyVotes: t.integer(),
   innocentVotes: t.integer(),
@@ -146,6 +146,8 @@ export const vote = onchainTable(
     nodeGuilty: t.boolean(),
     absent: t.boolean().notNull(),
     reward: t.bigint(),
+    /** Slashed from the juror's stake for not revealing. */
+    penalty: t.bigint(),
     updatedBlock: t.bigint().notNull(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.taskId, table.juror] }) }),

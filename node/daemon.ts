@@ -48,7 +48,7 @@ export type NodeDaemonParameters = {
    * Fault injection for crash tests, called right after a tx is sent and
    * before it is recorded (the CLI maps POCKET_FAULT to SIGKILL here).
    */
-  onFault?: (point: 'commit-sent' | 'withdraw-sent') => void
+  onFault?: (point: 'commit-sent' | 'finalize-sent' | 'withdraw-sent') => void
 }
 
 const TERMINAL = [
@@ -225,6 +225,7 @@ export class NodeDaemon {
         return
       }
       case 'Committed':
+      case 'ChallengePending':
       case 'Challenged': {
         if (!mine) return store.setTaskStatus(id, 'lost')
         if (store.commit(id)?.status !== 'confirmed')
@@ -233,10 +234,12 @@ export class NodeDaemon {
         if (status !== next) store.setTaskStatus(id, next)
         if (t.state === 'Committed' && now > t.deadline) {
           store.setClaim(id, 'finalize', 'intent')
+          // finalizeTask pays the node in the same call (no withdraw needed)
           const { hash } = await finalizeTask(clients, {
             addresses,
             taskId: id,
           })
+          this.#p.onFault?.('finalize-sent')
           store.setClaim(id, 'finalize', 'confirmed', { txHash: hash })
         }
         return

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Staking} from "../Staking.sol";
+import {MarketCore} from "../MarketCore.sol";
 import {TaskMarket} from "../TaskMarket.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
@@ -38,7 +39,7 @@ contract Attacker {
         staking = staking_;
     }
 
-    function post(TaskMarket.PostTaskParams calldata p, IERC20 token) external returns (uint256 id) {
+    function post(MarketCore.PostTaskParams calldata p, IERC20 token) external returns (uint256 id) {
         token.approve(address(market), type(uint256).max);
         token.approve(address(staking), type(uint256).max);
         id = market.postTask(p);
@@ -91,7 +92,7 @@ contract ReentrancyTest is MarketFixture {
     }
 
     function test_WithdrawCannotBeReentered() public {
-        TaskMarket.PostTaskParams memory p = _spec(MAX_PRICE);
+        MarketCore.PostTaskParams memory p = _spec(MAX_PRICE);
         uint256 id = attacker.post(p, IERC20(address(hook)));
         attacker.cancel(id);
         assertEq(market.owedOf(address(attacker)), MAX_PRICE);
@@ -103,7 +104,7 @@ contract ReentrancyTest is MarketFixture {
     }
 
     function test_WithdrawUnbondedCannotBeReentered() public {
-        TaskMarket.PostTaskParams memory p = _spec(MAX_PRICE);
+        MarketCore.PostTaskParams memory p = _spec(MAX_PRICE);
         attacker.post(p, IERC20(address(hook))); // sets the approvals; 10 left in escrow
         attacker.stakeAndUnbond(60e18);
         vm.warp(block.timestamp + UNBONDING);

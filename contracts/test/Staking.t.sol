@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {MarketCore} from "../MarketCore.sol";
+import {NodeLedger} from "../NodeLedger.sol";
 import {Staking} from "../Staking.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
@@ -41,7 +43,7 @@ contract StakingTest is MarketFixture {
         uint256 taskId = _post();
         vm.prank(node);
         market.placeBid(taskId, PRICE);
-        uint256 free = 1_000e18 - PRICE;
+        uint256 free = 1_000e18 - PRICE; // a bid locks max(price, 10% of the max price)
         vm.expectRevert(abi.encodeWithSelector(Staking.StakingInsufficientStake.selector, node, free, 1_000e18));
         vm.prank(node);
         staking.requestUnbond(1_000e18);
@@ -55,10 +57,10 @@ contract StakingTest is MarketFixture {
 
     function test_RevertWhen_WithdrawWhileChallenged() public {
         vm.prank(node);
-        staking.requestUnbond(500e18);
+        staking.requestUnbond(400e18); // an assignment still needs locks + reserve (50%) <= bonded
         _challenged();
         vm.warp(block.timestamp + UNBONDING);
-        vm.expectRevert(abi.encodeWithSelector(Staking.StakingWithdrawFrozen.selector, node, 1));
+        vm.expectRevert(abi.encodeWithSelector(Staking.StakingWithdrawFrozen.selector, node));
         vm.prank(node);
         staking.withdrawUnbonded();
     }
@@ -66,26 +68,29 @@ contract StakingTest is MarketFixture {
     function test_RevertWhen_HooksNotFromMarket() public {
         bytes memory err = abi.encodeWithSelector(Staking.StakingUnauthorized.selector, address(this));
         vm.expectRevert(err);
-        staking.lock(node, 1);
-        vm.expectRevert(err);
-        staking.unlock(node, 1);
-        vm.expectRevert(err);
         staking.slash(node, 1, address(this));
-        vm.expectRevert(err);
-        staking.setDisputed(node, true);
     }
 
-    function test_RevertWhen_LockBelowMinimum() public {
+    function test_RevertWhen_BidBelowMinimum() public {
         _stake(alice, 50e18);
-        vm.expectRevert(abi.encodeWithSelector(Staking.StakingBelowMinimum.selector, alice, 50e18, MIN_STAKE));
-        vm.prank(address(market));
-        staking.lock(alice, 1);
+        uint256 taskId = _post();
+        vm.expectRevert(abi.encodeWithSelector(MarketCore.TaskMarketNotStaked.selector, alice, 50e18, MIN_STAKE));
+        vm.prank(alice);
+        market.placeBid(taskId, 1);
     }
 
-    function test_RevertWhen_LockMoreThanFree() public {
-        vm.expectRevert(abi.encodeWithSelector(Staking.StakingInsufficientStake.selector, node, 1_000e18, 1_001e18));
-        vm.prank(address(market));
-        staking.lock(node, 1_001e18);
+    function test_JoinedPoolOnceAndActiveSince() public {
+        uint256 size = staking.poolSize();
+        _stake(alice, 300e18);
+        assertEq(staking.poolSize(), size + 1, "joined");
+        assertEq(staking.activeSince(alice), block.timestamp, "active since now");
+        vm.prank(alice);
+        staking.requestUnbond(250e18);
+        assertEq(staking.activeSince(alice), 0, "inactive below the minimum");
+        vm.warp(block.timestamp + 1);
+        _stake(alice, 250e18);
+        assertEq(staking.poolSize(), size + 1, "the pool is append-only");
+        assertEq(staking.activeSince(alice), block.timestamp, "age restarts");
     }
 
     function test_RevertWhen_SetMarketTwiceOrZero() public {
@@ -125,9 +130,10 @@ contract StakingTest is MarketFixture {
         vm.prank(address(market));
         uint96 slashed = staking.slash(node, 950e18, address(market));
         assertEq(slashed, 950e18);
+        // unbonding goes first, so bonded stake backing locks is the last to go
         Staking.NodeStake memory s = staking.stakeOf(node);
-        assertEq(s.staked, 0);
-        assertEq(s.unbonding, 50e18);
+        assertEq(s.unbonding, 0);
+        assertEq(s.staked, 50e18);
     }
 
     /// forge-style fuzz: a slash never exceeds bonded + unbonding stake, whatever the split.

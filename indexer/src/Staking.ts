@@ -1,5 +1,7 @@
 // Staking handlers: each node's bonded, locked and unbonding stake, its
-// active flag and open disputes, plus a log of stake movements.
+// active flag and open disputes, plus a log of stake movements. Locks and
+// disputes are kept by the market (TaskMarket:StakeLocked/StakeUnlocked/
+// DisputesChanged, same row).
 import { type Context, ponder } from 'ponder:registry'
 import { node, stakeEvent } from 'ponder:schema'
 
@@ -101,14 +103,14 @@ ponder.on('Staking:UnbondWithdrawn', async ({ event, context }) => {
   })
 })
 
-ponder.on('Staking:StakeLocked', async ({ event, context }) => {
+ponder.on('TaskMarket:StakeLocked', async ({ event, context }) => {
   const a = event.args
   await upsertNode(context, a.node, event.block.number, () => ({
     locked: a.locked,
   }))
 })
 
-ponder.on('Staking:StakeUnlocked', async ({ event, context }) => {
+ponder.on('TaskMarket:StakeUnlocked', async ({ event, context }) => {
   const a = event.args
   await upsertNode(context, a.node, event.block.number, () => ({
     locked: a.locked,
@@ -117,7 +119,7 @@ ponder.on('Staking:StakeUnlocked', async ({ event, context }) => {
 
 ponder.on('Staking:StakeSlashed', async ({ event, context }) => {
   const a = event.args
-  // bonded stake goes first, then unbonding (Staking.slash)
+  // unbonding stake goes first, then bonded (Staking.slash)
   await upsertNode(context, a.node, event.block.number, (row) => ({
     staked: row.staked - (a.amount - a.fromUnbonding),
     unbonding: row.unbonding - a.fromUnbonding,
@@ -130,7 +132,7 @@ ponder.on('Staking:StakeSlashed', async ({ event, context }) => {
   })
 })
 
-ponder.on('Staking:DisputesChanged', async ({ event, context }) => {
+ponder.on('TaskMarket:DisputesChanged', async ({ event, context }) => {
   const a = event.args
   await upsertNode(context, a.node, event.block.number, () => ({
     disputes: a.disputes,

@@ -20,7 +20,13 @@ type EventMeta = {
   transaction: { hash: Hex }
 }
 
-const verdicts = ['None', 'Undecided', 'NodeRight', 'NodeSlashed'] as const
+const verdicts = [
+  'None',
+  'Undecided',
+  'NodeRight',
+  'NodeSlashed',
+  'Abandoned',
+] as const
 
 /** Creates the node row on first sight (a node always stakes first; be safe). */
 async function ensureNode(context: Context, address: Hex, block: bigint) {
@@ -130,8 +136,37 @@ ponder.on('TaskMarket:BidPlaced', async ({ event, context }) => {
     .set((row) => ({ bids: row.bids + 1 }))
 })
 
+ponder.on('TaskMarket:BidRemoved', async ({ event, context }) => {
+  // a cheaper bid takes this slot; its BidPlaced follows in the same tx
+  const { taskId, bidIndex } = event.args
+  await context.db.delete(bid, { taskId, bidIndex })
+  await context.db
+    .update(task, { id: taskId })
+    .set((row) => ({ bidCount: row.bidCount - 1 }))
+})
+
 ponder.on('TaskMarket:TaskAssigned', async ({ event, context }) => {
   const { taskId, node: address, bidIndex, price, commitDeadline } = event.args
+  // an off-chain signed bid or quote appears only here
+  const known = await context.db.find(bid, { taskId, bidIndex })
+  if (!known) {
+    await ensureNode(context, address, event.block.number)
+    await context.db.insert(bid).values({
+      taskId,
+      bidIndex,
+      node: address,
+      price,
+      status: 'open',
+      blockNumber: event.block.number,
+      timestamp: event.block.timestamp,
+    })
+    await context.db
+      .update(task, { id: taskId })
+      .set((row) => ({ bidCount: row.bidCount + 1 }))
+    await context.db
+      .update(node, { address })
+      .set((row) => ({ bids: row.bids + 1 }))
+  }
   await context.db.update(task, { id: taskId }).set({
     state: 'Assigned',
     node: address,
@@ -165,18 +200,32 @@ ponder.on('TaskMarket:TaskCommitted', async ({ event, context }) => {
   })
 })
 
-ponder.on('TaskMarket:TaskChallenged', async ({ event, context }) => {
+ponder.on('TaskMarket:ChallengeCommitted', async ({ event, context }) => {
+  // bond posted with the seed commitment; the jury is drawn at the reveal
   const a = event.args
   await context.db.insert(challenge).values({
     taskId: a.taskId,
     challenger: a.challenger,
     node: a.node,
     bond: a.bond,
+    evidenceHash: `0x${'0'.repeat(64)}`,
+    voteCommitDeadline: a.revealBy,
+    voteRevealDeadline: a.revealBy,
+    jurors: [],
+    openedBlock: event.block.number,
+  })
+  await context.db
+    .update(task, { id: a.taskId })
+    .set({ state: 'ChallengePending', updatedBlock: event.block.number })
+})
+
+ponder.on('TaskMarket:TaskChallenged', async ({ event, context }) => {
+  const a = event.args
+  await context.db.update(challenge, { taskId: a.taskId }).set({
     evidenceHash: a.evidenceHash,
     voteCommitDeadline: a.voteCommitDeadline,
     voteRevealDeadline: a.voteRevealDeadline,
     jurors: [...a.jurors],
-    openedBlock: event.block.number,
   })
   for (const juror of a.jurors) {
     await context.db.insert(vote).values({
@@ -207,10 +256,10 @@ ponder.on('TaskMarket:VoteRevealed', async ({ event, context }) => {
 })
 
 ponder.on('TaskMarket:JurorAbsent', async ({ event, context }) => {
-  const { taskId, juror } = event.args
+  const { taskId, juror, penalty } = event.args
   await context.db
     .update(vote, { taskId, juror })
-    .set({ absent: true, updatedBlock: event.block.number })
+    .set({ absent: true, penalty, updatedBlock: event.block.number })
 })
 
 ponder.on('TaskMarket:JurorRewarded', async ({ event, context }) => {
@@ -256,23 +305,42 @@ ponder.on('TaskMarket:ChallengeResolved', async ({ event, context }) => {
     }
     await settle(context, event, a.taskId, { state: 'Slashed' })
   } else if (verdict === 'Undecided') {
+    // tie or no quorum: `finderFee` carries the part of the bond paid to the
+    // frozen node; the rest goes back to the challenger
     await credit(context, event, 'challenger', {
       account: c.challenger,
       kind: 'challenge_fee',
+      amount: c.bond - a.finderFee,
+      taskId: a.taskId,
+    })
+    await credit(context, event, 'node', {
+      account: c.node,
+      kind: 'challenge_compensation',
+      amount: a.finderFee,
+      taskId: a.taskId,
+    })
+  } else if (verdict === 'Abandoned') {
+    // the challenger never revealed its seed: the bond goes to the node
+    await credit(context, event, 'node', {
+      account: c.node,
+      kind: 'challenge_compensation',
       amount: c.bond,
       taskId: a.taskId,
     })
   } else if (verdict === 'NodeRight') {
-    // the bond went to the innocent-voting jurors; the rounding dust to the node
+    // bond + absent jurors' penalties went to the innocent-voting jurors;
+    // the rounding dust to the node
+    let pot = c.bond
     let shared = 0n
     for (const juror of c.jurors) {
       const v = await context.db.find(vote, { taskId: a.taskId, juror })
       shared += v?.reward ?? 0n
+      pot += v?.penalty ?? 0n
     }
     await credit(context, event, 'dust', {
       account: c.node,
       kind: 'juror_reward',
-      amount: c.bond - shared,
+      amount: pot - shared,
       taskId: a.taskId,
     })
   }
@@ -282,9 +350,16 @@ ponder.on('TaskMarket:TaskFinalized', async ({ event, context }) => {
   const { taskId, node: address, payment, refund } = event.args
   const t = await context.db.find(task, { id: taskId })
   await settle(context, event, taskId, { state: 'Finalized', payment, refund })
+  // finalizeTask pays both in the same call: credited and paid at once
   await credit(context, event, 'payment', {
     account: address,
     kind: 'task_payment',
+    amount: payment,
+    taskId,
+  })
+  await credit(context, event, 'payment-paid', {
+    account: address,
+    kind: 'paid',
     amount: payment,
     taskId,
   })
@@ -292,6 +367,12 @@ ponder.on('TaskMarket:TaskFinalized', async ({ event, context }) => {
     await credit(context, event, 'refund', {
       account: t.requester,
       kind: 'refund',
+      amount: refund,
+      taskId,
+    })
+    await credit(context, event, 'refund-paid', {
+      account: t.requester,
+      kind: 'paid',
       amount: refund,
       taskId,
     })

@@ -903,27 +903,6 @@ export const stakingAbi = [
       },
       {
         internalType: 'uint256',
-        name: 'staked',
-        type: 'uint256',
-      },
-      {
-        internalType: 'uint256',
-        name: 'minStake',
-        type: 'uint256',
-      },
-    ],
-    name: 'StakingBelowMinimum',
-    type: 'error',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        internalType: 'uint256',
         name: 'available',
         type: 'uint256',
       },
@@ -961,6 +940,11 @@ export const stakingAbi = [
       },
     ],
     name: 'StakingInvalidParameters',
+    type: 'error',
+  },
+  {
+    inputs: [],
+    name: 'StakingRenounceDisabled',
     type: 'error',
   },
   {
@@ -1002,11 +986,6 @@ export const stakingAbi = [
         name: 'node',
         type: 'address',
       },
-      {
-        internalType: 'uint32',
-        name: 'disputes',
-        type: 'uint32',
-      },
     ],
     name: 'StakingWithdrawFrozen',
     type: 'error',
@@ -1033,25 +1012,6 @@ export const stakingAbi = [
       },
     ],
     name: 'ActiveChanged',
-    type: 'event',
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: true,
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        indexed: false,
-        internalType: 'uint32',
-        name: 'disputes',
-        type: 'uint32',
-      },
-    ],
-    name: 'DisputesChanged',
     type: 'event',
   },
   {
@@ -1123,31 +1083,6 @@ export const stakingAbi = [
       {
         indexed: false,
         internalType: 'uint256',
-        name: 'locked',
-        type: 'uint256',
-      },
-    ],
-    name: 'StakeLocked',
-    type: 'event',
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: true,
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        indexed: false,
-        internalType: 'uint256',
-        name: 'amount',
-        type: 'uint256',
-      },
-      {
-        indexed: false,
-        internalType: 'uint256',
         name: 'fromUnbonding',
         type: 'uint256',
       },
@@ -1159,31 +1094,6 @@ export const stakingAbi = [
       },
     ],
     name: 'StakeSlashed',
-    type: 'event',
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: true,
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        indexed: false,
-        internalType: 'uint256',
-        name: 'amount',
-        type: 'uint256',
-      },
-      {
-        indexed: false,
-        internalType: 'uint256',
-        name: 'locked',
-        type: 'uint256',
-      },
-    ],
-    name: 'StakeUnlocked',
     type: 'event',
   },
   {
@@ -1282,6 +1192,32 @@ export const stakingAbi = [
   },
   {
     inputs: [],
+    name: 'DRAW_PROBES_PER_SEAT',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'JUROR_WEIGHT_CAP',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'MAX_MIN_STAKE',
     outputs: [
       {
@@ -1329,30 +1265,51 @@ export const stakingAbi = [
   {
     inputs: [
       {
-        internalType: 'uint256',
-        name: 'index',
-        type: 'uint256',
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
       },
     ],
-    name: 'activeNodeAt',
+    name: 'activeSince',
     outputs: [
       {
-        internalType: 'address',
+        internalType: 'uint64',
         name: '',
-        type: 'address',
+        type: 'uint64',
       },
     ],
     stateMutability: 'view',
     type: 'function',
   },
   {
-    inputs: [],
-    name: 'activeNodeCount',
-    outputs: [
+    inputs: [
+      {
+        internalType: 'bytes32',
+        name: 'seed',
+        type: 'bytes32',
+      },
       {
         internalType: 'uint256',
-        name: '',
+        name: 'count',
         type: 'uint256',
+      },
+      {
+        internalType: 'address[3]',
+        name: 'exclude',
+        type: 'address[3]',
+      },
+      {
+        internalType: 'uint64',
+        name: 'joinedBefore',
+        type: 'uint64',
+      },
+    ],
+    name: 'drawJurors',
+    outputs: [
+      {
+        internalType: 'address[]',
+        name: 'jurors',
+        type: 'address[]',
       },
     ],
     stateMutability: 'view',
@@ -1394,24 +1351,6 @@ export const stakingAbi = [
       },
     ],
     stateMutability: 'view',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        internalType: 'uint96',
-        name: 'amount',
-        type: 'uint96',
-      },
-    ],
-    name: 'lock',
-    outputs: [],
-    stateMutability: 'nonpayable',
     type: 'function',
   },
   {
@@ -1468,9 +1407,22 @@ export const stakingAbi = [
   },
   {
     inputs: [],
+    name: 'poolSize',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'renounceOwnership',
     outputs: [],
-    stateMutability: 'nonpayable',
+    stateMutability: 'view',
     type: 'function',
   },
   {
@@ -1482,24 +1434,6 @@ export const stakingAbi = [
       },
     ],
     name: 'requestUnbond',
-    outputs: [],
-    stateMutability: 'nonpayable',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        internalType: 'bool',
-        name: 'open',
-        type: 'bool',
-      },
-    ],
-    name: 'setDisputed',
     outputs: [],
     stateMutability: 'nonpayable',
     type: 'function',
@@ -1596,7 +1530,7 @@ export const stakingAbi = [
           },
           {
             internalType: 'uint96',
-            name: 'locked',
+            name: 'unbonding',
             type: 'uint96',
           },
           {
@@ -1604,20 +1538,51 @@ export const stakingAbi = [
             name: 'unbondReadyAt',
             type: 'uint64',
           },
+        ],
+        internalType: 'struct Staking.NodeStake',
+        name: '',
+        type: 'tuple',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+    ],
+    name: 'stakeStatus',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'uint96',
+            name: 'staked',
+            type: 'uint96',
+          },
           {
             internalType: 'uint96',
             name: 'unbonding',
             type: 'uint96',
           },
           {
-            internalType: 'uint32',
-            name: 'disputes',
-            type: 'uint32',
+            internalType: 'uint64',
+            name: 'unbondReadyAt',
+            type: 'uint64',
           },
         ],
         internalType: 'struct Staking.NodeStake',
         name: '',
         type: 'tuple',
+      },
+      {
+        internalType: 'uint96',
+        name: '',
+        type: 'uint96',
       },
     ],
     stateMutability: 'view',
@@ -1682,24 +1647,6 @@ export const stakingAbi = [
     type: 'function',
   },
   {
-    inputs: [
-      {
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        internalType: 'uint96',
-        name: 'amount',
-        type: 'uint96',
-      },
-    ],
-    name: 'unlock',
-    outputs: [],
-    stateMutability: 'nonpayable',
-    type: 'function',
-  },
-  {
     inputs: [],
     name: 'withdrawUnbonded',
     outputs: [],
@@ -1759,6 +1706,21 @@ export const taskMarketAbi = [
             type: 'uint16',
           },
           {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
             internalType: 'uint8',
             name: 'jurySize',
             type: 'uint8',
@@ -1768,14 +1730,66 @@ export const taskMarketAbi = [
             name: 'maxBids',
             type: 'uint8',
           },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
         ],
-        internalType: 'struct TaskMarket.Parameters',
+        internalType: 'struct MarketParameters.Parameters',
         name: 'params_',
         type: 'tuple',
+      },
+      {
+        internalType: 'address',
+        name: 'treasury_',
+        type: 'address',
+      },
+      {
+        internalType: 'address',
+        name: 'extension_',
+        type: 'address',
       },
     ],
     stateMutability: 'nonpayable',
     type: 'constructor',
+  },
+  {
+    inputs: [],
+    name: 'ECDSAInvalidSignature',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'length',
+        type: 'uint256',
+      },
+    ],
+    name: 'ECDSAInvalidSignatureLength',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'bytes32',
+        name: 's',
+        type: 'bytes32',
+      },
+    ],
+    name: 'ECDSAInvalidSignatureS',
+    type: 'error',
+  },
+  {
+    inputs: [],
+    name: 'InvalidShortString',
+    type: 'error',
   },
   {
     inputs: [
@@ -1807,6 +1821,17 @@ export const taskMarketAbi = [
       },
     ],
     name: 'JuryCourtInvalidReveal',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    name: 'JuryCourtInvalidSeed',
     type: 'error',
   },
   {
@@ -1871,11 +1896,137 @@ export const taskMarketAbi = [
       },
       {
         internalType: 'uint64',
-        name: 'revealDeadline',
+        name: 'deadline',
         type: 'uint64',
       },
     ],
     name: 'JuryCourtVotingOpen',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            internalType: 'uint64',
+            name: 'challengeWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteCommitWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteRevealWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'challengeBond',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint16',
+            name: 'slashBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'finderFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint8',
+            name: 'jurySize',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'maxBids',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
+        ],
+        internalType: 'struct MarketParameters.Parameters',
+        name: 'params',
+        type: 'tuple',
+      },
+    ],
+    name: 'MarketInvalidParameters',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'treasury',
+        type: 'address',
+      },
+    ],
+    name: 'MarketInvalidTreasury',
+    type: 'error',
+  },
+  {
+    inputs: [],
+    name: 'MarketRenounceDisabled',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint64',
+        name: 'eta',
+        type: 'uint64',
+      },
+    ],
+    name: 'MarketTimelocked',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        internalType: 'uint256',
+        name: 'available',
+        type: 'uint256',
+      },
+      {
+        internalType: 'uint256',
+        name: 'needed',
+        type: 'uint256',
+      },
+    ],
+    name: 'NodeLedgerInsufficientStake',
     type: 'error',
   },
   {
@@ -1914,6 +2065,33 @@ export const taskMarketAbi = [
       },
     ],
     name: 'SafeERC20FailedOperation',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'string',
+        name: 'str',
+        type: 'string',
+      },
+    ],
+    name: 'StringTooLong',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
+      },
+    ],
+    name: 'TaskMarketBidExpired',
     type: 'error',
   },
   {
@@ -1983,59 +2161,6 @@ export const taskMarketAbi = [
   {
     inputs: [
       {
-        components: [
-          {
-            internalType: 'uint64',
-            name: 'challengeWindow',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint64',
-            name: 'voteCommitWindow',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint64',
-            name: 'voteRevealWindow',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint96',
-            name: 'challengeBond',
-            type: 'uint96',
-          },
-          {
-            internalType: 'uint16',
-            name: 'slashBps',
-            type: 'uint16',
-          },
-          {
-            internalType: 'uint16',
-            name: 'finderFeeBps',
-            type: 'uint16',
-          },
-          {
-            internalType: 'uint8',
-            name: 'jurySize',
-            type: 'uint8',
-          },
-          {
-            internalType: 'uint8',
-            name: 'maxBids',
-            type: 'uint8',
-          },
-        ],
-        internalType: 'struct TaskMarket.Parameters',
-        name: 'params',
-        type: 'tuple',
-      },
-    ],
-    name: 'TaskMarketInvalidParameters',
-    type: 'error',
-  },
-  {
-    inputs: [
-      {
         internalType: 'uint256',
         name: 'price',
         type: 'uint256',
@@ -2068,7 +2193,7 @@ export const taskMarketAbi = [
         type: 'uint256',
       },
       {
-        internalType: 'enum TaskMarket.TaskState',
+        internalType: 'enum MarketCore.TaskState',
         name: 'state',
         type: 'uint8',
       },
@@ -2122,6 +2247,33 @@ export const taskMarketAbi = [
       },
     ],
     name: 'TaskMarketPayloadTooLarge',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    name: 'TaskMarketQuoteUsed',
+    type: 'error',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'address',
+        name: 'account',
+        type: 'address',
+      },
+    ],
+    name: 'TaskMarketSelfDealing',
     type: 'error',
   },
   {
@@ -2229,6 +2381,37 @@ export const taskMarketAbi = [
         type: 'uint256',
       },
       {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint8',
+        name: 'bidIndex',
+        type: 'uint8',
+      },
+      {
+        indexed: false,
+        internalType: 'uint96',
+        name: 'price',
+        type: 'uint96',
+      },
+    ],
+    name: 'BidRemoved',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
         indexed: false,
         internalType: 'enum JuryCourt.Verdict',
         name: 'verdict',
@@ -2267,6 +2450,81 @@ export const taskMarketAbi = [
     inputs: [
       {
         indexed: true,
+        internalType: 'address',
+        name: 'account',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint96',
+        name: 'amount',
+        type: 'uint96',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'readyAt',
+        type: 'uint64',
+      },
+    ],
+    name: 'CompensationVesting',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint32',
+        name: 'disputes',
+        type: 'uint32',
+      },
+    ],
+    name: 'DisputesChanged',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [],
+    name: 'EIP712DomainChanged',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint96',
+        name: 'reserve',
+        type: 'uint96',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'exposedUntil',
+        type: 'uint64',
+      },
+    ],
+    name: 'ExposureExtended',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
         internalType: 'uint256',
         name: 'taskId',
         type: 'uint256',
@@ -2276,6 +2534,12 @@ export const taskMarketAbi = [
         internalType: 'address',
         name: 'juror',
         type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint96',
+        name: 'penalty',
+        type: 'uint96',
       },
     ],
     name: 'JurorAbsent',
@@ -2346,6 +2610,12 @@ export const taskMarketAbi = [
   },
   {
     anonymous: false,
+    inputs: [],
+    name: 'ParametersProposalCancelled',
+    type: 'event',
+  },
+  {
+    anonymous: false,
     inputs: [
       {
         components: [
@@ -2380,6 +2650,21 @@ export const taskMarketAbi = [
             type: 'uint16',
           },
           {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
             internalType: 'uint8',
             name: 'jurySize',
             type: 'uint8',
@@ -2389,11 +2674,125 @@ export const taskMarketAbi = [
             name: 'maxBids',
             type: 'uint8',
           },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
         ],
         indexed: false,
-        internalType: 'struct TaskMarket.Parameters',
+        internalType: 'struct MarketParameters.Parameters',
         name: 'params',
         type: 'tuple',
+      },
+      {
+        indexed: false,
+        internalType: 'address',
+        name: 'treasury',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'eta',
+        type: 'uint64',
+      },
+    ],
+    name: 'ParametersProposed',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint16',
+        name: 'version',
+        type: 'uint16',
+      },
+      {
+        components: [
+          {
+            internalType: 'uint64',
+            name: 'challengeWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteCommitWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteRevealWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'challengeBond',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint16',
+            name: 'slashBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'finderFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint8',
+            name: 'jurySize',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'maxBids',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
+        ],
+        indexed: false,
+        internalType: 'struct MarketParameters.Parameters',
+        name: 'params',
+        type: 'tuple',
+      },
+      {
+        indexed: false,
+        internalType: 'address',
+        name: 'treasury',
+        type: 'address',
       },
     ],
     name: 'ParametersUpdated',
@@ -2432,8 +2831,64 @@ export const taskMarketAbi = [
         name: 'earned',
         type: 'uint96',
       },
+      {
+        indexed: false,
+        internalType: 'uint16',
+        name: 'requesters',
+        type: 'uint16',
+      },
     ],
     name: 'ReputationUpdated',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint256',
+        name: 'amount',
+        type: 'uint256',
+      },
+      {
+        indexed: false,
+        internalType: 'uint256',
+        name: 'locked',
+        type: 'uint256',
+      },
+    ],
+    name: 'StakeLocked',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint256',
+        name: 'amount',
+        type: 'uint256',
+      },
+      {
+        indexed: false,
+        internalType: 'uint256',
+        name: 'locked',
+        type: 'uint256',
+      },
+    ],
+    name: 'StakeUnlocked',
     type: 'event',
   },
   {
@@ -2490,61 +2945,6 @@ export const taskMarketAbi = [
       },
     ],
     name: 'TaskCancelled',
-    type: 'event',
-  },
-  {
-    anonymous: false,
-    inputs: [
-      {
-        indexed: true,
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
-      },
-      {
-        indexed: true,
-        internalType: 'address',
-        name: 'challenger',
-        type: 'address',
-      },
-      {
-        indexed: true,
-        internalType: 'address',
-        name: 'node',
-        type: 'address',
-      },
-      {
-        indexed: false,
-        internalType: 'uint96',
-        name: 'bond',
-        type: 'uint96',
-      },
-      {
-        indexed: false,
-        internalType: 'bytes32',
-        name: 'evidenceHash',
-        type: 'bytes32',
-      },
-      {
-        indexed: false,
-        internalType: 'uint64',
-        name: 'voteCommitDeadline',
-        type: 'uint64',
-      },
-      {
-        indexed: false,
-        internalType: 'uint64',
-        name: 'voteRevealDeadline',
-        type: 'uint64',
-      },
-      {
-        indexed: false,
-        internalType: 'address[]',
-        name: 'jurors',
-        type: 'address[]',
-      },
-    ],
-    name: 'TaskChallenged',
     type: 'event',
   },
   {
@@ -2801,6 +3201,23 @@ export const taskMarketAbi = [
     type: 'event',
   },
   {
+    stateMutability: 'nonpayable',
+    type: 'fallback',
+  },
+  {
+    inputs: [],
+    name: 'BID_TYPEHASH',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
     inputs: [],
     name: 'MAX_BIDS',
     outputs: [
@@ -2854,6 +3271,32 @@ export const taskMarketAbi = [
   },
   {
     inputs: [],
+    name: 'MAX_SAMPLING_BYTES',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'MAX_URI_BYTES',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'MAX_WINDOW',
     outputs: [
       {
@@ -2880,7 +3323,61 @@ export const taskMarketAbi = [
   },
   {
     inputs: [],
+    name: 'PARAMETER_DELAY',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: '',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'QUOTE_TYPEHASH',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'acceptOwnership',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'uint96',
+        name: 'price',
+        type: 'uint96',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
+      },
+      {
+        internalType: 'bytes',
+        name: 'signature',
+        type: 'bytes',
+      },
+    ],
+    name: 'assignSignedBid',
     outputs: [],
     stateMutability: 'nonpayable',
     type: 'function',
@@ -2935,39 +3432,46 @@ export const taskMarketAbi = [
         type: 'uint256',
       },
       {
-        internalType: 'address',
-        name: 'juror',
-        type: 'address',
+        internalType: 'uint96',
+        name: 'price',
+        type: 'uint96',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
       },
     ],
-    name: 'ballotOf',
+    name: 'bidDigest',
     outputs: [
       {
-        components: [
-          {
-            internalType: 'bytes32',
-            name: 'commitment',
-            type: 'bytes32',
-          },
-          {
-            internalType: 'bool',
-            name: 'drawn',
-            type: 'bool',
-          },
-          {
-            internalType: 'bool',
-            name: 'revealed',
-            type: 'bool',
-          },
-          {
-            internalType: 'bool',
-            name: 'guilty',
-            type: 'bool',
-          },
-        ],
-        internalType: 'struct JuryCourt.Ballot',
+        internalType: 'bytes32',
         name: '',
-        type: 'tuple',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'uint96',
+        name: 'price',
+        type: 'uint96',
+      },
+    ],
+    name: 'bidLockOf',
+    outputs: [
+      {
+        internalType: 'uint96',
+        name: '',
+        type: 'uint96',
       },
     ],
     stateMutability: 'view',
@@ -2996,7 +3500,7 @@ export const taskMarketAbi = [
             type: 'uint96',
           },
         ],
-        internalType: 'struct TaskMarket.Bid[]',
+        internalType: 'struct MarketCore.Bid[]',
         name: 'bids',
         type: 'tuple[]',
       },
@@ -3015,85 +3519,6 @@ export const taskMarketAbi = [
     name: 'cancelTask',
     outputs: [],
     stateMutability: 'nonpayable',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
-      },
-      {
-        internalType: 'bytes32',
-        name: 'evidenceHash',
-        type: 'bytes32',
-      },
-    ],
-    name: 'challenge',
-    outputs: [],
-    stateMutability: 'nonpayable',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
-      },
-    ],
-    name: 'challengeOf',
-    outputs: [
-      {
-        components: [
-          {
-            internalType: 'address',
-            name: 'challenger',
-            type: 'address',
-          },
-          {
-            internalType: 'uint96',
-            name: 'bond',
-            type: 'uint96',
-          },
-          {
-            internalType: 'uint64',
-            name: 'commitDeadline',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint64',
-            name: 'revealDeadline',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint8',
-            name: 'jurySize',
-            type: 'uint8',
-          },
-          {
-            internalType: 'uint8',
-            name: 'reveals',
-            type: 'uint8',
-          },
-          {
-            internalType: 'uint8',
-            name: 'guiltyVotes',
-            type: 'uint8',
-          },
-          {
-            internalType: 'uint8',
-            name: 'innocentVotes',
-            type: 'uint8',
-          },
-        ],
-        internalType: 'struct JuryCourt.Challenge',
-        name: '',
-        type: 'tuple',
-      },
-    ],
-    stateMutability: 'view',
     type: 'function',
   },
   {
@@ -3130,26 +3555,70 @@ export const taskMarketAbi = [
     type: 'function',
   },
   {
-    inputs: [
+    inputs: [],
+    name: 'disputeSpan',
+    outputs: [
       {
         internalType: 'uint256',
-        name: 'taskId',
+        name: '',
         type: 'uint256',
       },
-      {
-        internalType: 'bytes32',
-        name: 'commitment',
-        type: 'bytes32',
-      },
     ],
-    name: 'commitVote',
-    outputs: [],
-    stateMutability: 'nonpayable',
+    stateMutability: 'view',
     type: 'function',
   },
   {
     inputs: [],
-    name: 'disputeSpan',
+    name: 'eip712Domain',
+    outputs: [
+      {
+        internalType: 'bytes1',
+        name: 'fields',
+        type: 'bytes1',
+      },
+      {
+        internalType: 'string',
+        name: 'name',
+        type: 'string',
+      },
+      {
+        internalType: 'string',
+        name: 'version',
+        type: 'string',
+      },
+      {
+        internalType: 'uint256',
+        name: 'chainId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'address',
+        name: 'verifyingContract',
+        type: 'address',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'salt',
+        type: 'bytes32',
+      },
+      {
+        internalType: 'uint256[]',
+        name: 'extensions',
+        type: 'uint256[]',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+    ],
+    name: 'encumberedOf',
     outputs: [
       {
         internalType: 'uint256',
@@ -3176,17 +3645,39 @@ export const taskMarketAbi = [
   {
     inputs: [
       {
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
       },
     ],
-    name: 'jurorsOf',
+    name: 'nodeStateOf',
     outputs: [
       {
-        internalType: 'address[]',
+        components: [
+          {
+            internalType: 'uint96',
+            name: 'locked',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint96',
+            name: 'reserve',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint40',
+            name: 'exposedUntil',
+            type: 'uint40',
+          },
+          {
+            internalType: 'uint24',
+            name: 'disputes',
+            type: 'uint24',
+          },
+        ],
+        internalType: 'struct NodeLedger.NodeState',
         name: '',
-        type: 'address[]',
+        type: 'tuple',
       },
     ],
     stateMutability: 'view',
@@ -3261,6 +3752,21 @@ export const taskMarketAbi = [
             type: 'uint16',
           },
           {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
             internalType: 'uint8',
             name: 'jurySize',
             type: 'uint8',
@@ -3270,8 +3776,18 @@ export const taskMarketAbi = [
             name: 'maxBids',
             type: 'uint8',
           },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
         ],
-        internalType: 'struct TaskMarket.Parameters',
+        internalType: 'struct MarketParameters.Parameters',
         name: '',
         type: 'tuple',
       },
@@ -3366,7 +3882,7 @@ export const taskMarketAbi = [
             type: 'uint32',
           },
         ],
-        internalType: 'struct TaskMarket.PostTaskParams',
+        internalType: 'struct MarketCore.PostTaskParams',
         name: 'p',
         type: 'tuple',
       },
@@ -3383,10 +3899,162 @@ export const taskMarketAbi = [
     type: 'function',
   },
   {
+    inputs: [
+      {
+        components: [
+          {
+            internalType: 'bytes32',
+            name: 'modelDigest',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes32',
+            name: 'inputHash',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes',
+            name: 'input',
+            type: 'bytes',
+          },
+          {
+            internalType: 'string',
+            name: 'inputURI',
+            type: 'string',
+          },
+          {
+            internalType: 'bytes',
+            name: 'samplingParams',
+            type: 'bytes',
+          },
+          {
+            internalType: 'uint64',
+            name: 'seed',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'maxPrice',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'bidDeadline',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint32',
+            name: 'execWindow',
+            type: 'uint32',
+          },
+        ],
+        internalType: 'struct MarketCore.PostTaskParams',
+        name: 'p',
+        type: 'tuple',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
+      },
+      {
+        internalType: 'bytes',
+        name: 'signature',
+        type: 'bytes',
+      },
+    ],
+    name: 'postTaskWithQuote',
+    outputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'requester',
+        type: 'address',
+      },
+      {
+        components: [
+          {
+            internalType: 'bytes32',
+            name: 'modelDigest',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes32',
+            name: 'inputHash',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bytes',
+            name: 'input',
+            type: 'bytes',
+          },
+          {
+            internalType: 'string',
+            name: 'inputURI',
+            type: 'string',
+          },
+          {
+            internalType: 'bytes',
+            name: 'samplingParams',
+            type: 'bytes',
+          },
+          {
+            internalType: 'uint64',
+            name: 'seed',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'maxPrice',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'bidDeadline',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint32',
+            name: 'execWindow',
+            type: 'uint32',
+          },
+        ],
+        internalType: 'struct MarketCore.PostTaskParams',
+        name: 'p',
+        type: 'tuple',
+      },
+      {
+        internalType: 'uint64',
+        name: 'expiry',
+        type: 'uint64',
+      },
+    ],
+    name: 'quoteDigest',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
     inputs: [],
     name: 'renounceOwnership',
     outputs: [],
-    stateMutability: 'nonpayable',
+    stateMutability: 'view',
     type: 'function',
   },
   {
@@ -3419,6 +4087,11 @@ export const taskMarketAbi = [
         name: 'earned',
         type: 'uint96',
       },
+      {
+        internalType: 'uint16',
+        name: 'requesters',
+        type: 'uint16',
+      },
     ],
     stateMutability: 'view',
     type: 'function',
@@ -3440,97 +4113,6 @@ export const taskMarketAbi = [
       },
     ],
     stateMutability: 'pure',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
-      },
-    ],
-    name: 'resolveChallenge',
-    outputs: [],
-    stateMutability: 'nonpayable',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        internalType: 'uint256',
-        name: 'taskId',
-        type: 'uint256',
-      },
-      {
-        internalType: 'bool',
-        name: 'nodeGuilty',
-        type: 'bool',
-      },
-      {
-        internalType: 'bytes32',
-        name: 'salt',
-        type: 'bytes32',
-      },
-    ],
-    name: 'revealVote',
-    outputs: [],
-    stateMutability: 'nonpayable',
-    type: 'function',
-  },
-  {
-    inputs: [
-      {
-        components: [
-          {
-            internalType: 'uint64',
-            name: 'challengeWindow',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint64',
-            name: 'voteCommitWindow',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint64',
-            name: 'voteRevealWindow',
-            type: 'uint64',
-          },
-          {
-            internalType: 'uint96',
-            name: 'challengeBond',
-            type: 'uint96',
-          },
-          {
-            internalType: 'uint16',
-            name: 'slashBps',
-            type: 'uint16',
-          },
-          {
-            internalType: 'uint16',
-            name: 'finderFeeBps',
-            type: 'uint16',
-          },
-          {
-            internalType: 'uint8',
-            name: 'jurySize',
-            type: 'uint8',
-          },
-          {
-            internalType: 'uint8',
-            name: 'maxBids',
-            type: 'uint8',
-          },
-        ],
-        internalType: 'struct TaskMarket.Parameters',
-        name: 'params_',
-        type: 'tuple',
-      },
-    ],
-    name: 'setParameters',
-    outputs: [],
-    stateMutability: 'nonpayable',
     type: 'function',
   },
   {
@@ -3587,7 +4169,7 @@ export const taskMarketAbi = [
             type: 'uint32',
           },
           {
-            internalType: 'enum TaskMarket.TaskState',
+            internalType: 'enum MarketCore.TaskState',
             name: 'state',
             type: 'uint8',
           },
@@ -3601,8 +4183,18 @@ export const taskMarketAbi = [
             name: 'assignedBid',
             type: 'uint8',
           },
+          {
+            internalType: 'uint16',
+            name: 'version',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
         ],
-        internalType: 'struct TaskMarket.Task',
+        internalType: 'struct MarketCore.Task',
         name: '',
         type: 'tuple',
       },
@@ -3650,6 +4242,722 @@ export const taskMarketAbi = [
     type: 'function',
   },
   {
+    inputs: [],
+    name: 'treasury',
+    outputs: [
+      {
+        internalType: 'address',
+        name: '',
+        type: 'address',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'account',
+        type: 'address',
+      },
+    ],
+    name: 'vestingOf',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'uint96',
+            name: 'amount',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'readyAt',
+            type: 'uint64',
+          },
+        ],
+        internalType: 'struct Reputation.Vesting',
+        name: '',
+        type: 'tuple',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'withdraw',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+    ],
+    name: 'withdrawalBlocked',
+    outputs: [
+      {
+        internalType: 'bool',
+        name: '',
+        type: 'bool',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'challenger',
+        type: 'address',
+      },
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint96',
+        name: 'bond',
+        type: 'uint96',
+      },
+      {
+        indexed: false,
+        internalType: 'bytes32',
+        name: 'seedHash',
+        type: 'bytes32',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'revealBy',
+        type: 'uint64',
+      },
+    ],
+    name: 'ChallengeCommitted',
+    type: 'event',
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'challenger',
+        type: 'address',
+      },
+      {
+        indexed: true,
+        internalType: 'address',
+        name: 'node',
+        type: 'address',
+      },
+      {
+        indexed: false,
+        internalType: 'uint96',
+        name: 'bond',
+        type: 'uint96',
+      },
+      {
+        indexed: false,
+        internalType: 'bytes32',
+        name: 'evidenceHash',
+        type: 'bytes32',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'voteCommitDeadline',
+        type: 'uint64',
+      },
+      {
+        indexed: false,
+        internalType: 'uint64',
+        name: 'voteRevealDeadline',
+        type: 'uint64',
+      },
+      {
+        indexed: false,
+        internalType: 'address[]',
+        name: 'jurors',
+        type: 'address[]',
+      },
+    ],
+    name: 'TaskChallenged',
+    type: 'event',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'address',
+        name: 'juror',
+        type: 'address',
+      },
+    ],
+    name: 'ballotOf',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'bytes32',
+            name: 'commitment',
+            type: 'bytes32',
+          },
+          {
+            internalType: 'bool',
+            name: 'drawn',
+            type: 'bool',
+          },
+          {
+            internalType: 'bool',
+            name: 'revealed',
+            type: 'bool',
+          },
+          {
+            internalType: 'bool',
+            name: 'guilty',
+            type: 'bool',
+          },
+        ],
+        internalType: 'struct JuryCourt.Ballot',
+        name: '',
+        type: 'tuple',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'cancelParameters',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'evidenceHash',
+        type: 'bytes32',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'secret',
+        type: 'bytes32',
+      },
+    ],
+    name: 'challenge',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    name: 'challengeOf',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'address',
+            name: 'challenger',
+            type: 'address',
+          },
+          {
+            internalType: 'uint96',
+            name: 'bond',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'commitDeadline',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'revealDeadline',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'seedBlock',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint8',
+            name: 'jurySize',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'reveals',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'guiltyVotes',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'innocentVotes',
+            type: 'uint8',
+          },
+          {
+            internalType: 'bytes32',
+            name: 'seedHash',
+            type: 'bytes32',
+          },
+        ],
+        internalType: 'struct JuryCourt.Challenge',
+        name: '',
+        type: 'tuple',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'seedHash',
+        type: 'bytes32',
+      },
+    ],
+    name: 'commitChallenge',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'commitment',
+        type: 'bytes32',
+      },
+    ],
+    name: 'commitVote',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'executeParameters',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    name: 'jurorsOf',
+    outputs: [
+      {
+        internalType: 'address[]',
+        name: '',
+        type: 'address[]',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint16',
+        name: 'version',
+        type: 'uint16',
+      },
+    ],
+    name: 'parametersAt',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'uint64',
+            name: 'challengeWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteCommitWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteRevealWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'challengeBond',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint16',
+            name: 'slashBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'finderFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint8',
+            name: 'jurySize',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'maxBids',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
+        ],
+        internalType: 'struct MarketParameters.Parameters',
+        name: '',
+        type: 'tuple',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'parametersVersion',
+    outputs: [
+      {
+        internalType: 'uint16',
+        name: '',
+        type: 'uint16',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'pendingParameters',
+    outputs: [
+      {
+        components: [
+          {
+            internalType: 'uint64',
+            name: 'challengeWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteCommitWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteRevealWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'challengeBond',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint16',
+            name: 'slashBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'finderFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint8',
+            name: 'jurySize',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'maxBids',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
+        ],
+        internalType: 'struct MarketParameters.Parameters',
+        name: 'params',
+        type: 'tuple',
+      },
+      {
+        internalType: 'address',
+        name: 'treasury',
+        type: 'address',
+      },
+      {
+        internalType: 'uint64',
+        name: 'eta',
+        type: 'uint64',
+      },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        components: [
+          {
+            internalType: 'uint64',
+            name: 'challengeWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteCommitWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint64',
+            name: 'voteRevealWindow',
+            type: 'uint64',
+          },
+          {
+            internalType: 'uint96',
+            name: 'challengeBond',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint16',
+            name: 'slashBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'finderFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'jurorRewardBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'undecidedFeeBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint16',
+            name: 'bidBondBps',
+            type: 'uint16',
+          },
+          {
+            internalType: 'uint8',
+            name: 'jurySize',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint8',
+            name: 'maxBids',
+            type: 'uint8',
+          },
+          {
+            internalType: 'uint96',
+            name: 'jurorPenalty',
+            type: 'uint96',
+          },
+          {
+            internalType: 'uint64',
+            name: 'minStakeAge',
+            type: 'uint64',
+          },
+        ],
+        internalType: 'struct MarketParameters.Parameters',
+        name: 'params_',
+        type: 'tuple',
+      },
+      {
+        internalType: 'address',
+        name: 'treasury_',
+        type: 'address',
+      },
+    ],
+    name: 'proposeParameters',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+    ],
+    name: 'resolveChallenge',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'bool',
+        name: 'nodeGuilty',
+        type: 'bool',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'salt',
+        type: 'bytes32',
+      },
+    ],
+    name: 'revealVote',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [
+      {
+        internalType: 'uint256',
+        name: 'taskId',
+        type: 'uint256',
+      },
+      {
+        internalType: 'address',
+        name: 'challenger',
+        type: 'address',
+      },
+      {
+        internalType: 'bytes32',
+        name: 'secret',
+        type: 'bytes32',
+      },
+    ],
+    name: 'seedCommitment',
+    outputs: [
+      {
+        internalType: 'bytes32',
+        name: '',
+        type: 'bytes32',
+      },
+    ],
+    stateMutability: 'pure',
+    type: 'function',
+  },
+  {
     inputs: [
       {
         internalType: 'uint256',
@@ -3681,13 +4989,6 @@ export const taskMarketAbi = [
       },
     ],
     stateMutability: 'pure',
-    type: 'function',
-  },
-  {
-    inputs: [],
-    name: 'withdraw',
-    outputs: [],
-    stateMutability: 'nonpayable',
     type: 'function',
   },
 ] as const

@@ -1,6 +1,14 @@
-// A staked auditor challenges a committed task, posting the challenge bond
-// (approved here when the allowance is short). The jury is drawn on chain.
-import { type Address, type Hash, type Hex, parseEventLogs } from 'viem'
+// A staked auditor (or the task's requester) challenges a committed task:
+// first the bond with a commitment to a random secret, then, in a later
+// block, the secret, which draws the jury on chain from
+// keccak(secret, blockhash(commitment block)) so nobody can aim the draw.
+import {
+  type Address,
+  bytesToHex,
+  type Hash,
+  type Hex,
+  parseEventLogs,
+} from 'viem'
 import { pocketTokenAbi, taskMarketAbi } from './abis.ts'
 import type { Deployment } from './deployment.ts'
 import type { ChainClients } from './getContracts.ts'
@@ -15,12 +23,17 @@ export type ChallengeTaskParameters = {
 
 export type ChallengeTaskReturnType = {
   hash: Hash
+  /** The seed secret revealed (kept for the record; it is public now). */
+  secret: Hex
   jurors: readonly Address[]
   voteCommitDeadline: bigint
   voteRevealDeadline: bigint
 }
 
-/** Challenges `taskId`; returns the drawn jurors and the vote deadlines. */
+/**
+ * Challenges `taskId` (seed commitment, then the reveal that draws the jury);
+ * returns the drawn jurors and the vote deadlines.
+ */
 export async function challengeTask(
   clients: ChainClients,
   p: ChallengeTaskParameters,
@@ -44,11 +57,27 @@ export async function challengeTask(
       args: [p.addresses.TaskMarket, challengeBond],
     })
   }
+  const secret = bytesToHex(crypto.getRandomValues(new Uint8Array(32)))
+  const seedHash = await clients.public.readContract({
+    address: p.addresses.TaskMarket,
+    abi: taskMarketAbi,
+    functionName: 'seedCommitment',
+    args: [p.taskId, clients.wallet.account.address, secret],
+  })
+  await sendTransaction(clients, {
+    address: p.addresses.TaskMarket,
+    abi: taskMarketAbi,
+    functionName: 'commitChallenge',
+    args: [p.taskId, seedHash],
+  })
+  // the reveal must land in a later block than the commitment (its hash is
+  // part of the seed); the receipt above means that block is mined
   const { hash, receipt } = await sendTransaction(clients, {
     address: p.addresses.TaskMarket,
     abi: taskMarketAbi,
     functionName: 'challenge',
-    args: [p.taskId, p.evidenceHash],
+    args: [p.taskId, p.evidenceHash, secret],
+    simulateAt: 'pending',
   })
   const [event] = parseEventLogs({
     abi: taskMarketAbi,
@@ -58,6 +87,7 @@ export async function challengeTask(
   if (!event) throw new Error(`challenge ${hash}: no TaskChallenged event`)
   return {
     hash,
+    secret,
     jurors: event.args.jurors,
     voteCommitDeadline: BigInt(event.args.voteCommitDeadline),
     voteRevealDeadline: BigInt(event.args.voteRevealDeadline),

@@ -17,6 +17,7 @@ export const taskStates = [
   'Cancelled',
   'TimedOut',
   'Slashed',
+  'ChallengePending',
 ] as const
 export type TaskState = (typeof taskStates)[number]
 

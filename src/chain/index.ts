@@ -2,6 +2,11 @@
 // one typed action per contract operation (viem).
 export { pocketTokenAbi, stakingAbi, taskMarketAbi } from './abis.ts'
 export type {
+  AssignSignedBidParameters,
+  AssignSignedBidReturnType,
+} from './assignSignedBid.ts'
+export { assignSignedBid } from './assignSignedBid.ts'
+export type {
   AssignTaskParameters,
   AssignTaskReturnType,
 } from './assignTask.ts'
@@ -54,6 +59,11 @@ export { placeBid } from './placeBid.ts'
 export type { PostTaskParameters, PostTaskReturnType } from './postTask.ts'
 export { postTask } from './postTask.ts'
 export type {
+  PostTaskWithQuoteParameters,
+  PostTaskWithQuoteReturnType,
+} from './postTaskWithQuote.ts'
+export { postTaskWithQuote } from './postTaskWithQuote.ts'
+export type {
   RequestUnbondParameters,
   RequestUnbondReturnType,
 } from './requestUnbond.ts'
@@ -73,6 +83,14 @@ export type {
   SendTransactionReturnType,
 } from './sendTransaction.ts'
 export { sendTransaction } from './sendTransaction.ts'
+export type { SignBidParameters, SignedBid } from './signBid.ts'
+export { bidTypes, quoteTypes, signBid } from './signBid.ts'
+export type {
+  QuoteSpec,
+  SignedQuote,
+  SignQuoteParameters,
+} from './signQuote.ts'
+export { signQuote } from './signQuote.ts'
 export type { StakeParameters, StakeReturnType } from './stake.ts'
 export { stake } from './stake.ts'
 export type {

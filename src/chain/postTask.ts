@@ -26,7 +26,8 @@ export type PostTaskParameters = {
 
 export type PostTaskReturnType = { hash: Hash; taskId: bigint }
 
-const asBytes = (value: Hex | string | undefined): Hex =>
+/** Bytes as given, or the UTF-8 encoding of text. */
+export const asBytes = (value: Hex | string | undefined): Hex =>
   value === undefined
     ? '0x'
     : value.startsWith('0x')

@@ -18,6 +18,11 @@ export type SendTransactionParameters<
   abi: abi
   functionName: name
   args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>
+  /**
+   * Block to simulate against. 'pending' for calls that must run in a later
+   * block than the latest one (a challenge's seed reveal reads its hash).
+   */
+  simulateAt?: 'latest' | 'pending'
 }
 
 export type SendTransactionReturnType = {
@@ -35,9 +40,11 @@ export async function sendTransaction<
 ): Promise<SendTransactionReturnType> {
   // viem cannot narrow the generic call here; the parameter types above are
   // what keeps callers honest
+  const { simulateAt, ...call } = parameters
   const { request } = await clients.public.simulateContract({
-    ...(parameters as object),
+    ...(call as object),
     account: clients.wallet.account,
+    ...(simulateAt ? { blockTag: simulateAt } : {}),
   } as never)
   const hash = await clients.wallet.writeContract(request as never)
   const receipt = await clients.public.waitForTransactionReceipt({ hash })

@@ -8,7 +8,9 @@ import { short, type TaskOutcome } from './runDemoTasks.ts'
 export type PrintReportParameters = {
   outcomes: TaskOutcome[]
   node: Address
-  /** What the node pulled from the market over the run. */
+  /** What finalizeTask paid the node over the run. */
+  paid: bigint
+  /** What the node pulled from the market over the run (other credits). */
   withdrawn: bigint
   /** What the market still owes the node. */
   owed: bigint
@@ -49,7 +51,8 @@ export function printReport(p: PrintReportParameters): void {
   write(`── summary ${'─'.repeat(48)}`)
   write(`${good}/${p.outcomes.length} tasks verified and paid`)
   write(
-    `node ${p.node}: withdrew ${pocket(p.withdrawn)} (still owed ` +
+    `node ${p.node}: paid ${pocket(p.paid)} at settlement, withdrew ` +
+      `${pocket(p.withdrawn)} (still owed ` +
       `${pocket(p.owed)}), wallet ${pocket(p.balance)}`,
   )
   const v = p.view

@@ -3,7 +3,7 @@
 // and verify its receipt (hashes + node signature, then a full re-check at
 // prefill cost with auditReceipt), wait for the auditor's verdicts, move the
 // local chain's clock past the challenge window, and follow each task to
-// Finalized and the node's withdrawal. Returns one outcome per task.
+// Finalized and the node's claim. Returns one outcome per task.
 import { type Address, formatEther, type Hex } from 'viem'
 import { getTaskResult, postInferenceTask } from '../../node/requester.ts'
 import { committedTasks, postedTask } from '../../node/taskEvents.ts'
@@ -174,10 +174,10 @@ export async function runDemoTasks(
     o.refund = BigInt(ev?.args.refund ?? 0n)
     await waitUntil(
       async () => nodeStore.task(o.taskId)?.status === 'claimed',
-      { ...wait, what: `the node to withdraw task ${o.n}'s payment` },
+      { ...wait, what: `the node to record task ${o.n}'s payment` },
     )
   }
-  step('tasks finalized; node withdrew its payment')
+  step('tasks finalized; node paid at settlement')
   const owed = await requester.public.readContract({
     address: addresses.TaskMarket,
     abi: taskMarketAbi,

@@ -173,7 +173,7 @@ export async function runLocalMarketplace(
       step(`indexer view not available: ${(error as Error).message}`)
     }
     const requester = chain.clients(roles.requester).public
-    const [withdrawn, owed, balance] = await Promise.all([
+    const [withdrawn, paid, owed, balance] = await Promise.all([
       requester
         .getContractEvents({
           address: addresses.TaskMarket,
@@ -183,6 +183,16 @@ export async function runLocalMarketplace(
           fromBlock: BigInt(chain.deployment.startBlock),
         })
         .then((logs) => logs.reduce((s, l) => s + (l.args.amount ?? 0n), 0n)),
+      // finalizeTask pays the node in the same call
+      requester
+        .getContractEvents({
+          address: addresses.TaskMarket,
+          abi: taskMarketAbi,
+          eventName: 'TaskFinalized',
+          args: { node },
+          fromBlock: BigInt(chain.deployment.startBlock),
+        })
+        .then((logs) => logs.reduce((s, l) => s + (l.args.payment ?? 0n), 0n)),
       requester.readContract({
         address: addresses.TaskMarket,
         abi: taskMarketAbi,
@@ -199,6 +209,7 @@ export async function runLocalMarketplace(
     printReport({
       outcomes,
       node,
+      paid,
       withdrawn,
       owed,
       balance,

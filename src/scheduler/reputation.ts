@@ -11,6 +11,8 @@ export type Outcome = {
   at: bigint
   /** (commit time - assign time) / execWindow in [0, 1]; completed tasks only. */
   latency?: number | null
+  /** Who posted the task; repeated requesters count less (anti-farming). */
+  requester?: string
 }
 
 export type ReputationOptions = {
@@ -52,7 +54,8 @@ export const reputationDefaults = {
  * Reputation of one node.
  *
  *   w_i   = log2(1 + value_i / valueUnit) * 2^(-(now - at_i) / halfLife)
- *   S     = prior + sum of w_i over completed tasks
+ *   S     = prior + sum of w_i / k_i over completed tasks, k_i = 1 for a
+ *           requester's first completed task, 2 for its second, ...
  *   F     = prior + sum of w_i over timed-out tasks + slashPenalty * w_i over slashed ones
  *   n     = S + F,  p = S / n
  *   score = (p + z^2/2n - z * sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)   (Wilson lower bound)
@@ -62,7 +65,8 @@ export const reputationDefaults = {
  * 8-POCKET tasks give ~0.60; two timeouts ~0.03.
  *
  * The log value weight makes dust tasks nearly worthless for farming
- * reputation; the half-life lets a node recover from (and not coast on) old
+ * reputation, and the 1/k requester discount makes one (sybil) requester
+ * feeding a node many tasks worth only a harmonic sum (~ln n) of them; the half-life lets a node recover from (and not coast on) old
  * history; the lower bound ranks an unproven node (small n) below a proven
  * one with the same rate, and the prior ranks a failing node below a new
  * one. Cancelled tasks are not the node's doing and are not counted. `now`
@@ -81,12 +85,18 @@ export function reputationOf(
   let failures = 0
   let latencySum = 0
   let latencyWeight = 0
-  for (const o of outcomes) {
+  const seen = new Map<string, number>() // completed tasks per requester so far
+  const ordered = [...outcomes].sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+  )
+  for (const o of ordered) {
     const age = Math.max(0, Number(now - o.at))
     const value = Number((o.value * 1_000_000n) / valueUnit) / 1_000_000
     const w = Math.log2(1 + value) * 2 ** (-age / halfLife)
     if (o.kind === 'completed') {
-      successes += w
+      const k = o.requester ? (seen.get(o.requester) ?? 0) + 1 : 1
+      if (o.requester) seen.set(o.requester, k)
+      successes += w / k
       if (o.latency !== undefined && o.latency !== null) {
         latencySum += w * Math.min(1, Math.max(0, o.latency))
         latencyWeight += w

@@ -22,7 +22,6 @@ import { resolveChallenge } from '../../src/chain/resolveChallenge.ts'
 import { revealVote } from '../../src/chain/revealVote.ts'
 import { stake } from '../../src/chain/stake.ts'
 import { timeoutTask } from '../../src/chain/timeoutTask.ts'
-import { withdraw } from '../../src/chain/withdraw.ts'
 import { type Indexer, startIndexer } from '../../src/indexer/startIndexer.ts'
 import {
   createIndexerClient,
@@ -152,7 +151,7 @@ describe('indexer (Ponder on a local hardhat node)', () => {
     ).toBe(1)
   })
 
-  it('follows post -> bids -> assign -> commit -> finalize -> withdraw', async () => {
+  it('follows post -> bids -> assign -> commit -> finalize (pays)', async () => {
     const { addresses } = chain
     const [a, b] = nodes
     const { taskId } = await post('happy')
@@ -231,7 +230,7 @@ describe('indexer (Ponder on a local hardhat node)', () => {
     const repBefore = await api.node(a.wallet.account.address)
     expect(repBefore.node.reputation.tasks).toBe(0)
 
-    await withdraw(a, { addresses })
+    // finalizeTask paid it: credited and paid (withdrawn) in the same call
     await finalizeChainHead()
     const after = await api.nodePayouts(a.wallet.account.address)
     expect(after.credited).toBe(parseEther('8').toString())

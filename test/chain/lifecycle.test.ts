@@ -138,33 +138,33 @@ describe('task lifecycle (in-process Hardhat network)', () => {
       await revertName(finalizeTask(requester, { addresses, taskId })),
     ).toBe('TaskMarketWindowOpen')
     await f.networkHelpers.time.increaseTo(task.deadline + 1n)
+    const nodeBefore = await token.read.balanceOf([node.wallet.account.address])
+    const requesterBefore = await token.read.balanceOf([
+      requester.wallet.account.address,
+    ])
     await finalizeTask(requester, { addresses, taskId })
     expect((await getTask(requester, { addresses, taskId })).state).toBe(
       'Finalized',
     )
 
-    expect(await market.read.owedOf([node.wallet.account.address])).toBe(
-      parseEther('8'),
+    // finalizeTask pays the node and refunds the requester in the same call
+    expect(await token.read.balanceOf([node.wallet.account.address])).toBe(
+      nodeBefore + parseEther('8'),
     )
-    expect(await market.read.owedOf([requester.wallet.account.address])).toBe(
-      parseEther('2'),
+    expect(await token.read.balanceOf([requester.wallet.account.address])).toBe(
+      requesterBefore + parseEther('2'),
     )
+    expect(await market.read.owedOf([node.wallet.account.address])).toBe(0n)
     expect(
       await market.read.reputationOf([node.wallet.account.address]),
-    ).toEqual([1, 0, 0, parseEther('8')])
-    const before = await token.read.balanceOf([node.wallet.account.address])
-    await withdraw(node, { addresses })
-    await withdraw(requester, { addresses })
-    expect(await token.read.balanceOf([node.wallet.account.address])).toBe(
-      before + parseEther('8'),
-    )
+    ).toEqual([1, 0, 0, parseEther('8'), 1])
     expect(await token.read.balanceOf([market.address])).toBe(0n)
     expect(
       await f.staking.read.stakeOf([node.wallet.account.address]),
-    ).toMatchObject({
-      staked: parseEther('1000'),
-      locked: 0n,
-    })
+    ).toMatchObject({ staked: parseEther('1000') })
+    expect(
+      (await market.read.nodeStateOf([node.wallet.account.address])).locked,
+    ).toBe(0n)
 
     // the events carry what the indexer needs
     const posted = await market.getEvents.TaskPosted(
@@ -277,10 +277,14 @@ describe('task lifecycle (in-process Hardhat network)', () => {
     expect((await getTask(requester, { addresses, taskId })).state).toBe(
       'TimedOut',
     )
-    // refund + the 6 POCKET bid lock slashed to the requester
+    // the escrow back now; the 6 POCKET bid lock slashed to the requester
+    // vests over the unbonding period (never a faster exit than unbonding)
     expect(await market.read.owedOf([requester.wallet.account.address])).toBe(
-      parseEther('16'),
+      parseEther('10'),
     )
+    expect(
+      (await market.read.vestingOf([requester.wallet.account.address])).amount,
+    ).toBe(parseEther('6'))
     expect(await staking.read.stakedOf([node.wallet.account.address])).toBe(
       parseEther('994'),
     )
@@ -300,9 +304,9 @@ describe('task lifecycle (in-process Hardhat network)', () => {
     expect(
       (await getTask(requester, { addresses, taskId: second })).state,
     ).toBe('Cancelled')
-    expect(await staking.read.freeStakeOf([node.wallet.account.address])).toBe(
-      parseEther('994'),
-    )
+    expect(
+      (await market.read.nodeStateOf([node.wallet.account.address])).locked,
+    ).toBe(0n)
     await withdraw(requester, { addresses })
     expect(await market.read.owedOf([requester.wallet.account.address])).toBe(
       0n,

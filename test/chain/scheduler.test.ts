@@ -168,6 +168,27 @@ describe('score and reputation (pure)', () => {
     expect(slashed.score).toBeLessThan(bad)
   })
 
+  it('discounts repeated requesters: one sybil requester cannot farm reputation', () => {
+    const from = (requester: string, at: bigint) => ({
+      kind: 'completed' as const,
+      value: 8n * E,
+      at,
+      requester,
+    })
+    const farmed = Array.from({ length: 10 }, (_, i) =>
+      from('0xsybil', 1n + BigInt(i)),
+    )
+    const distinct = Array.from({ length: 10 }, (_, i) =>
+      from(`0xr${i}`, 1n + BigInt(i)),
+    )
+    const f = reputationOf(farmed, 20n)
+    const d = reputationOf(distinct, 20n)
+    expect(f.tasks).toBe(10)
+    // harmonic: 10 tasks from one requester weigh H(10) ~ 2.93 tasks
+    expect(f.successes / d.successes).toBeCloseTo(2.929 / 10, 2)
+    expect(d.score).toBeGreaterThan(f.score)
+  })
+
   it('prices: equal reputation -> cheaper scores higher', () => {
     const a = scoreBid({ price: 5n, maxPrice: 10n, reputation: 0.5 })
     const b = scoreBid({ price: 6n, maxPrice: 10n, reputation: 0.5 })

@@ -2,11 +2,11 @@
 // reputation up; three cheaters (model swap, truncation, wrong seed) caught
 // by the auditor, convicted by the jury and slashed; an honest node never
 // flagged over 20 tasks; a daemon killed mid-task and after sending its
-// commit / withdraw completes the task once and claims the payout once.
+// commit / finalize completes the task once and is paid once.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, type Hex, parseEther } from 'viem'
+import { type Address, erc20Abi, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Auditor } from '../../node/auditor.ts'
 import { NodeDaemon } from '../../node/daemon.ts'
@@ -307,13 +307,13 @@ describe('marketplace end to end', () => {
     expect(r.text?.length).toBeGreaterThan(0)
   }, 600_000)
 
-  it('completes a task once and claims once across crashes mid-task, after commit and after withdraw', async () => {
+  it('completes a task once and claims once across crashes mid-task, after commit and after finalize', async () => {
     const honest = chain.account(2).address
     const first = running[0] as NodeDaemon
     await first.stop()
     const db = join(dir, 'crash.db')
     const events = async (
-      eventName: 'TaskCommitted' | 'Withdrawn',
+      eventName: 'TaskCommitted' | 'TaskFinalized' | 'Withdrawn',
       args: object,
     ) =>
       (
@@ -356,26 +356,46 @@ describe('marketplace end to end', () => {
     )
     await b.d.stop()
     const withdrawsBefore = await events('Withdrawn', { account: honest })
+    const paidBefore = await chain.clients(0).public.readContract({
+      address: chain.deployment.addresses.PocketToken,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [honest],
+    })
     await chain.increaseTime(601)
-    // 3) restarted: reconciles the commit, finalizes, crashes after withdraw
-    const c = daemon(2, { onFault: crash('withdraw-sent') }, db)
+    // 3) restarted: reconciles the commit, finalizes (which pays the node),
+    // crashes right after the finalize tx
+    const c = daemon(2, { onFault: crash('finalize-sent') }, db)
     await until(
-      'withdraw sent',
-      async () =>
-        (await events('Withdrawn', { account: honest })) ===
-        withdrawsBefore + 1,
+      'finalize sent',
+      async () => (await events('TaskFinalized', { taskId })) === 1,
     )
     await c.d.stop()
-    // 4) restarted: sees nothing owed, records the claim, never withdraws again
+    // 4) restarted: sees the task settled and nothing owed, records the
+    // claim, never finalizes or withdraws again
     const d = daemon(2, {}, db)
     await until(
       'claimed',
       async () => d.store.task(taskId)?.status === 'claimed',
     )
     expect(await events('TaskCommitted', { taskId })).toBe(1)
-    expect(await events('Withdrawn', { account: honest })).toBe(
-      withdrawsBefore + 1,
-    )
+    expect(await events('TaskFinalized', { taskId })).toBe(1)
+    expect(await events('Withdrawn', { account: honest })).toBe(withdrawsBefore)
+    const [finalized] = await chain.clients(0).public.getContractEvents({
+      address: chain.deployment.addresses.TaskMarket,
+      abi: taskMarketAbi,
+      eventName: 'TaskFinalized',
+      args: { taskId },
+      fromBlock: 0n,
+    })
+    expect(
+      await chain.clients(0).public.readContract({
+        address: chain.deployment.addresses.PocketToken,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [honest],
+      }),
+    ).toBe(paidBefore + (finalized?.args.payment ?? 0n))
     expect(d.store.commit(taskId)?.status).toBe('confirmed')
     expect(
       (await getTaskResult(chain.clients(1), chain.deployment, taskId)).state,

@@ -89,7 +89,7 @@ describe('pocket start', () => {
     )
     expect(stdout).toMatch(/indexer reputation view/)
     expect(stdout).toMatch(/counters: completed 2, timed out 0, slashed 0/)
-    expect(stdout).toMatch(/withdrew 2 POCKET/)
+    expect(stdout).toMatch(/paid 2 POCKET at settlement/)
   }, 360_000)
 
   // Ctrl-C at three points: Ponder still starting, tasks in flight (daemons

@@ -4,6 +4,9 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {PocketToken} from "../../PocketToken.sol";
 import {Staking} from "../../Staking.sol";
+import {MarketExtension} from "../../MarketExtension.sol";
+import {MarketParameters} from "../../MarketParameters.sol";
+import {MarketCore} from "../../MarketCore.sol";
 import {TaskMarket} from "../../TaskMarket.sol";
 import {Test} from "./Test.sol";
 
@@ -21,6 +24,8 @@ abstract contract MarketFixture is Test {
     PocketToken internal token;
     Staking internal staking;
     TaskMarket internal market;
+    MarketExtension internal ext; // the market's address typed as its extension (challenges, votes, governance)
+    address internal treasury = address(0x7EA5);
 
     address internal owner = address(0xA11CE);
     address internal requester = address(0xBEEF);
@@ -28,22 +33,33 @@ abstract contract MarketFixture is Test {
     address internal auditor = address(0x1002);
     address[] internal jurors;
 
-    function _params() internal pure returns (TaskMarket.Parameters memory) {
-        return TaskMarket.Parameters({
+    function _params() internal pure virtual returns (MarketParameters.Parameters memory) {
+        return MarketParameters.Parameters({
             challengeWindow: CHALLENGE_WINDOW,
             voteCommitWindow: VOTE_COMMIT,
             voteRevealWindow: VOTE_REVEAL,
             challengeBond: BOND,
             slashBps: 5000,
             finderFeeBps: 2500,
+            jurorRewardBps: 2000,
+            undecidedFeeBps: 2000,
+            bidBondBps: 1000,
             jurySize: 3,
-            maxBids: 4
+            maxBids: 4,
+            jurorPenalty: 10e18,
+            minStakeAge: 0
         });
     }
 
     function _deploy(IERC20 token_) internal {
+        _deploy(token_, _params());
+    }
+
+    function _deploy(IERC20 token_, MarketParameters.Parameters memory p) internal {
         staking = new Staking(token_, owner, MIN_STAKE, UNBONDING);
-        market = new TaskMarket(token_, staking, owner, _params());
+        MarketExtension extension = new MarketExtension(token_, staking, owner, p, treasury);
+        market = new TaskMarket(token_, staking, owner, p, treasury, address(extension));
+        ext = MarketExtension(address(market));
         vm.prank(owner);
         staking.setMarket(address(market));
     }
@@ -76,8 +92,8 @@ abstract contract MarketFixture is Test {
         staking.stake(amount);
     }
 
-    function _spec(uint96 maxPrice) internal view returns (TaskMarket.PostTaskParams memory) {
-        return TaskMarket.PostTaskParams({
+    function _spec(uint96 maxPrice) internal view returns (MarketCore.PostTaskParams memory) {
+        return MarketCore.PostTaskParams({
             modelDigest: keccak256("model"),
             inputHash: keccak256("input"),
             input: bytes("hello"),
@@ -111,19 +127,32 @@ abstract contract MarketFixture is Test {
 
     function _challenged() internal returns (uint256 taskId) {
         taskId = _committed();
-        vm.prank(auditor);
-        market.challenge(taskId, keccak256("evidence"));
+        _challenge(taskId, auditor, bytes32("secret"));
+    }
+
+    /// @dev Commits the seed with the bond, then reveals it one block later (draws the jury).
+    function _challenge(uint256 taskId, address challenger, bytes32 secret) internal {
+        _commitChallenge(taskId, challenger, secret);
+        vm.roll(block.number + 1);
+        vm.prank(challenger);
+        ext.challenge(taskId, keccak256("evidence"), secret);
+    }
+
+    function _commitChallenge(uint256 taskId, address challenger, bytes32 secret) internal {
+        bytes32 seedHash = ext.seedCommitment(taskId, challenger, secret);
+        vm.prank(challenger);
+        ext.commitChallenge(taskId, seedHash);
     }
 
     function _vote(uint256 taskId, address juror, bool guilty) internal {
         bytes32 salt = keccak256(abi.encode(juror));
-        bytes32 commitment = market.voteCommitment(taskId, juror, guilty, salt);
+        bytes32 commitment = ext.voteCommitment(taskId, juror, guilty, salt);
         vm.prank(juror);
-        market.commitVote(taskId, commitment);
+        ext.commitVote(taskId, commitment);
     }
 
     function _reveal(uint256 taskId, address juror, bool guilty) internal {
         vm.prank(juror);
-        market.revealVote(taskId, guilty, keccak256(abi.encode(juror)));
+        ext.revealVote(taskId, guilty, keccak256(abi.encode(juror)));
     }
 }

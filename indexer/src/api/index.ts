@@ -155,6 +155,7 @@ async function outcomesOf(nodes: Hex[], maxBlock: bigint) {
       value: t.price ?? 0n,
       at: t.settledAt ?? 0n,
       latency,
+      requester: t.requester,
     })
   }
   return out
@@ -377,7 +378,8 @@ async function payoutTotals(maxBlock: bigint, account?: Hex) {
       kinds: {},
     }
     const amount = BigInt(r.amount)
-    if (r.kind === 'withdrawal') entry.withdrawn += amount
+    // 'paid': pushed in the settling call (finalizeTask), like a withdrawal
+    if (r.kind === 'withdrawal' || r.kind === 'paid') entry.withdrawn += amount
     else entry.credited += amount
     entry.kinds = {
       ...entry.kinds,
