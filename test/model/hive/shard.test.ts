@@ -1,0 +1,215 @@
+// One model across processes: SmolLM2's 30 layers pipeline-sharded over 2
+// and 3 rank processes on MLX's ring backend (127.0.0.1) give the same greedy
+// tokens as one process; a rank killed (or frozen) mid-generation makes the
+// coordinator re-plan on the survivors and finish with the same tokens, or
+// fail with a clear error, within bounded time. Every rank process is gone
+// after each test.
+import { afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { native } from '../../../src/engine/native.ts'
+import {
+  ShardCluster,
+  ShardError,
+  type ShardEvent,
+  type ShardRequest,
+} from '../../../src/hive/shardRun.ts'
+import { smollm2Path } from '../../helpers/models.ts'
+
+const PROMPT = [1, 9690, 314, 253, 1345, 30, 198, 504, 3458, 282, 4649, 314]
+const MAX_TOKENS = 40
+const GREEDY: ShardRequest = {
+  tokens: PROMPT,
+  temperature: 0,
+  maxTokens: MAX_TOKENS,
+}
+
+let reference: number[]
+const clusters: ShardCluster[] = []
+const pids: number[] = []
+
+function members(n: number, free: number[] = []) {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `m${i}`,
+    freeMemoryBytes: free[i] ?? 1,
+  }))
+}
+
+async function start(n: number, extra: Record<string, unknown> = {}) {
+  const cluster = await ShardCluster.start({
+    modelPath: smollm2Path(),
+    members: members(n),
+    ...extra,
+  })
+  clusters.push(cluster)
+  pids.push(...(Object.values(cluster.pids()) as number[]))
+  return cluster
+}
+
+// Collects a stream; `onToken(count)` runs after each token (to kill a rank).
+async function collect(
+  stream: AsyncGenerator<ShardEvent>,
+  onToken?: (count: number) => void,
+) {
+  const tokens: number[] = []
+  const events: ShardEvent[] = []
+  for await (const e of stream) {
+    events.push(e)
+    if (e.type === 'token') {
+      tokens.push(e.token)
+      onToken?.(tokens.length)
+    }
+  }
+  return { tokens, events }
+}
+
+function alive(pid: number) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+beforeAll(async () => {
+  // The same request in one process, on the engine's ordinary path.
+  const model = await native().loadModel({
+    path: smollm2Path(),
+    format: 'gguf',
+  })
+  reference = []
+  await new Promise<void>((resolve, reject) =>
+    model.generate(
+      {
+        tokens: Int32Array.from(PROMPT),
+        temperature: 0,
+        maxTokens: MAX_TOKENS,
+      },
+      (e) => {
+        if (e.type === 'token') reference.push(e.token)
+        else if (e.type === 'done') resolve()
+        else reject(e.error)
+      },
+    ),
+  )
+  await model.unload()
+  expect(reference.length).toBe(MAX_TOKENS)
+})
+
+afterEach(async () => {
+  await Promise.all(clusters.splice(0).map((c) => c.close()))
+  // No rank process outlives its test.
+  expect(pids.splice(0).filter(alive)).toEqual([])
+})
+
+describe('pipeline sharding on the MLX ring', () => {
+  test.each([2, 3])(
+    '%i ranks give the single-process greedy tokens',
+    async (n) => {
+      const cluster = await start(n)
+      expect(
+        cluster.plan?.ranks.map((r) => [r.layerStart, r.layerEnd]),
+      ).toEqual(
+        n === 2
+          ? [
+              [0, 15],
+              [15, 30],
+            ]
+          : [
+              [0, 10],
+              [10, 20],
+              [20, 30],
+            ],
+      )
+      const { tokens, events } = await collect(cluster.generate(GREEDY))
+      expect(tokens).toEqual(reference)
+      const done = events.at(-1)
+      expect(done?.type).toBe('done')
+      expect(done?.type === 'done' && done.stats.stopReason).toBe('maxTokens')
+      // The same ranks serve a second request (caches are per request).
+      const again = await collect(cluster.generate({ ...GREEDY, maxTokens: 8 }))
+      expect(again.tokens).toEqual(reference.slice(0, 8))
+    },
+  )
+
+  test('layers follow free memory', async () => {
+    const cluster = await ShardCluster.start({
+      modelPath: smollm2Path(),
+      members: members(2, [2, 1]),
+    })
+    clusters.push(cluster)
+    pids.push(...(Object.values(cluster.pids()) as number[]))
+    expect(cluster.plan?.ranks.map((r) => r.layerEnd - r.layerStart)).toEqual([
+      20, 10,
+    ])
+    const { tokens } = await collect(cluster.generate(GREEDY))
+    expect(tokens).toEqual(reference)
+  })
+
+  test('a rank killed mid-generation: re-planned on the survivors, same tokens', async () => {
+    const cluster = await start(3)
+    const t0 = Date.now()
+    let killedAt = 0
+    const { tokens, events } = await collect(
+      cluster.generate(GREEDY),
+      (count) => {
+        if (count !== 8) return
+        killedAt = Date.now()
+        process.kill(cluster.pids().m1 as number, 'SIGKILL')
+      },
+    )
+    expect(tokens).toEqual(reference)
+    const replan = events.find((e) => e.type === 'replan')
+    expect(replan?.type === 'replan' && replan.lost).toEqual(['m1'])
+    expect(
+      replan?.type === 'replan' && replan.plan.ranks.map((r) => r.memberId),
+    ).toEqual(['m0', 'm2'])
+    const done = events.at(-1)
+    expect(done?.type === 'done' && done.restarts).toBe(1)
+    expect(killedAt - t0).toBeGreaterThan(0)
+    expect(Date.now() - killedAt).toBeLessThan(60_000)
+  })
+
+  test('a frozen rank (no heartbeat) is dropped the same way', async () => {
+    const cluster = await start(2, { heartbeatTimeoutMs: 1_500 })
+    let frozen = 0
+    const { tokens, events } = await collect(
+      cluster.generate(GREEDY),
+      (count) => {
+        if (count !== 5) return
+        frozen = cluster.pids().m0 as number
+        process.kill(frozen, 'SIGSTOP')
+      },
+    )
+    expect(tokens).toEqual(reference)
+    const replan = events.find((e) => e.type === 'replan')
+    expect(replan?.type === 'replan' && replan.lost).toEqual(['m0'])
+    expect(replan?.type === 'replan' && replan.reason).toMatch(/no heartbeat/)
+    expect(alive(frozen)).toBe(false) // killed, not left stopped
+  })
+
+  test('when the restarts run out, a clear error comes within bounded time', async () => {
+    const cluster = await start(2, { maxRestarts: 0 })
+    const t0 = Date.now()
+    const error = await collect(cluster.generate(GREEDY), (count) => {
+      if (count === 4) process.kill(cluster.pids().m1 as number, 'SIGKILL')
+    }).catch((e) => e)
+    expect(error).toBeInstanceOf(ShardError)
+    expect(error.code).toBe('E_SHARD_FAILED')
+    expect(error.message).toMatch(/m1: killed by SIGKILL/)
+    expect(Date.now() - t0).toBeLessThan(30_000)
+  })
+
+  test('a bad request fails alike on every rank and leaves the group usable', async () => {
+    const cluster = await start(2)
+    const error = await collect(
+      cluster.generate({ ...GREEDY, tokens: [1, 10_000_000] }),
+    ).catch((e) => e)
+    expect(error).toBeInstanceOf(ShardError)
+    expect(error.code).toBe('E_INVALID_ARG')
+    expect(error.message).toMatch(/out of range/)
+    const { tokens } = await collect(
+      cluster.generate({ ...GREEDY, maxTokens: 6 }),
+    )
+    expect(tokens).toEqual(reference.slice(0, 6))
+  })
+})
