@@ -7,6 +7,10 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { native } from '../../../src/engine/native.ts'
 import {
+  type RankSpawnArgs,
+  spawnLocalRank,
+} from '../../../src/hive/shardRank.ts'
+import {
   ShardCluster,
   ShardError,
   type ShardEvent,
@@ -23,6 +27,9 @@ const GREEDY: ShardRequest = {
 }
 
 let reference: number[]
+let sampledReference: number[]
+let graphReference: number[]
+const SAMPLED: ShardRequest = { ...GREEDY, temperature: 0.8, seed: 7 }
 const clusters: ShardCluster[] = []
 const pids: number[] = []
 
@@ -70,29 +77,36 @@ function alive(pid: number) {
   }
 }
 
-beforeAll(async () => {
-  // The same request in one process, on the engine's ordinary path.
+// The same request in one process, on the engine's ordinary path.
+async function singleProcess(request: ShardRequest): Promise<number[]> {
   const model = await native().loadModel({
     path: smollm2Path(),
     format: 'gguf',
   })
-  reference = []
+  const out: number[] = []
   await new Promise<void>((resolve, reject) =>
     model.generate(
-      {
-        tokens: Int32Array.from(PROMPT),
-        temperature: 0,
-        maxTokens: MAX_TOKENS,
-      },
+      { ...request, tokens: Int32Array.from(request.tokens) },
       (e) => {
-        if (e.type === 'token') reference.push(e.token)
+        if (e.type === 'token') out.push(e.token)
         else if (e.type === 'done') resolve()
         else reject(e.error)
       },
     ),
   )
   await model.unload()
+  return out
+}
+
+beforeAll(async () => {
+  reference = await singleProcess(GREEDY)
+  sampledReference = await singleProcess(SAMPLED)
+  await native().setGraphPath(true)
+  graphReference = await singleProcess(GREEDY)
+  await native().setGraphPath(false)
   expect(reference.length).toBe(MAX_TOKENS)
+  expect(sampledReference.length).toBe(MAX_TOKENS)
+  expect(sampledReference).not.toEqual(reference)
 })
 
 afterEach(async () => {
@@ -130,6 +144,27 @@ describe('pipeline sharding on the MLX ring', () => {
       expect(again.tokens).toEqual(reference.slice(0, 8))
     },
   )
+
+  test('on the graph path (MLX ops, no custom CPU kernels) too', async () => {
+    const cluster = await start(2, {
+      spawnRank: (a: RankSpawnArgs) =>
+        spawnLocalRank({ ...a, env: { ...a.env, POCKET_GRAPH_PATH: '1' } }),
+    })
+    const { tokens } = await collect(cluster.generate(GREEDY))
+    expect(tokens).toEqual(graphReference)
+  })
+
+  test('seeded sampling: same stream as one process, across a restart', async () => {
+    const cluster = await start(3)
+    const { tokens, events } = await collect(
+      cluster.generate(SAMPLED),
+      (count) => {
+        if (count === 8) process.kill(cluster.pids().m2 as number, 'SIGKILL')
+      },
+    )
+    expect(events.some((e) => e.type === 'replan')).toBe(true)
+    expect(tokens).toEqual(sampledReference)
+  })
 
   test('layers follow free memory', async () => {
     const cluster = await ShardCluster.start({
