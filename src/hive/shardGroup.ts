@@ -103,6 +103,8 @@ export async function startGroup(
 
 export class Group {
   idle = true
+  /** Weight bytes each member's rank holds (from its load). */
+  readonly bytes = new Map<string, number>()
   private inbox: Item[] = []
   private wake: (() => void) | undefined
 
@@ -157,8 +159,11 @@ export class Group {
     const deadline = Date.now() + timeoutMs
     while (got.size < this.ranks.length) {
       const item = await this.next(this.s.heartbeatMs)
-      if (item?.m.type === type) got.add(item.rank)
-      else if (item) return this.fail(item)
+      if (item?.m.type === type) {
+        got.add(item.rank)
+        if (item.m.type === 'loaded')
+          this.bytes.set(item.rank.memberId, item.m.nbytes)
+      } else if (item) return this.fail(item)
       const stale = this.stale()
       if (stale.length)
         return this.fail(undefined, `no heartbeat from ${stale.join(', ')}`)

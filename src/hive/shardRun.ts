@@ -113,6 +113,11 @@ export class ShardCluster {
     )
   }
 
+  /** Weight bytes each member's rank holds. */
+  rankBytes(): Record<string, number> {
+    return Object.fromEntries(this.group?.bytes ?? [])
+  }
+
   async close(): Promise<void> {
     await this.group?.close()
     this.group = undefined

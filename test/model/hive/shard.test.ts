@@ -29,6 +29,7 @@ const GREEDY: ShardRequest = {
 let reference: number[]
 let sampledReference: number[]
 let graphReference: number[]
+let singleBytes = 0
 const SAMPLED: ShardRequest = { ...GREEDY, temperature: 0.8, seed: 7 }
 const clusters: ShardCluster[] = []
 const pids: number[] = []
@@ -94,6 +95,7 @@ async function singleProcess(request: ShardRequest): Promise<number[]> {
       },
     ),
   )
+  singleBytes = model.info.nbytes
   await model.unload()
   return out
 }
@@ -134,6 +136,10 @@ describe('pipeline sharding on the MLX ring', () => {
               [20, 30],
             ],
       )
+      // Each rank holds only its layers (+ embeddings / head at the ends).
+      const bytes = Object.values(cluster.rankBytes())
+      expect(bytes).toHaveLength(n)
+      for (const b of bytes) expect(b).toBeLessThan(singleBytes * 0.8)
       const { tokens, events } = await collect(cluster.generate(GREEDY))
       expect(tokens).toEqual(reference)
       const done = events.at(-1)
