@@ -4,6 +4,9 @@
 // coordinator re-plan on the survivors and finish with the same tokens, or
 // fail with a clear error, within bounded time. Every rank process is gone
 // after each test.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { native } from '../../../src/engine/native.ts'
 import {
@@ -17,6 +20,7 @@ import {
   type ShardRequest,
 } from '../../../src/hive/shardRun.ts'
 import { smollm2Path } from '../../helpers/models.ts'
+import { writeTinyFamilyGguf } from '../../helpers/tinyFamilyGguf.ts'
 
 const PROMPT = [1, 9690, 314, 253, 1345, 30, 198, 504, 3458, 282, 4649, 314]
 const MAX_TOKENS = 40
@@ -79,9 +83,12 @@ function alive(pid: number) {
 }
 
 // The same request in one process, on the engine's ordinary path.
-async function singleProcess(request: ShardRequest): Promise<number[]> {
+async function singleProcess(
+  request: ShardRequest,
+  path = smollm2Path(),
+): Promise<number[]> {
   const model = await native().loadModel({
-    path: smollm2Path(),
+    path,
     format: 'gguf',
   })
   const out: number[] = []
@@ -95,7 +102,7 @@ async function singleProcess(request: ShardRequest): Promise<number[]> {
       },
     ),
   )
-  singleBytes = model.info.nbytes
+  if (path === smollm2Path()) singleBytes = model.info.nbytes
   await model.unload()
   return out
 }
@@ -171,6 +178,32 @@ describe('pipeline sharding on the MLX ring', () => {
     expect(events.some((e) => e.type === 'replan')).toBe(true)
     expect(tokens).toEqual(sampledReference)
   })
+
+  test.each(['gemma3', 'phi3'] as const)(
+    'another family (%s) split over 2 ranks gives its single-process tokens',
+    async (family) => {
+      // Gemma 3: sandwich norms, q/k norms, sliding windows the 40 positions
+      // pass; Phi-3: fused QKV and gate/up, an untied head.
+      const dir = mkdtempSync(join(tmpdir(), 'pocket-shard-'))
+      const path = join(dir, `${family}.gguf`)
+      writeTinyFamilyGguf(path, family, { seed: 3 })
+      const request = {
+        tokens: [1, 40, 50, 60, 70, 80],
+        temperature: 0,
+        maxTokens: 34,
+      }
+      try {
+        const single = await singleProcess(request, path)
+        expect(single.length).toBeGreaterThan(0)
+        const cluster = await start(2, { modelPath: path })
+        expect((await collect(cluster.generate(request))).tokens).toEqual(
+          single,
+        )
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 
   test('layers follow free memory', async () => {
     const cluster = await ShardCluster.start({
