@@ -23,6 +23,7 @@ export type GroupSettings = {
   loadTimeoutMs: number
   connectTimeoutMs: number
   stepTimeoutMs: number
+  firstTokenTimeoutMs: number
   spawnRank: RankSpawn
 }
 
@@ -199,9 +200,13 @@ export class Group {
     const done = new Map<RankProcess, Record<string, unknown>>()
     const last = this.ranks[this.ranks.length - 1]
     let progress = Date.now()
+    let heard = false
     while (done.size < this.ranks.length) {
       const item = await this.next(this.s.heartbeatMs)
-      if (item) progress = Date.now()
+      if (item) {
+        progress = Date.now()
+        heard = true
+      }
       if (item?.m.type === 'token' && item.rank === last) {
         yield { type: 'token', token: item.m.token, logprob: item.m.logprob }
       } else if (item?.m.type === 'done') {
@@ -213,11 +218,13 @@ export class Group {
         return
       }
       const stale = this.stale()
-      const stuck = Date.now() - progress > this.s.stepTimeoutMs
+      // Before the first token the prompt is being prefilled (no messages).
+      const limit = heard ? this.s.stepTimeoutMs : this.s.firstTokenTimeoutMs
+      const stuck = Date.now() - progress > limit
       if (stale.length || stuck) {
         const why = stale.length
           ? `no heartbeat from ${stale.join(', ')}`
-          : `no progress for ${this.s.stepTimeoutMs} ms`
+          : `no progress for ${limit} ms`
         yield { type: 'failed', ...(await this.fail(undefined, why)) }
         return
       }

@@ -48,6 +48,8 @@ export type ShardRunOptions = {
   connectTimeoutMs?: number
   /** No token for this long during a request: the group is stuck. */
   stepTimeoutMs?: number
+  /** The same before the first token (prompt prefill sends no messages). */
+  firstTokenTimeoutMs?: number
   /** Group restarts allowed per request (and at start) before giving up. */
   maxRestarts?: number
   spawnRank?: RankSpawn
@@ -91,6 +93,7 @@ export class ShardCluster {
       loadTimeoutMs: 120_000,
       connectTimeoutMs: 60_000,
       stepTimeoutMs: 60_000,
+      firstTokenTimeoutMs: 600_000,
       maxRestarts: 3,
       spawnRank: spawnLocalRank,
       ...options,

@@ -91,4 +91,6 @@ async function handle(m: ToRank) {
 }
 
 process.on('message', (m: ToRank) => handle(m).catch(fail))
-process.on('disconnect', () => process.exit(0))
+// SIGKILL, not exit(): exit() would join the engine thread, which may be
+// blocked in a ring recv for good.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'))
