@@ -121,9 +121,19 @@ export class ShardCluster {
     return Object.fromEntries(this.group?.bytes ?? [])
   }
 
+  /** Kills every rank; safe to call twice. */
   async close(): Promise<void> {
-    await this.group?.close()
+    const group = this.group
     this.group = undefined
+    await group?.close()
+  }
+
+  dispose(): Promise<void> {
+    return this.close()
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   /** Streams one request's tokens; survives the loss of members. */
