@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "js_bridge.h"
 #include "model_wrap.h"
+#include "shard_wrap.h"
 
 namespace pocket {
 
@@ -80,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   InitModel(env, exports);
   InitEncoders(env, exports);
+  InitShard(env, exports);
   exports.Set("memoryStats", Napi::Function::New(env, GetMemoryStats));
   exports.Set("setMemoryLimits", Napi::Function::New(env, SetMemoryLimits));
   exports.Set("mlxVersion", Napi::String::New(env, mx::version()));

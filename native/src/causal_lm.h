@@ -67,7 +67,9 @@ class CausalLM {
   mx::array forward_embeddings(const mx::array& h, KVCache& cache) const { return forward_segments({{h, &cache}}); }
   // A KV cache laid out for this model (sliding-window layers bounded).
   std::unique_ptr<KVCache> new_cache(int kv_bits) const {
-    return std::make_unique<KVCache>(cfg_.num_layers, kv_bits, kv_bits ? 32 : 0, cfg_.layer_window);
+    auto cache = std::make_unique<KVCache>(cfg_.num_layers, kv_bits, kv_bits ? 32 : 0, cfg_.layer_window);
+    if (cfg_.sharded()) cache->own_layers(cfg_.layer_begin(), cfg_.layer_end());
+    return cache;
   }
   size_t nbytes() const {
     size_t n = 0;

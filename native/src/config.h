@@ -143,10 +143,19 @@ struct DecoderConfig {
   // Qwen3.5 full attention: q_proj also yields a per-head output gate,
   // o = attn * sigmoid(gate).
   bool attn_output_gate = false;
+  // Pipeline-parallel sharding (shard.h): this process holds layers
+  // [shard_begin, shard_end) only; the first shard also the embeddings, the
+  // last the final norm and LM head. shard_end = 0: the whole model.
+  int shard_begin = 0, shard_end = 0;
 
   int window(int layer) const { return layer < int(layer_window.size()) ? layer_window[layer] : 0; }
   bool has_rope(int layer) const { return layer >= int(layer_rope.size()) || layer_rope[layer]; }
   bool recurrent() const { return !layer_linear.empty(); }
+  bool sharded() const { return shard_end > 0 && (shard_begin > 0 || shard_end < num_layers); }
+  int layer_begin() const { return shard_end > 0 ? shard_begin : 0; }
+  int layer_end() const { return shard_end > 0 ? shard_end : num_layers; }
+  bool has_embeddings() const { return layer_begin() == 0; }
+  bool has_head() const { return layer_end() == num_layers; }
 };
 
 }  // namespace pocket

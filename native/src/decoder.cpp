@@ -47,28 +47,40 @@ Decoder::Decoder(DecoderConfig cfg, WeightMap& w, Naming naming) : CausalLM(std:
   bool gguf = naming == Naming::gguf;
   int group = gguf ? 32 : c.quant_group;
   if (c.moe.num_experts > 0 || c.moe.experts_per_token > 0) check_moe_config(c.moe);
+  if (c.shard_end > 0 && (c.shard_begin < 0 || c.shard_begin >= c.shard_end || c.shard_end > c.num_layers))
+    throw invalid_arg("shard: layers [" + std::to_string(c.shard_begin) + ", " + std::to_string(c.shard_end) +
+                      ") are not a range of the model's " + std::to_string(c.num_layers) + " layers");
+  // A shard (pipeline parallelism, shard.h) holds layers [first_, end) and
+  // the embeddings only when first, the final norm and head only when last.
+  first_ = c.layer_begin();
+  bool embeds = c.has_embeddings(), head = c.has_head();
   const auto& pre = c.weight_prefix;
-  embed_.table = load_linear(w, gguf ? "token_embd" : pre + "embed_tokens", group);
-  if (embed_.table.out_features() != c.vocab_size)
-    throw load_error("embedding rows do not match the vocabulary size");
-  for (int i = 0; i < c.num_layers; ++i) load_layer(w, i, gguf, group);
-  final_norm_ = take_weight(w, gguf ? "output_norm.weight" : pre + "norm.weight");
-  if (c.norm_plus_one) final_norm_ = mx::add(*final_norm_, mx::array(1.0f, final_norm_->dtype()));
-  lm_head_ = load_linear(w, gguf ? "output" : c.lm_head_name, group, false);
-  if (!lm_head_.weight) {
-    lm_head_ = embed_.table;  // tied embeddings
-    c.tie_embeddings = true;
+  auto embed_name = gguf ? "token_embd" : pre + "embed_tokens";
+  if (embeds) {
+    embed_.table = load_linear(w, embed_name, group);
+    if (embed_.table.out_features() != c.vocab_size)
+      throw load_error("embedding rows do not match the vocabulary size");
   }
-  if (lm_head_.out_features() != c.vocab_size) throw load_error("output rows do not match the vocabulary size");
+  for (int i = first_; i < c.layer_end(); ++i) load_layer(w, i, gguf, group);
+  if (head) {
+    final_norm_ = take_weight(w, gguf ? "output_norm.weight" : pre + "norm.weight");
+    if (c.norm_plus_one) final_norm_ = mx::add(*final_norm_, mx::array(1.0f, final_norm_->dtype()));
+    lm_head_ = load_linear(w, gguf ? "output" : c.lm_head_name, group, false);
+    if (!lm_head_.weight) {
+      lm_head_ = embeds ? embed_.table : load_linear(w, embed_name, group);  // tied embeddings
+      c.tie_embeddings = true;
+    }
+    if (lm_head_.out_features() != c.vocab_size) throw load_error("output rows do not match the vocabulary size");
+    add_half_copies(lm_head_);
+    if (c.tie_embeddings && embeds) embed_.table = lm_head_;
+  }
   load_ropes(w, gguf);
-  add_half_copies(lm_head_);
-  if (c.tie_embeddings) embed_.table = lm_head_;
   auto params = parameters();
   mx::eval(params);
-  for (int i = 0; i < c.num_layers; ++i) {
-    auto& l = layers_[i];
+  for (size_t j = 0; j < layers_.size(); ++j) {
+    auto& l = layers_[j];
     for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) add_half_copies(*x);
-    fusable_.push_back(plain_layer(i) && fused_layer_supported(l));
+    fusable_.push_back(plain_layer(first_ + int(j)) && fused_layer_supported(l));
   }
 }
 
@@ -186,7 +198,7 @@ void Decoder::load_ropes(WeightMap& w, bool gguf) {
 // A Llama layer as the fused primitive computes it.
 bool Decoder::plain_layer(int i) const {
   auto& c = cfg_;
-  const auto& l = layers_[i];
+  const auto& l = layers_[i - first_];
   const auto& r = ropes_[0];
   bool default_scale = c.attn_scale <= 0 || same_value(c.attn_scale, 1.0f / std::sqrt(float(c.head_dim)));
   return c.norm_layout == NormLayout::pre && c.activation == Activation::silu && !c.qk_norm_full && default_scale &&
@@ -221,14 +233,15 @@ std::vector<mx::array> Decoder::parameters() const {
     if (l.moe) l.moe->append_parameters(p);
     if (l.sinks) p.push_back(*l.sinks);
   }
-  p.push_back(*final_norm_);
+  if (final_norm_) p.push_back(*final_norm_);
   for (auto& r : ropes_)
     if (r.freqs) p.push_back(*r.freqs);
-  if (!cfg_.tie_embeddings) add(lm_head_);
+  if (!cfg_.tie_embeddings || !cfg_.has_embeddings()) add(lm_head_);
   return p;
 }
 
 mx::array Decoder::embed_tokens(const mx::array& tokens) const {
+  if (!cfg_.has_embeddings()) throw invalid_arg("embed: this shard does not hold the embeddings");
   auto h = embed_(tokens);
   if (cfg_.embed_scale != 1.0f) h = mx::multiply(h, mx::array(cfg_.embed_scale, h.dtype()));
   return h;
@@ -276,15 +289,16 @@ mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {
   auto residual = [&](const mx::array& x) {
     return c.residual_scale == 1.0f ? x : mx::multiply(x, mx::array(c.residual_scale, x.dtype()));
   };
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    auto& l = layers_[i];
-    if (fused && fusable_[i]) {
+  for (size_t j = 0; j < layers_.size(); ++j) {
+    auto& l = layers_[j];
+    int i = first_ + int(j);  // the model's layer index (caches, windows, ropes)
+    if (fused && fusable_[j]) {
       // Its own output is contiguous already; anything else is made so.
-      if (i == 0 || !fusable_[i - 1]) h = mx::contiguous(h);
-      h = pocket_fused_layer(h, l, c, int(i), rows, table);
+      if (j == 0 || !fusable_[j - 1]) h = mx::contiguous(h);
+      h = pocket_fused_layer(h, l, c, i, rows, table);
       continue;
     }
-    auto a = attention(l, l.attn_norm ? norm(h, *l.attn_norm) : h, segs, int(i));
+    auto a = attention(l, l.attn_norm ? norm(h, *l.attn_norm) : h, segs, i);
     if (l.post_attn_norm) a = norm(a, *l.post_attn_norm);
     h = mx::add(h, residual(a));
     auto m = mlp(l, l.ffn_norm ? norm(h, *l.ffn_norm) : h);
@@ -292,10 +306,12 @@ mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {
     h = mx::add(h, residual(m));
   }
   for (auto& s : segs) s.cache->advance(s.h.shape(1));
-  return norm(h, *final_norm_);
+  // A shard before the last hands its hidden state on un-normed.
+  return final_norm_ ? norm(h, *final_norm_) : h;
 }
 
 mx::array Decoder::logits(const mx::array& hidden) const {
+  if (!cfg_.has_head()) throw invalid_arg("logits: this shard does not hold the LM head");
   auto y = mx::astype(lm_head_(hidden), mx::float32);
   if (cfg_.logit_scale != 1.0f) y = mx::multiply(y, mx::array(cfg_.logit_scale));
   if (cfg_.final_softcap > 0) {

@@ -53,6 +53,7 @@ class Decoder : public CausalLM {
   mx::array mlp(const DecoderLayer& l, const mx::array& x) const;
 
   Embedding embed_;
+  int first_ = 0;  // model index of layers_[0] (a pipeline shard's first layer)
   std::vector<DecoderLayer> layers_;
   std::vector<bool> fusable_;  // layer i can run as one decode primitive
   std::optional<mx::array> final_norm_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <regex>
 
 #include "errors.h"
@@ -255,12 +256,42 @@ std::vector<std::string> gguf_shards(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// Which tensors a pipeline shard reads (everything when not sharded).
+template <typename Tensors>
+std::function<bool(const std::string&)> shard_filter(const Tensors& tensors, const GgufLoadOptions& o) {
+  if (o.layer_end <= 0) return [](const std::string&) { return true; };
+  auto block = [](const std::string& name) {
+    if (name.rfind("blk.", 0) != 0) return -1;
+    return std::atoi(name.c_str() + 4);
+  };
+  int blocks = 0;
+  bool has_output = false;
+  for (auto& t : tensors) {
+    blocks = std::max(blocks, block(t.name) + 1);
+    has_output = has_output || t.name == "output.weight";
+  }
+  bool first = o.layer_begin == 0, last = o.layer_end >= blocks;
+  return [=](const std::string& name) {
+    int b = block(name);
+    if (b >= 0) return b >= o.layer_begin && b < o.layer_end;
+    if (name.rfind("token_embd.", 0) == 0) return first || (last && !has_output);
+    if (name.rfind("output.", 0) == 0 || name.rfind("output_norm.", 0) == 0) return last;
+    return true;  // rope tables and anything else layer-independent
+  };
+}
+
+}  // namespace
+
 GgufModel load_gguf_model(const std::string& path, const GgufLoadOptions& options) {
   auto open = open_model(path);
   GgufModel out;
   out.metadata = std::move(open.meta);
   for (auto& f : open.files) out.files.push_back(f->path());
+  auto keep = shard_filter(open.tensors, options);
   for (auto& t : open.tensors) {
+    if (!keep(t.name)) continue;
     auto shape = mlx_shape(t);
     int64_t cols = t.dims[0], rows = 1;
     for (size_t d = 1; d < t.dims.size(); ++d) rows *= t.dims[d];

@@ -33,6 +33,10 @@ struct GgufLoadOptions {
   int five_bit_as = 8;
   // Every quantized tensor as exact float32 values (drift references).
   bool dequantize_all = false;
+  // Pipeline shard (shard.h): read only blocks [layer_begin, layer_end), the
+  // embeddings when first, output/output_norm (or the tied embeddings) when
+  // last. layer_end = 0: every tensor.
+  int layer_begin = 0, layer_end = 0;
 };
 
 struct GgufModel {

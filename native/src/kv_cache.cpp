@@ -62,8 +62,10 @@ bool KVCache::reserve(int n, int kv_heads, int head_dim) {
   if (bits_ || !complete() || dtype_ != mx::float32 || graph_path()) return false;
   std::vector<mx::array> grown;
   const Parts fresh{mx::zeros({1, kv_heads, 0, head_dim}, mx::float32)};
+  int end = own_end_ < 0 ? int(keys_.size()) : own_end_;
   for (auto* side : {&keys_, &values_})
-    for (auto& buf : *side) {
+    for (int l = own_begin_; l < end; ++l) {
+      auto& buf = (*side)[l];
       if (buf && (*buf)[0].shape(2) >= n) continue;
       grow(buf, buf ? *buf : fresh, n, offset_);
       grown.push_back((*buf)[0]);

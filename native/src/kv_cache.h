@@ -65,6 +65,9 @@ class KVCache {
   // sliding-window layers dropped rows, non-float32 caches and on the graph
   // path (GPU), where nothing is reserved.
   bool reserve(int n, int kv_heads, int head_dim);
+  // A pipeline shard's cache: only layers [begin, end) are ever updated, so
+  // reserve() makes room in those alone.
+  void own_layers(int begin, int end) { own_begin_ = begin, own_end_ = end; }
   const mx::array& key_buffer(int layer) const { return (*keys_[layer])[0]; }
   const mx::array& value_buffer(int layer) const { return (*values_[layer])[0]; }
 
@@ -94,6 +97,7 @@ class KVCache {
   std::vector<std::optional<std::vector<mx::array>>> recurrent_;
   std::vector<int> windows_, start_;
   int offset_ = 0;
+  int own_begin_ = 0, own_end_ = -1;  // -1: every layer
   int bits_ = 0, group_ = 32;
   mx::Dtype dtype_ = mx::float32;
 };

@@ -73,7 +73,8 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
-                          int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_) {
+                          int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_,
+                          std::pair<int, int> shard) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -91,12 +92,14 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       GgufLoadOptions load_options;
       load_options.five_bit_as = five_bit_target();
       load_options.dequantize_all = std::getenv("POCKET_GGUF_DEQUANTIZE") != nullptr;
+      std::tie(load_options.layer_begin, load_options.layer_end) = shard;
       auto gguf = load_gguf_model(path, load_options);
       auto& weights = gguf.weights;
       auto& meta = gguf.metadata;
       result.tensor_types = gguf.tensor_types;
       auto cfg = config_from_gguf(meta);
       cfg.loaded_context = context_length;
+      std::tie(cfg.shard_begin, cfg.shard_end) = shard;
       model->llm = make_decoder(cfg, weights, true);
       auto tokens = meta.find("tokenizer.ggml.tokens");
       auto model_kind = meta.find("tokenizer.ggml.model");
@@ -121,6 +124,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
         for (auto& [k, a] : w) weights.insert_or_assign(k, a);
       }
       js_config->loaded_context = context_length;
+      std::tie(js_config->shard_begin, js_config->shard_end) = shard;
       model->llm = make_decoder(*js_config, weights, false);
       model->tokenizer_json_path = tokenizer_json;
     } else {
@@ -173,6 +177,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
     handle_ = info[0].As<Napi::Number>().Int32Value();
   }
+
+  int handle() const { return handle_; }
 
   ~NativeModel() override {
     // Garbage-collected without unload(): free the weights on the engine thread.
@@ -371,6 +377,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
 Napi::FunctionReference* NativeModel::constructor = nullptr;
 
+}  // namespace
+
+int model_handle(const Napi::Value& v) {
+  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(NativeModel::constructor->Value())) return 0;
+  return NativeModel::Unwrap(v.As<Napi::Object>())->handle();
+}
+
+namespace {
+
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject())
@@ -392,10 +407,19 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   int kv_bits = get_int(o, "kvBits", 0);
   auto tokenizer_json = get_string(o, "tokenizerJson");
   auto dtype = get_string(o, "dtype");
+  // shard: { layerStart, layerEnd } loads only those layers (shard.h).
+  std::pair<int, int> shard{0, 0};
+  if (o.Get("shard").IsObject()) {
+    auto so = o.Get("shard").As<Napi::Object>();
+    shard = {get_int(so, "layerStart", 0), get_int(so, "layerEnd", 0)};
+    if (shard.first < 0 || shard.second <= shard.first)
+      throw make_js_error(env, "E_INVALID_ARG", "shard: layerEnd must be greater than layerStart >= 0");
+  }
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype, shard);
+      },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);
@@ -404,6 +428,14 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
         info.Set("backend", r.backend);
         info.Set("dtype", r.dtype);
         info.Set("device", r.device);
+        if (r.config.shard_end > 0) {
+          auto sh = Napi::Object::New(env);
+          sh.Set("layerStart", r.config.layer_begin());
+          sh.Set("layerEnd", r.config.layer_end());
+          sh.Set("embeddings", r.config.has_embeddings());
+          sh.Set("head", r.config.has_head());
+          info.Set("shard", sh);
+        }
         if (!r.tensor_types.empty()) {
           auto types = Napi::Object::New(env);
           for (auto& [name, t] : r.tensor_types) {

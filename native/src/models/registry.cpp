@@ -62,7 +62,10 @@ std::unique_ptr<CausalLM> make_decoder(const DecoderConfig& cfg, WeightMap& weig
       throw unsupported("architecture '" + cfg.architecture + "' is not supported (" + supported_architectures(false) +
                         " are)");
   }
-  if (cfg.recurrent()) return std::make_unique<HybridDecoder>(cfg, weights, gguf);
+  if (cfg.recurrent()) {
+    if (cfg.sharded()) throw unsupported("shard: pipeline sharding of hybrid (linear-attention) models is not supported");
+    return std::make_unique<HybridDecoder>(cfg, weights, gguf);
+  }
   return std::make_unique<Decoder>(cfg, weights, gguf ? Decoder::Naming::gguf : Decoder::Naming::hf);
 }
 
