@@ -5,10 +5,10 @@
 // verified the same way; nodes and payouts are listed. SIGINT then leaves
 // no process behind.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { Browser, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../../src/marketplace/startLocalChain.ts'
 import {
   chromiumPath,
   launchBrowser,
@@ -41,6 +41,17 @@ async function until<T>(check: () => T | undefined, what: string, ms: number) {
 }
 
 const verdict = '[data-testid="receipt-verdict"]'
+
+/** A free port on 127.0.0.1 for the chain (so leftovers can be found by it). */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
 
 describe.skipIf(!chromiumPath)('market view on pocket start (Chromium)', () => {
   beforeAll(async () => {

@@ -4,7 +4,7 @@
 // the API's error message, loading and unloading a model, an image sent to
 // the vision model, the server's log and stats, the hive's 404, and the
 // page's CSP.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'puppeteer-core'
@@ -139,6 +139,27 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
     await screenshot(page, 'chat')
   })
 
+  it('switches to dark and fits a phone screen', async () => {
+    const theme = 'header button[aria-label^="Theme"]'
+    await page.click(theme)
+    expect(
+      await page.evaluate(() => document.documentElement.dataset.theme),
+    ).toBe('dark')
+    await screenshot(page, 'chat-dark')
+    await page.setViewport({ width: 390, height: 800 })
+    // nothing wider than the screen: no sideways scrolling
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390)
+    await screenshot(page, 'chat-phone')
+    await page.setViewport({ width: 1200, height: 760 })
+    await page.click(theme)
+    await page.click(theme)
+    expect(
+      await page.evaluate(() => document.documentElement.dataset.theme),
+    ).toBeUndefined()
+  })
+
   it('stops a generation', async () => {
     const before = await stats()
     await setValue('#max-tokens', '4000')
@@ -202,10 +223,23 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
     await sharp(raw, { raw: { width: n, height: n, channels: 3 } })
       .png()
       .toFile(png)
-    const input = await page.waitForSelector('#image-input')
-    await (
-      input as unknown as { uploadFile(p: string): Promise<void> }
-    ).uploadFile(png)
+    // dropped on the composer, as a user drags a file onto it
+    const b64 = (await readFile(png)).toString('base64')
+    await page.evaluate(async (data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0))
+      const dt = new DataTransfer()
+      dt.items.add(new File([bytes], 'dots.png', { type: 'image/png' }))
+      const zone = document.querySelector(
+        'form[aria-label="Compose a message"]',
+      )
+      zone?.dispatchEvent(
+        new DragEvent('drop', {
+          dataTransfer: dt,
+          bubbles: true,
+          cancelable: true,
+        }),
+      )
+    }, b64)
     await page.waitForSelector('button[aria-label="Remove image dots.png"]')
     await setValue('#max-tokens', '6')
     await send('What is in the picture?')
@@ -217,6 +251,12 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
     expect(
       await textOf(page, `${lastReply} [data-testid="reply-stats"]`),
     ).toMatch(/\d+ tokens/)
+    // and through the file picker (the keyboard path)
+    const input = await page.waitForSelector('#image-input')
+    await (
+      input as unknown as { uploadFile(p: string): Promise<void> }
+    ).uploadFile(png)
+    await page.waitForSelector('button[aria-label="Remove image dots.png"]')
   })
 
   it('loads and unloads a model', async () => {
@@ -250,21 +290,40 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
 
   it('shows the live request log and stats', async () => {
     await open('server')
-    await page
-      .waitForFunction(() =>
-        document
-          .querySelector(
-            '[aria-label="Request log"] .badge, [aria-label="Request log"] span',
-          )
-          ?.textContent?.includes('live'),
-      )
-      .catch(() => {})
-    await new Promise((r) => setTimeout(r, 300))
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[aria-label="Request log"] h2')
+        ?.textContent?.includes('live'),
+    )
     await fetch(`${srv.url}/v1/models`)
     await page.waitForFunction(() =>
       [...document.querySelectorAll('[data-testid="log-rows"] tr')].some((tr) =>
         tr.textContent?.includes('GET /v1/models'),
       ),
+    )
+    // the counters the page shows come from /api/v1/stats
+    const s = (await (await fetch(`${srv.url}/api/v1/stats`)).json()) as {
+      requests: { total: number; errors: number }
+      tokens: { prompt: number; completion: number; cached: number }
+      decodeSeconds: number
+      memory: { weightsBytes: number; budgetBytes: number; rssBytes: number }
+    }
+    expect(s.requests.total).toBeGreaterThan(5)
+    // the schema the server rejected earlier is one 4xx
+    expect(s.requests.errors).toBeGreaterThanOrEqual(1)
+    expect(s.tokens.completion).toBeGreaterThan(0)
+    expect(s.tokens.prompt).toBeGreaterThan(0)
+    expect(s.decodeSeconds).toBeGreaterThan(0)
+    expect(s.memory.budgetBytes).toBeGreaterThan(0)
+    expect(s.memory.rssBytes).toBeGreaterThan(0)
+    await page.waitForFunction(() =>
+      /Decode tok\/s \(avg\)\d/.test(
+        document.querySelector('[aria-label="Server statistics"]')
+          ?.textContent ?? '',
+      ),
+    )
+    expect(await textOf(page, '[aria-label="Server statistics"]')).toMatch(
+      /Requests\d+Errors \(4xx\/5xx\)\d+/,
     )
     await screenshot(page, 'server')
   })

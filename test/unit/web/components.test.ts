@@ -6,7 +6,7 @@
 // "no hive" notice (a real local HTTP server answers).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { h, render } from 'preact'
+import { type ComponentChild, h, render } from 'preact'
 import { act } from 'preact/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Composer } from '../../../web/src/chat/Composer.tsx'
@@ -15,7 +15,7 @@ import { SettingsPanel } from '../../../web/src/chat/SettingsPanel.tsx'
 import { defaultSettings } from '../../../web/src/chat/types.ts'
 import { HiveView } from '../../../web/src/hive/HiveView.tsx'
 
-function mount(vnode: ReturnType<typeof h>) {
+function mount(vnode: ComponentChild) {
   const root = document.createElement('div')
   document.body.append(root)
   act(() => render(vnode, root))
