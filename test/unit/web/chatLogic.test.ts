@@ -210,6 +210,12 @@ describe('buildChatRequest', () => {
       json_schema: { strict: true, schema: { type: 'object' } },
     })
     expect((body.tools as unknown[]).length).toBe(1)
+    expect(body.tool_choice).toBe('auto')
+    const forced = buildChatRequest(
+      { ...settings, toolsEnabled: true, toolChoice: 'required' },
+      history.slice(0, 1),
+    )
+    expect(forced.tool_choice).toBe('required')
   })
 
   it.each([

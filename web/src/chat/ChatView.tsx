@@ -95,15 +95,26 @@ export function ChatView() {
     setList(await store.list())
   }
 
-  const send = async (text: string, images: ChatImage[]) => {
+  const send = (text: string, images: ChatImage[]) =>
+    generate([
+      ...conv.messages,
+      {
+        id: newId(),
+        role: 'user',
+        content: text,
+        ...(images.length ? { images } : {}),
+      },
+    ])
+
+  /** Answers a tool call with its result and lets the model continue. */
+  const sendToolResult = (callId: string, content: string) =>
+    generate([
+      ...conv.messages,
+      { id: newId(), role: 'tool', content, toolCallId: callId },
+    ])
+
+  const generate = async (history: ChatMessage[]) => {
     setError(null)
-    const user: ChatMessage = {
-      id: newId(),
-      role: 'user',
-      content: text,
-      ...(images.length ? { images } : {}),
-    }
-    const history = [...conv.messages, user]
     let body: Record<string, unknown>
     try {
       body = buildChatRequest(conv.settings, history)
@@ -213,12 +224,18 @@ export function ChatView() {
               show under each reply.
             </p>
           )}
-          {conv.messages.map((m) => (
+          {conv.messages.map((m, i) => (
             <MessageView
               key={m.id}
               message={m}
               structured={conv.settings.structured}
               streaming={m.id === streamingId}
+              onToolResult={
+                // the last reply's open calls can be answered
+                i === conv.messages.length - 1 && !streamingId
+                  ? (id, content) => void sendToolResult(id, content)
+                  : undefined
+              }
             />
           ))}
         </div>

@@ -1,5 +1,6 @@
 // One chat message: images, folded reasoning, content (JSON pretty-printed
 // in structured mode), tool calls as cards, and under a reply its speed.
+import { useState } from 'preact/hooks'
 import ui from '../ui/ui.module.css'
 import styles from './chat.module.css'
 import type { ChatMessage, ReplyStats, ToolCall } from './types.ts'
@@ -22,8 +23,13 @@ export function statsLine(s: ReplyStats): string {
   return parts.join(' · ')
 }
 
-function ToolCallCard(props: { call: ToolCall }) {
+function ToolCallCard(props: {
+  call: ToolCall
+  onResult?: (id: string, content: string) => void
+}) {
   const args = prettyJson(props.call.arguments) ?? props.call.arguments
+  const [result, setResult] = useState('')
+  const field = `tool-result-${props.call.id}`
   return (
     <section
       class={styles.toolCard}
@@ -35,6 +41,26 @@ function ToolCallCard(props: { call: ToolCall }) {
         <span class={ui.muted}>{props.call.id}</span>
       </div>
       <pre>{args}</pre>
+      {props.onResult && (
+        <form
+          class={styles.toolResult}
+          onSubmit={(e) => {
+            e.preventDefault()
+            props.onResult?.(props.call.id, result)
+          }}
+        >
+          <label for={field}>Result of {props.call.name}</label>
+          <textarea
+            id={field}
+            rows={2}
+            placeholder='{"sky": "sunny", "celsius": 21}'
+            value={result}
+            onInput={(e) => setResult(e.currentTarget.value)}
+            required
+          />
+          <button type="submit">Send result</button>
+        </form>
+      )}
     </section>
   )
 }
@@ -43,6 +69,8 @@ export function MessageView(props: {
   message: ChatMessage
   structured: boolean
   streaming: boolean
+  /** Set when this reply's tool calls can be answered. */
+  onToolResult?: (callId: string, content: string) => void
 }) {
   const m = props.message
   const json =
@@ -84,7 +112,7 @@ export function MessageView(props: {
         </div>
       )}
       {m.toolCalls?.map((c, i) => (
-        <ToolCallCard key={c.id || i} call={c} />
+        <ToolCallCard key={c.id || i} call={c} onResult={props.onToolResult} />
       ))}
       {m.error && (
         <div class={ui.error} role="alert">

@@ -142,6 +142,19 @@ export function SettingsPanel(props: {
           {toolsProblem && (
             <span class={styles.hintBad}>Invalid: {toolsProblem}</span>
           )}
+          <label for="tool-choice">Tool choice</label>
+          <select
+            id="tool-choice"
+            value={s.toolChoice ?? 'auto'}
+            onChange={(e) =>
+              set({
+                toolChoice: e.currentTarget.value as ChatSettings['toolChoice'],
+              })
+            }
+          >
+            <option value="auto">auto (the model decides)</option>
+            <option value="required">required (always call a tool)</option>
+          </select>
         </div>
       )}
     </aside>

@@ -125,6 +125,7 @@ export function buildChatRequest(
     if (!Array.isArray(tools))
       throw new SettingsError('tools', 'The tools must be a JSON array.')
     body.tools = tools
+    body.tool_choice = settings.toolChoice ?? 'auto'
   }
   return body
 }

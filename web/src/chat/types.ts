@@ -45,6 +45,8 @@ export type ChatSettings = {
   /** Function tools the model may call (an OpenAI `tools` array, as JSON). */
   toolsEnabled: boolean
   tools: string
+  /** `auto` lets the model choose; `required` makes it call a tool. */
+  toolChoice: 'auto' | 'required'
 }
 
 export type Conversation = {
@@ -92,6 +94,7 @@ export const defaultSettings = (model = ''): ChatSettings => ({
   schema: DEFAULT_SCHEMA,
   toolsEnabled: false,
   tools: DEFAULT_TOOLS,
+  toolChoice: 'auto',
 })
 
 export const newId = (): string =>

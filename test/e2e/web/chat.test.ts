@@ -1,42 +1,22 @@
-// The web app in headless Chromium against the real server with the real
-// engine (SmolLM2 weights, a tiny random SmolVLM written into the hub
-// cache): a streamed chat reply with its speed, stopping a generation,
-// the API's error message, loading and unloading a model, an image sent to
-// the vision model, the server's log and stats, the hive's 404, and the
-// page's CSP.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+// The Chat view in headless Chromium against the real server and engine
+// (SmolLM2; a tiny random SmolVLM for images): a reply that streams in with
+// its speed, dark theme and a phone-sized screen, Stop (the server counts
+// the generation cancelled), the API's error message, structured output,
+// tool calls as cards answered with a result, export, conversations kept
+// across a reload, and images dropped on the message box.
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser, Page } from 'puppeteer-core'
+import type { Page } from 'puppeteer-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WEB_CSP } from '../../../src/server/web/serveWebApp.ts'
 import { hasEncoders } from '../../helpers/encoders.ts'
-import { SMOL_KEY, startRealServer } from '../../helpers/realServer.ts'
-import { writeTinyVlm } from '../../helpers/tinyVlm.ts'
-import {
-  chromiumPath,
-  launchBrowser,
-  screenshot,
-  textOf,
-  watchPage,
-} from './browser.ts'
-import { ensureWebBuilt } from './buildWeb.ts'
-
-const VLM_KEY = 'pocket-test/tiny-smolvlm'
-let srv: Awaited<ReturnType<typeof startRealServer>>
-let browser: Browser
-let page: Page
-let problems: string[]
-let dir: string
+import { SMOL_KEY } from '../../helpers/realServer.ts'
+import { chromiumPath, screenshot, textOf } from './browser.ts'
+import { startWebFixture, VLM_KEY, type WebFixture } from './webFixture.ts'
 
 type Stats = { cancelledGenerations: number; completedGenerations: number }
 const stats = async () =>
-  (await (await fetch(`${srv.url}/api/v1/stats`)).json()) as Stats
-
-async function open(route: string) {
-  await page.goto(`${srv.url}/#/${route}`, { waitUntil: 'load' })
-}
+  (await (await fetch(`${f.url}/api/v1/stats`)).json()) as Stats
 
 /** Picks `value` in the chat's model select. */
 async function pickModel(value: string) {
@@ -51,19 +31,6 @@ async function pickModel(value: string) {
   await page.select('#model', value)
 }
 
-async function setValue(selector: string, value: string) {
-  await page.$eval(
-    selector,
-    (e, v) => {
-      const el = e as HTMLInputElement | HTMLTextAreaElement
-      const proto = Object.getPrototypeOf(el)
-      Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(el, v)
-      el.dispatchEvent(new Event('input', { bubbles: true }))
-    },
-    value,
-  )
-}
-
 async function send(text: string) {
   await page.type('#message', text)
   await page.keyboard.press('Enter')
@@ -71,38 +38,24 @@ async function send(text: string) {
 
 const lastReply = 'article[data-role="assistant"]:last-of-type'
 
-describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
+let f: WebFixture
+let page: Page
+
+describe.skipIf(!chromiumPath)('chat view on pocket serve (Chromium)', () => {
   beforeAll(async () => {
-    ensureWebBuilt()
-    dir = await mkdtemp(join(tmpdir(), 'pocket-web-'))
-    srv = await startRealServer({}, async (hub) => {
-      const repo = join(hub, 'models--pocket-test--tiny-smolvlm')
-      await mkdir(join(repo, 'refs'), { recursive: true })
-      await writeFile(join(repo, 'refs', 'main'), 'r1')
-      writeTinyVlm(join(repo, 'snapshots', 'r1'), 'idefics3')
-    })
-    browser = await launchBrowser()
-    page = await browser.newPage()
-    await page.setViewport({ width: 1200, height: 760 })
-    problems = watchPage(page)
+    f = await startWebFixture()
+    page = f.page
   })
   afterAll(async () => {
-    await browser?.close()
-    await srv?.close()
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
-
-  it('serves the app at / with a strict CSP', async () => {
-    const res = await fetch(`${srv.url}/`)
-    expect(res.status).toBe(200)
-    expect(res.headers.get('content-security-policy')).toBe(WEB_CSP)
-    expect(await res.text()).toContain('<div id="app">')
+    await f?.close()
   })
 
   it('streams a chat reply and shows its speed', async () => {
-    await open('chat')
+    await f.open('chat')
     await pickModel(SMOL_KEY)
-    await setValue('#max-tokens', '24')
+    await f.setValue('#max-tokens', '24')
+    // seeded sampling: the same replies on every run
+    await f.setValue('#seed', '7')
     // count how often the reply text changes while it streams
     await send('Name three colors.')
     await page.waitForSelector(lastReply)
@@ -162,7 +115,7 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
 
   it('stops a generation', async () => {
     const before = await stats()
-    await setValue('#max-tokens', '4000')
+    await f.setValue('#max-tokens', '4000')
     await send('Write a very long story about the sea.')
     await page.waitForFunction(
       (sel) =>
@@ -185,12 +138,12 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
     expect((await stats()).cancelledGenerations).toBe(
       before.cancelledGenerations + 1,
     )
-    await setValue('#max-tokens', '24')
+    await f.setValue('#max-tokens', '24')
   })
 
   it("shows the API's error message", async () => {
     await page.click('#structured')
-    await setValue(
+    await f.setValue(
       '#schema',
       '{"type": "object", "properties": {"a": {"type": "nope"}}}',
     )
@@ -200,6 +153,78 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
       /Invalid response_format\.json_schema\.schema at \/properties\/a\/type/,
     )
     await page.click('#structured')
+  })
+
+  it('constrains the reply to a JSON schema', async () => {
+    await page.click('#structured')
+    await f.setValue(
+      '#schema',
+      '{"type": "object", "properties": {"name": {"type": "string", "maxLength": 12}, "age": {"type": "integer", "minimum": 0, "maximum": 99}}, "required": ["name", "age"], "additionalProperties": false}',
+    )
+    await f.setValue('#max-tokens', '48')
+    await send('Invent a person.')
+    await page.waitForSelector(`${lastReply} [data-testid="structured"]`)
+    const json = JSON.parse(
+      await textOf(page, `${lastReply} [data-testid="structured"]`),
+    )
+    expect(Object.keys(json).sort()).toEqual(['age', 'name'])
+    expect(Number.isInteger(json.age)).toBe(true)
+    await page.click('#structured')
+  })
+
+  it('shows tool calls as cards and sends the result back', async () => {
+    await page.click('#tools-on')
+    await page.select('#tool-choice', 'required')
+    // greedy and room enough for the call's JSON
+    await f.setValue('#temperature', '0')
+    await f.setValue('#max-tokens', '96')
+    await send('What is the weather in Paris?')
+    const card = `${lastReply} [data-testid="tool-call"]`
+    await page.waitForSelector(`${card} textarea`)
+    expect(await page.$eval(card, (e) => e.getAttribute('aria-label'))).toBe(
+      'Tool call get_weather',
+    )
+    const args = JSON.parse(await textOf(page, `${card} pre`))
+    expect(Object.keys(args)).toEqual(['city'])
+    await page.$eval(card, (e) => e.scrollIntoView({ block: 'center' }))
+    await screenshot(page, 'chat-tools')
+    // answer the call; with `auto` the model may now reply in words
+    await page.select('#tool-choice', 'auto')
+    await page.type(`${card} textarea`, '{"sky": "sunny", "celsius": 21}')
+    await page.click(`${card} button[type="submit"]`)
+    await page.waitForSelector('article[data-role="tool"]')
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector(
+            'article[data-role="tool"] ~ article[data-role="assistant"]',
+          )
+          ?.querySelector('[data-testid="reply-stats"]') != null,
+    )
+    const after = 'article[data-role="tool"] ~ article[data-role="assistant"]'
+    expect(await page.$(`${after} [role="alert"]`)).toBeNull()
+    await page.click('#tools-on')
+  })
+
+  it('exports the conversation as JSON', async () => {
+    const cdp = await page.createCDPSession()
+    await cdp.send('Browser.setDownloadBehavior', {
+      behavior: 'allow',
+      downloadPath: f.dir,
+    })
+    await page.click('button[aria-label="Export this conversation as JSON"]')
+    let file: string | undefined
+    for (let i = 0; i < 50 && !file; i++) {
+      file = (await readdir(f.dir)).find((f) => /^chat-.*\.json$/.test(f))
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(file).toBeTruthy()
+    const doc = JSON.parse(await readFile(join(f.dir, file as string), 'utf8'))
+    expect(doc.format).toBe('pocket-chat/1')
+    const roles = doc.conversation.messages.map((m: { role: string }) => m.role)
+    expect(roles.slice(0, 2)).toEqual(['user', 'assistant'])
+    expect(roles).toContain('tool')
+    await cdp.detach()
   })
 
   it('keeps conversations in IndexedDB across a reload', async () => {
@@ -213,13 +238,13 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
   })
 
   it.skipIf(!hasEncoders)('sends an image to a vision model', async () => {
-    await open('chat')
+    await f.open('chat')
     await pickModel(VLM_KEY)
     const n = 32
     const raw = Buffer.alloc(n * n * 3)
     for (let i = 0; i < n * n; i++)
       raw.set([i % 256, 255 - (i % 256), 90], i * 3)
-    const png = join(dir, 'dots.png')
+    const png = join(f.dir, 'dots.png')
     await sharp(raw, { raw: { width: n, height: n, channels: 3 } })
       .png()
       .toFile(png)
@@ -241,7 +266,7 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
       )
     }, b64)
     await page.waitForSelector('button[aria-label="Remove image dots.png"]')
-    await setValue('#max-tokens', '6')
+    await f.setValue('#max-tokens', '6')
     await send('What is in the picture?')
     await page.waitForSelector(`${lastReply} [data-testid="reply-stats"]`)
     expect(await page.$(`${lastReply} [role="alert"]`)).toBeNull()
@@ -259,85 +284,7 @@ describe.skipIf(!chromiumPath)('web app on pocket serve (Chromium)', () => {
     await page.waitForSelector('button[aria-label="Remove image dots.png"]')
   })
 
-  it('loads and unloads a model', async () => {
-    await fetch(`${srv.url}/api/v1/models/unload`, {
-      method: 'POST',
-      body: JSON.stringify({ instance_id: SMOL_KEY }),
-    }).catch(() => {})
-    await open('models')
-    const row = `tr[data-model="${SMOL_KEY}"]`
-    await page.waitForSelector(row)
-    await page.click(`${row} button[aria-label="Load ${SMOL_KEY}"]`)
-    await page.waitForSelector(`${row} [data-instance]`)
-    expect(await textOf(page, `${row} [data-instance]`)).toMatch(/cpu/)
-    await screenshot(page, 'models')
-    const id = await page.$eval(`${row} [data-instance]`, (e) =>
-      e.getAttribute('data-instance'),
-    )
-    await page.click(`${row} button[aria-label="Unload ${id}"]`)
-    await page.waitForFunction(
-      (sel) => !document.querySelector(`${sel} [data-instance]`),
-      {},
-      row,
-    )
-    const v1 = (await (await fetch(`${srv.url}/api/v1/models`)).json()) as {
-      models: { key: string; loaded_instances: unknown[] }[]
-    }
-    expect(v1.models.find((m) => m.key === SMOL_KEY)?.loaded_instances).toEqual(
-      [],
-    )
-  })
-
-  it('shows the live request log and stats', async () => {
-    await open('server')
-    await page.waitForFunction(() =>
-      document
-        .querySelector('[aria-label="Request log"] h2')
-        ?.textContent?.includes('live'),
-    )
-    await fetch(`${srv.url}/v1/models`)
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('[data-testid="log-rows"] tr')].some((tr) =>
-        tr.textContent?.includes('GET /v1/models'),
-      ),
-    )
-    // the counters the page shows come from /api/v1/stats
-    const s = (await (await fetch(`${srv.url}/api/v1/stats`)).json()) as {
-      requests: { total: number; errors: number }
-      tokens: { prompt: number; completion: number; cached: number }
-      decodeSeconds: number
-      memory: { weightsBytes: number; budgetBytes: number; rssBytes: number }
-    }
-    expect(s.requests.total).toBeGreaterThan(5)
-    // the schema the server rejected earlier is one 4xx
-    expect(s.requests.errors).toBeGreaterThanOrEqual(1)
-    expect(s.tokens.completion).toBeGreaterThan(0)
-    expect(s.tokens.prompt).toBeGreaterThan(0)
-    expect(s.decodeSeconds).toBeGreaterThan(0)
-    expect(s.memory.budgetBytes).toBeGreaterThan(0)
-    expect(s.memory.rssBytes).toBeGreaterThan(0)
-    await page.waitForFunction(() =>
-      /Decode tok\/s \(avg\)\d/.test(
-        document.querySelector('[aria-label="Server statistics"]')
-          ?.textContent ?? '',
-      ),
-    )
-    expect(await textOf(page, '[aria-label="Server statistics"]')).toMatch(
-      /Requests\d+Errors \(4xx\/5xx\)\d+/,
-    )
-    await screenshot(page, 'server')
-  })
-
-  it('says so when the server has no hive', async () => {
-    await open('hive')
-    await page.waitForSelector('[aria-label="Hive devices"] [role="status"]')
-    expect(
-      await textOf(page, '[aria-label="Hive devices"] [role="status"]'),
-    ).toMatch(/not part of a hive/)
-    await screenshot(page, 'hive')
-  })
-
   it('ran without page errors or CSP violations', () => {
-    expect(problems).toEqual([])
+    expect(f.problems).toEqual([])
   })
 })
