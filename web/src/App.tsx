@@ -10,7 +10,7 @@ import {
 import styles from './app.module.css'
 import { ChatView } from './chat/ChatView.tsx'
 import { HiveView } from './hive/HiveView.tsx'
-import { MarketView } from './market/MarketView.tsx'
+import { LazyView } from './LazyView.tsx'
 import { ModelsView } from './models/ModelsView.tsx'
 import { type Route, useRoute } from './route.ts'
 import { ServerView } from './server/ServerView.tsx'
@@ -56,6 +56,13 @@ function Login() {
     </form>
   )
 }
+
+// viem and the receipt code load only when the market view opens
+const MarketView = () => (
+  <LazyView
+    load={() => import('./market/MarketView.tsx').then((m) => m.MarketView)}
+  />
+)
 
 export function App() {
   const route = useRoute()
