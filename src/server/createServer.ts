@@ -53,6 +53,7 @@ import {
   type ResponseStoreOptions,
 } from './state/ResponseStore.ts'
 import { ThreadStore } from './state/ThreadStore.ts'
+import { serveWebApp } from './web/serveWebApp.ts'
 
 export type CreateServerOptions = {
   host?: string
@@ -84,6 +85,11 @@ export type CreateServerOptions = {
    * '</think>' }`. Default: detected from each model's chat template.
    */
   reasoningTags?: ReasoningTags
+  /**
+   * The web app's built files, served at `/` (default web/dist); false
+   * serves no page.
+   */
+  webApp?: string | false
 }
 
 export type PocketServer = {
@@ -121,6 +127,8 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  // The page and its assets are public (no data in them) and not logged.
+  if (options.webApp !== false) app.use(serveWebApp(options.webApp))
   app.use(requestLog(context.log))
   if (options.cors) app.use(cors())
   // Discovery for LM Studio's SDK: public, like LM Studio's.

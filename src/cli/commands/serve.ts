@@ -136,6 +136,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     startedAt: new Date().toISOString(),
   })
   console.log(`pocket server listening on ${url}`)
+  console.log(`  Web app:   ${url}/  (chat, models, server, hive)`)
   console.log(
     `  OpenAI:    ${url}/v1  (models, chat/completions, completions, embeddings, responses)`,
   )

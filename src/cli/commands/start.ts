@@ -16,6 +16,7 @@ type StartFlags = {
   model: string
   maxTokens: number
   verbose?: boolean
+  webPort?: number
 }
 
 const positive = (name: string, max: number) => (value: string) => {
@@ -52,6 +53,11 @@ export function registerStart(program: Command): void {
       positive('--max-tokens', 512),
       48,
     )
+    .option(
+      '--web-port <port>',
+      'port of the market view on 127.0.0.1 (default: a free port)',
+      positive('--web-port', 65535),
+    )
     .option('-v, --verbose', 'also print daemon and indexer logs')
     .action(async (flags: StartFlags, command: Command) => {
       if (flags.exit && flags.keep)
@@ -66,6 +72,7 @@ export function registerStart(program: Command): void {
         keep,
         maxTokens: flags.maxTokens,
         verbose: flags.verbose,
+        webPort: flags.webPort,
       })
       process.exitCode = interrupted ? 130 : ok ? 0 : 1
     })

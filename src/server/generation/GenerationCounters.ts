@@ -13,6 +13,10 @@ export type GenerationCountsSnapshot = {
   cancelledGenerations: number
   /** Ended with an engine error. */
   failedGenerations: number
+  /** Tokens of finished generations: prompt, reused from the prefix cache, generated. */
+  tokens: { prompt: number; cached: number; completion: number }
+  /** Seconds spent decoding (after the first token), summed. */
+  decodeSeconds: number
   /** Speculative decoding over all finished generations that used a draft. */
   draftTokens: {
     total: number
@@ -28,6 +32,8 @@ export class GenerationCounters {
   #cancelled = 0
   #failed = 0
   #draft = { total: 0, accepted: 0, rejected: 0, ignored: 0 }
+  #tokens = { prompt: 0, cached: 0, completion: 0 }
+  #decodeMs = 0
 
   /** Follows one generation from its start to the settling of `result`. */
   track(result: Promise<GenerationStats>): void {
@@ -36,6 +42,13 @@ export class GenerationCounters {
       (stats) => {
         if (stats.stopReason === 'cancelled') this.#cancelled++
         else this.#completed++
+        this.#tokens.prompt += stats.promptTokens
+        this.#tokens.cached += stats.cachedTokens
+        this.#tokens.completion += stats.completionTokens
+        this.#decodeMs += Math.max(
+          0,
+          stats.totalTimeMs - stats.timeToFirstTokenMs,
+        )
         const d = stats.speculative
         if (d) {
           this.#draft.total += d.totalDraftTokens
@@ -58,6 +71,8 @@ export class GenerationCounters {
       completedGenerations: this.#completed,
       cancelledGenerations: this.#cancelled,
       failedGenerations: this.#failed,
+      tokens: { ...this.#tokens },
+      decodeSeconds: Math.round(this.#decodeMs) / 1000,
       draftTokens: { ...this.#draft },
     }
   }

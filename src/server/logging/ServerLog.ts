@@ -16,6 +16,7 @@ export class ServerLog {
   readonly logger: Logger
   readonly #subscribers = new Set<(line: string) => void>()
   readonly #stdout: boolean
+  readonly #requests = { total: 0, errors: 0 }
 
   constructor(options: ServerLogOptions = {}) {
     this.#stdout = !!options.stdout
@@ -29,6 +30,17 @@ export class ServerLog {
       { level: options.level ?? 'info', base: undefined },
       destination,
     )
+  }
+
+  /** Counts a finished request (status >= 400 is an error). */
+  countRequest(status: number): void {
+    this.#requests.total++
+    if (status >= 400) this.#requests.errors++
+  }
+
+  /** Requests finished since the server started, and how many failed. */
+  requests(): { total: number; errors: number } {
+    return { ...this.#requests }
   }
 
   /** Receives every record from now on (a JSON line); returns unsubscribe. */

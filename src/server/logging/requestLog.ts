@@ -21,6 +21,7 @@ export function requestLog(log: ServerLog): RequestHandler {
         ...(aborted ? { aborted: true } : {}),
         ...(res.locals.errorMessage ? { error: res.locals.errorMessage } : {}),
       }
+      log.countRequest(res.statusCode)
       if (res.statusCode >= 500) log.logger.error(record, 'request')
       else if (res.statusCode >= 400) log.logger.warn(record, 'request')
       else log.logger.info(record, 'request')
