@@ -8,6 +8,7 @@
 
 #include <mlx/mlx.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,9 @@ struct GgufLoadOptions {
   int five_bit_as = 8;
   // Every quantized tensor as exact float32 values (drift references).
   bool dequantize_all = false;
+  // Told the fraction of the tensor bytes converted so far (0..1), after
+  // each tensor; may be empty.
+  std::function<void(double)> on_progress;
 };
 
 struct GgufModel {

@@ -39,18 +39,63 @@ export function chatV1(ctx: ServerContext): RequestHandler {
         model_instance_id: instanceId,
       })
     }
+    // Progress events go out while loading and prefill happen; each value
+    // once and increasing. The stream opens at the first of them (or once
+    // the generation started), so errors found before any work stay HTTP 4xx.
+    const loadProgress = increasing((progress, id: string) =>
+      sse.event('model_load.progress', {
+        type: 'model_load.progress',
+        model_instance_id: id,
+        progress,
+      }),
+    )
+    const promptProgress = increasing((progress) =>
+      sse.event('prompt_processing.progress', {
+        type: 'prompt_processing.progress',
+        progress,
+      }),
+    )
+    let instanceId = b.model
+    let prompting = false
+    const startPrompt = () => {
+      if (prompting || !b.stream) return
+      prompting = true
+      open(instanceId)
+      sse.event('prompt_processing.start', { type: 'prompt_processing.start' })
+      promptProgress(0, instanceId)
+    }
     let gen: Generation
     try {
       gen = await startGeneration(ctx.residency, request, signal, {
         counters: ctx.generations,
         reasoningTags: ctx.reasoningTags,
         onLoadStart: (id) => {
+          instanceId = id
           open(id)
-          if (b.stream)
-            sse.event('model_load.start', {
-              type: 'model_load.start',
-              model_instance_id: id,
-            })
+          if (!b.stream) return
+          sse.event('model_load.start', {
+            type: 'model_load.start',
+            model_instance_id: id,
+          })
+          loadProgress(0, id)
+        },
+        onLoadProgress: (f) => {
+          if (b.stream && opened) loadProgress(f, instanceId)
+        },
+        onLeased: (lease) => {
+          instanceId = lease.identifier
+          if (!b.stream || lease.loadTimeMs == null) return
+          loadProgress(1, instanceId)
+          sse.event('model_load.end', {
+            type: 'model_load.end',
+            model_instance_id: instanceId,
+            load_time_seconds: Math.round(lease.loadTimeMs) / 1000,
+          })
+        },
+        onPromptProgress: (f) => {
+          if (!b.stream) return
+          startPrompt()
+          promptProgress(f, instanceId)
         },
       })
     } catch (error) {
@@ -64,18 +109,6 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       return
     }
     const id = gen.lease.identifier
-    if (b.stream && gen.lease.loadTimeMs != null) {
-      sse.event('model_load.progress', {
-        type: 'model_load.progress',
-        model_instance_id: id,
-        progress: 1,
-      })
-      sse.event('model_load.end', {
-        type: 'model_load.end',
-        model_instance_id: id,
-        load_time_seconds: Math.round(gen.lease.loadTimeMs) / 1000,
-      })
-    }
     open(id)
     const output = new ChatOutput(gen.output)
     const result = (stats: GenerationStats | null) => {
@@ -106,11 +139,8 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       return { ...body, response_id: responseId }
     }
     if (b.stream) {
-      sse.event('prompt_processing.start', { type: 'prompt_processing.start' })
-      sse.event('prompt_processing.progress', {
-        type: 'prompt_processing.progress',
-        progress: 1,
-      })
+      startPrompt()
+      promptProgress(1, id)
       sse.event('prompt_processing.end', { type: 'prompt_processing.end' })
     }
     // reasoning.start/delta/end, then message.start/delta/end.
@@ -158,5 +188,17 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       sse.event('chat.end', { type: 'chat.end', result: result(null) })
     }
     sse.end()
+  }
+}
+
+/** Calls `send` with each value once, only when it grew. */
+function increasing(
+  send: (progress: number, id: string) => void,
+): (progress: number, id: string) => void {
+  let last = -1
+  return (progress, id) => {
+    if (progress <= last) return
+    last = progress
+    send(progress, id)
   }
 }
