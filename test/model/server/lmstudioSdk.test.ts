@@ -317,6 +317,74 @@ describe('the wire protocol', () => {
     ws.close()
   })
 
+  it('bad predict parameters are a channelError; a closed socket cancels the prediction', async () => {
+    const model = await client.llm.model(SMOL_KEY, { verbose: false })
+    const { instanceReference } = await model.getModelInfo()
+    const { ws, first, next } = await connect('llm', auth)
+    expect(first).toEqual({ success: true })
+    const predict = (channelId: number, creationParameter: object) =>
+      ws.send(
+        JSON.stringify({
+          type: 'channelCreate',
+          endpoint: 'predict',
+          channelId,
+          creationParameter,
+        }),
+      )
+    const good = {
+      modelSpecifier: {
+        type: 'instanceReference',
+        instanceReference,
+      },
+      history: {
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Tell a story.' }] },
+        ],
+      },
+      predictionConfigStack: {
+        layers: [
+          {
+            layerName: 'apiOverride',
+            config: {
+              fields: [
+                {
+                  key: 'llm.prediction.maxPredictedTokens',
+                  value: { checked: true, value: 400 },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    }
+    predict(1, { ...good, history: { messages: 'hi' } })
+    expect(await next()).toMatchObject({
+      type: 'channelError',
+      channelId: 1,
+      error: { title: expect.stringContaining('history') },
+    })
+    predict(2, {
+      ...good,
+      modelSpecifier: { type: 'instanceReference', instanceReference: 'nope' },
+    })
+    expect(await next()).toMatchObject({ type: 'channelError', channelId: 2 })
+    // A good one: wait for its first fragment, then drop the connection.
+    const before = srv.server.context.generations.snapshot()
+    predict(3, good)
+    for (;;) {
+      const m = (await next()) as { type: string; message?: { type?: string } }
+      expect(m.type).toBe('channelSend')
+      if (m.message?.type === 'fragment') break
+    }
+    ws.terminate()
+    await vi.waitFor(() =>
+      expect(
+        srv.server.context.generations.snapshot().cancelledGenerations,
+      ).toBe(before.cancelledGenerations + 1),
+    )
+    expect(srv.server.context.generations.snapshot().activeGenerations).toBe(0)
+  })
+
   it('a bad auth packet is refused; an unknown namespace is a 404', async () => {
     const { first } = await connect('llm', '{"hello": 1}')
     expect(first).toMatchObject({ success: false })
