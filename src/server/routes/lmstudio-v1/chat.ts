@@ -17,6 +17,7 @@ import {
 } from '../../generation/startGeneration.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
 import { chatWithIntegrations } from './chatWithIntegrations.ts'
+import { V1ProgressEvents } from './progressEvents.ts'
 import { parseV1Chat, toV1Request } from './v1ChatInput.ts'
 
 export function chatV1(ctx: ServerContext): RequestHandler {
@@ -39,64 +40,16 @@ export function chatV1(ctx: ServerContext): RequestHandler {
         model_instance_id: instanceId,
       })
     }
-    // Progress events go out while loading and prefill happen; each value
-    // once and increasing. The stream opens at the first of them (or once
-    // the generation started), so errors found before any work stay HTTP 4xx.
-    const loadProgress = increasing((progress, id: string) =>
-      sse.event('model_load.progress', {
-        type: 'model_load.progress',
-        model_instance_id: id,
-        progress,
-      }),
-    )
-    const promptProgress = increasing((progress) =>
-      sse.event('prompt_processing.progress', {
-        type: 'prompt_processing.progress',
-        progress,
-      }),
-    )
-    let instanceId = b.model
-    let prompting = false
-    const startPrompt = () => {
-      if (prompting || !b.stream) return
-      prompting = true
-      open(instanceId)
-      sse.event('prompt_processing.start', { type: 'prompt_processing.start' })
-      promptProgress(0, instanceId)
+    const emit = (type: string, data: object = {}) => {
+      if (b.stream) sse.event(type, { type, ...data })
     }
+    const progress = new V1ProgressEvents(b.model, emit, open)
     let gen: Generation
     try {
       gen = await startGeneration(ctx.residency, request, signal, {
         counters: ctx.generations,
         reasoningTags: ctx.reasoningTags,
-        onLoadStart: (id) => {
-          instanceId = id
-          open(id)
-          if (!b.stream) return
-          sse.event('model_load.start', {
-            type: 'model_load.start',
-            model_instance_id: id,
-          })
-          loadProgress(0, id)
-        },
-        onLoadProgress: (f) => {
-          if (b.stream && opened) loadProgress(f, instanceId)
-        },
-        onLeased: (lease) => {
-          instanceId = lease.identifier
-          if (!b.stream || lease.loadTimeMs == null) return
-          loadProgress(1, instanceId)
-          sse.event('model_load.end', {
-            type: 'model_load.end',
-            model_instance_id: instanceId,
-            load_time_seconds: Math.round(lease.loadTimeMs) / 1000,
-          })
-        },
-        onPromptProgress: (f) => {
-          if (!b.stream) return
-          startPrompt()
-          promptProgress(f, instanceId)
-        },
+        ...progress.hooks(),
       })
     } catch (error) {
       if (!opened) throw error
@@ -138,11 +91,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       ])
       return { ...body, response_id: responseId }
     }
-    if (b.stream) {
-      startPrompt()
-      promptProgress(1, id)
-      sse.event('prompt_processing.end', { type: 'prompt_processing.end' })
-    }
+    progress.endPrompt()
     // reasoning.start/delta/end, then message.start/delta/end.
     let part: 'reasoning' | 'message' | undefined
     const enter = (next: 'reasoning' | 'message') => {
@@ -188,17 +137,5 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       sse.event('chat.end', { type: 'chat.end', result: result(null) })
     }
     sse.end()
-  }
-}
-
-/** Calls `send` with each value once, only when it grew. */
-function increasing(
-  send: (progress: number, id: string) => void,
-): (progress: number, id: string) => void {
-  let last = -1
-  return (progress, id) => {
-    if (progress <= last) return
-    last = progress
-    send(progress, id)
   }
 }
