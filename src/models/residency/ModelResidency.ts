@@ -190,7 +190,10 @@ export class ModelResidency {
       identifier,
       waiters: 0,
       promise: null as never,
-      listeners: new Set(),
+      // Before the load starts: a loader may report progress right away.
+      listeners: new Set(
+        options.onLoadProgress ? [options.onLoadProgress] : [],
+      ),
     }
     if (this.#jitAutoEvict) {
       for (const other of this.#instances.values()) {
