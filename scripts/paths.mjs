@@ -20,7 +20,11 @@ export const MODEL_PACKAGES = {
 }
 
 // The official Python clients the protocol tests drive a real server with.
-export const PYTHON_CLIENTS = { openai: '3.51.0', anthropic: '2.10.0' }
+export const PYTHON_CLIENTS = {
+  openai: '3.51.0',
+  anthropic: '2.10.0',
+  lmstudio: '1.5.0',
+}
 
 /** Where `npm install` puts the Python clients (a `pip --target` folder). */
 export function pythonClientsDir() {

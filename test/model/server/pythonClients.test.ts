@@ -1,10 +1,12 @@
-// The official Python clients (`openai` and `anthropic` from PyPI, pinned,
-// installed by `npm install` into $POCKET_HOME/python-clients) against the
-// real server with the real SmolLM2 and MiniLM weights. python/clients.py
-// drives chat (whole, streamed, tools), Responses (whole, follow-up,
-// streamed, tools), embeddings, Anthropic messages (whole, streamed, tools,
-// count_tokens) and one bad request per client; this file checks what the
-// Python clients got against the same requests made with the npm clients.
+// The official Python clients (`openai`, `anthropic` and LM Studio's
+// `lmstudio` from PyPI, pinned, installed by `npm install` into
+// $POCKET_HOME/python-clients) against the real server with the real
+// SmolLM2 and MiniLM weights. python/clients.py drives chat (whole,
+// streamed, tools), Responses (whole, follow-up, streamed, tools),
+// embeddings, Anthropic messages (whole, streamed, tools, count_tokens) and
+// one bad request per client; python/lmstudio_client.py the LM Studio SDK
+// over the websocket protocol. This file checks what the Python clients got
+// against the same requests made with the npm clients.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
@@ -18,23 +20,21 @@ import { PYTHON_CLIENTS, pythonClientsDir } from '../../../scripts/paths.mjs'
 import { MINILM_KEY, MINILM_REV, minilmPath } from '../../helpers/minilm.ts'
 import { SMOL_KEY, startRealServer } from '../../helpers/realServer.ts'
 
-const script = join(
-  dirname(fileURLToPath(import.meta.url)),
-  'python',
-  'clients.py',
-)
+const scripts = join(dirname(fileURLToPath(import.meta.url)), 'python')
 let srv: Awaited<ReturnType<typeof startRealServer>>
 // biome-ignore lint/suspicious/noExplicitAny: the Python script's JSON, checked field by field
 let py: Record<string, any>
+// biome-ignore lint/suspicious/noExplicitAny: the Python script's JSON, checked field by field
+let lms: Record<string, any>
 
-function runPython(args: string[]): Promise<string> {
+function runPython(script: string, args: string[]): Promise<string> {
   const dir: string = pythonClientsDir()
   if (!existsSync(join(dir, '.complete')))
     throw new Error(
       `the Python clients ${JSON.stringify(PYTHON_CLIENTS)} are not installed at ${dir}; run \`npm install\`.`,
     )
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [script, ...args], {
+    const child = spawn('python3', [join(scripts, script), ...args], {
       env: { ...process.env, PYTHONPATH: dir, PYTHONDONTWRITEBYTECODE: '1' },
     })
     let out = ''
@@ -49,7 +49,7 @@ function runPython(args: string[]): Promise<string> {
     child.on('close', (code) =>
       code === 0
         ? resolve(out)
-        : reject(new Error(`clients.py exited with ${code}:\n${err}`)),
+        : reject(new Error(`${script} exited with ${code}:\n${err}`)),
     )
   })
 }
@@ -62,7 +62,14 @@ beforeAll(async () => {
     await writeFile(join(repo, 'refs', 'main'), MINILM_REV)
     await symlink(minilmPath(), join(repo, 'snapshots', MINILM_REV))
   })
-  py = JSON.parse(await runPython([srv.url, SMOL_KEY, MINILM_KEY]))
+  // LM Studio's first, while nothing is loaded (its load progress).
+  const host = srv.url.replace(/^http:\/\//, '')
+  lms = JSON.parse(
+    await runPython('lmstudio_client.py', [host, SMOL_KEY, MINILM_KEY]),
+  )
+  py = JSON.parse(
+    await runPython('clients.py', [srv.url, SMOL_KEY, MINILM_KEY]),
+  )
 }, 600_000)
 afterAll(() => srv?.close())
 
@@ -197,6 +204,70 @@ describe('anthropic (Python)', () => {
     expect(py.anthropic_error).toEqual({
       status: 400,
       type: 'invalid_request_error',
+    })
+  })
+})
+
+describe('lmstudio (Python)', () => {
+  it('lists models; model() loads with progress from the weight loader', () => {
+    expect(lms.downloaded).toEqual([MINILM_KEY, SMOL_KEY].sort())
+    expect(lms.identifier).toBe(SMOL_KEY)
+    const load: number[] = lms.load_progress
+    expect(load.at(-1)).toBe(1)
+    expect(load.filter((p) => p > 0 && p < 1).length).toBeGreaterThan(2)
+    expect(load).toEqual([...load].sort((a, b) => a - b))
+  })
+
+  it('respond: the greedy text of chat completions, whole and streamed', async () => {
+    const oa = new OpenAI({
+      baseURL: `${srv.url}/v1`,
+      apiKey: 'x',
+      maxRetries: 0,
+    })
+    const chat = await oa.chat.completions.create({
+      model: SMOL_KEY,
+      messages: user,
+      max_tokens: 8,
+      temperature: 0,
+    })
+    const text = chat.choices[0]?.message.content
+    expect(lms.respond).toEqual({
+      text,
+      stop_reason: 'maxPredictedTokensReached',
+      predicted: 8,
+      prompt_progress: [0, 1],
+    })
+    expect(lms.respond_stream.text).toBe(text)
+    expect(lms.respond_stream.fragments.join('')).toBe(text)
+    expect(lms.respond_stream.fragments.length).toBeGreaterThan(1)
+  })
+
+  it('structured output, tokenize, context length, act, unload, embed', async () => {
+    expect(lms.structured).toEqual({
+      name: expect.any(String),
+      age: expect.any(Number),
+    })
+    expect(lms.structured.name.length).toBeLessThanOrEqual(20)
+    expect(lms.context_length).toBe(8192)
+    expect(lms.tokens).toBeGreaterThan(1)
+    expect(lms.act.rounds).toBeGreaterThanOrEqual(1)
+    expect(lms.act.messages[0]).toBe('AssistantResponse')
+    expect(lms.loaded_after_unload).toEqual([])
+    expect(lms.embedding_dims).toBe(384)
+    const oa = new OpenAI({
+      baseURL: `${srv.url}/v1`,
+      apiKey: 'x',
+      maxRetries: 0,
+    })
+    const http = await oa.embeddings.create({
+      model: MINILM_KEY,
+      input: 'hello world',
+    })
+    const ref = http.data[0]?.embedding.slice(0, 4) ?? []
+    const got: number[] = lms.embedding
+    expect(got).toHaveLength(4)
+    got.forEach((v, i) => {
+      expect(v).toBeCloseTo(ref[i] as number, 6)
     })
   })
 })
