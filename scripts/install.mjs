@@ -29,7 +29,9 @@ import {
   mlxBackend,
   mlxDir,
   mlxHome,
+  PYTHON_CLIENTS,
   pocketHome,
+  pythonClientsDir,
 } from './paths.mjs'
 
 const log = (m) => console.log(`[pocket install] ${m}`)
@@ -125,11 +127,15 @@ function installMlx() {
 // The CUDA wheel's libmlx.so finds cuBLAS, cuDNN, NVRTC, NCCL, ... in the
 // nvidia-* wheels beside it (RUNPATH $ORIGIN/../../nvidia/*/lib): pip puts
 // the wheel and its dependencies into one folder.
-function installWithDependencies(spec, dest) {
+function installWithDependencies(
+  spec,
+  dest,
+  { specs = [spec], what = `${spec} and the CUDA libraries it needs` } = {},
+) {
   if (existsSync(join(dest, '.complete'))) return dest
   rmSync(dest, { recursive: true, force: true })
   mkdirSync(dest, { recursive: true })
-  log(`downloading ${spec} and the CUDA libraries it needs`)
+  log(`downloading ${what}`)
   execFileSync(
     'python3',
     [
@@ -140,7 +146,7 @@ function installWithDependencies(spec, dest) {
       '--no-compile',
       '--target',
       dest,
-      spec,
+      ...specs,
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   )
@@ -246,6 +252,18 @@ async function installGemma3() {
   log(`Gemma 3 270M Q4_K_M registered at ${snap}`)
 }
 
+// The official `openai` and `anthropic` Python clients (with their
+// dependencies), pinned, for the tests that drive `pocket serve` from Python.
+function installPythonClients() {
+  const dest = pythonClientsDir()
+  const specs = Object.entries(PYTHON_CLIENTS).map(([n, v]) => `${n}==${v}`)
+  installWithDependencies(specs.join(' '), dest, {
+    specs,
+    what: `${specs.join(', ')} and their dependencies`,
+  })
+  log(`Python clients (${specs.join(', ')}) ready at ${dest}`)
+}
+
 function buildContracts() {
   if (!existsSync('hardhat.config.ts')) return
   log('compiling contracts and generating typed ABIs')
@@ -267,6 +285,7 @@ if (process.env.POCKET_SKIP_INSTALL === '1') {
   installMlx()
   installModels()
   await installGemma3()
+  installPythonClients()
   buildNative()
   buildContracts()
   buildWeb()

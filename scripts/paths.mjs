@@ -19,6 +19,21 @@ export const MODEL_PACKAGES = {
   },
 }
 
+// The official Python clients the protocol tests drive a real server with.
+export const PYTHON_CLIENTS = {
+  openai: '3.51.0',
+  anthropic: '2.10.0',
+  lmstudio: '1.5.0',
+}
+
+/** Where `npm install` puts the Python clients (a `pip --target` folder). */
+export function pythonClientsDir() {
+  const tag = Object.entries(PYTHON_CLIENTS)
+    .map(([name, version]) => `${name}-${version}`)
+    .join('_')
+  return join(pocketHome(), 'python-clients', tag)
+}
+
 export function pocketHome() {
   return process.env.POCKET_HOME ?? join(homedir(), '.cache', 'pocketcloudmlx')
 }

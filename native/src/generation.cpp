@@ -131,6 +131,7 @@ bool Generation::prefill_step(int max_chunk) {
     forward(std::vector<int>(prompt.begin() + prefill_pos_, prompt.begin() + end), prefill_pos_);
     prefill_pos_ = end;
     if (end == int(prompt.size())) prefilling_ = false;
+    report_prefill();
   });
 }
 
@@ -142,6 +143,11 @@ int Generation::sample() {
 
 bool Generation::feed(int token) {
   return guarded([&] { forward({token}); });
+}
+
+void Generation::report_prefill() {
+  int total = int(opts_.prompt.size()) - stats_.cached_tokens;
+  sink_->on_prefill(prefill_pos_ - stats_.cached_tokens, total);
 }
 
 std::vector<int> Generation::next_prefill(int max_tokens) const {

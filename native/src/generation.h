@@ -70,6 +70,9 @@ class GenerationSink {
  public:
   virtual ~GenerationSink() = default;
   virtual void on_token(const SampleResult& r) = 0;
+  // Prompt processing: `processed` of the `total` uncached prompt tokens are
+  // in the cache (after every prefill chunk; the last call has processed == total).
+  virtual void on_prefill(int /*processed*/, int /*total*/) {}
   virtual void on_done(GenerationStats stats) = 0;
   virtual void on_error(const std::string& code, const std::string& message) = 0;
 };
@@ -170,6 +173,8 @@ class Generation {
   void forward(const std::vector<int>& tokens, int start = -1);
   mx::array inject_rows(mx::array h, int start) const;
   void finish(const std::string& reason);
+  // Tells the sink how far prefill got (after prefill_pos_ moved).
+  void report_prefill();
   void release_cache();
   bool is_stop(int token) const;
 

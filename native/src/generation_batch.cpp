@@ -79,6 +79,7 @@ void Generation::absorb(const std::vector<int>& tokens, const float* logits, con
   if (prefilling_) {
     cache_tokens_.insert(cache_tokens_.end(), tokens.begin(), tokens.end());
     prefill_pos_ += int(tokens.size());
+    report_prefill();
     if (prefill_pos_ == int(opts_.prompt.size())) {
       prefilling_ = false;
       take_next(logits, hidden, pick);

@@ -290,8 +290,20 @@ GgufModel load_gguf_model(const std::string& path, const GgufLoadOptions& option
   out.metadata = std::move(open.meta);
   for (auto& f : open.files) out.files.push_back(f->path());
   auto keep = shard_filter(open.tensors, options);
+  auto tensor_bytes = [](const auto& t) {
+    int64_t n = 1;
+    for (auto d : t.dims) n *= int64_t(d);
+    return double(n / t.type->block * t.type->bytes);
+  };
+  double total_bytes = 0, done_bytes = 0;
+  for (auto& t : open.tensors)
+    if (keep(t.name)) total_bytes += tensor_bytes(t);
   for (auto& t : open.tensors) {
     if (!keep(t.name)) continue;
+    if (options.on_progress && total_bytes > 0) {
+      options.on_progress(done_bytes / total_bytes);
+      done_bytes += tensor_bytes(t);
+    }
     auto shape = mlx_shape(t);
     int64_t cols = t.dims[0], rows = 1;
     for (size_t d = 1; d < t.dims.size(); ++d) rows *= t.dims[d];

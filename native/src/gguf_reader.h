@@ -8,6 +8,7 @@
 
 #include <mlx/mlx.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -37,6 +38,9 @@ struct GgufLoadOptions {
   // embeddings when first, output/output_norm (or the tied embeddings) when
   // last. layer_end = 0: every tensor.
   int layer_begin = 0, layer_end = 0;
+  // Told the fraction of the tensor bytes converted so far (0..1), after
+  // each tensor; may be empty.
+  std::function<void(double)> on_progress;
 };
 
 struct GgufModel {

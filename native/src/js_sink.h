@@ -35,6 +35,16 @@ class JsSink : public GenerationSink {
     });
   }
 
+  void on_prefill(int processed, int total) override {
+    tsfn_.NonBlockingCall([processed, total](Napi::Env env, Napi::Function cb) {
+      auto ev = Napi::Object::New(env);
+      ev.Set("type", "prefill");
+      ev.Set("processed", processed);
+      ev.Set("total", total);
+      cb.Call({ev});
+    });
+  }
+
   void on_done(GenerationStats stats) override {
     auto s = std::make_shared<GenerationStats>(std::move(stats));
     tsfn_.NonBlockingCall([s](Napi::Env env, Napi::Function cb) {

@@ -74,7 +74,7 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
                           int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_,
-                          std::pair<int, int> shard) {
+                          std::pair<int, int> shard, std::function<void(double)> on_progress) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -93,6 +93,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
       load_options.five_bit_as = five_bit_target();
       load_options.dequantize_all = std::getenv("POCKET_GGUF_DEQUANTIZE") != nullptr;
       std::tie(load_options.layer_begin, load_options.layer_end) = shard;
+      load_options.on_progress = on_progress;
       auto gguf = load_gguf_model(path, load_options);
       auto& weights = gguf.weights;
       auto& meta = gguf.metadata;
@@ -417,8 +418,33 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   }
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
+  // onProgress(fraction): load progress from the engine thread, at most one
+  // call per percent; released once the load ends either way.
+  std::shared_ptr<Napi::ThreadSafeFunction> progress;
+  if (o.Get("onProgress").IsFunction())
+    progress = std::shared_ptr<Napi::ThreadSafeFunction>(
+        new Napi::ThreadSafeFunction(Napi::ThreadSafeFunction::New(
+            env, o.Get("onProgress").As<Napi::Function>(), "pocket-load-progress", 0, 1)),
+        [](Napi::ThreadSafeFunction* f) {
+          f->Release();
+          delete f;
+        });
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype, shard);
+      env,
+      [=]() mutable {
+        std::function<void(double)> on_progress;
+        double last = -1;
+        if (progress)
+          on_progress = [progress, last](double f) mutable {
+            if (f < last + 0.01) return;
+            last = f;
+            progress->NonBlockingCall(
+                [f](Napi::Env env, Napi::Function cb) { cb.Call({Napi::Number::New(env, f)}); });
+          };
+        auto r = load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype,
+                                shard, on_progress);
+        progress.reset();
+        return r;
       },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});

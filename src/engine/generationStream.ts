@@ -28,6 +28,8 @@ export type StartGenerationParameters = {
   /** Special token ids written into the text instead of dropped. */
   keepTokenIds?: number[]
   onFinish?: () => void
+  /** Prefill progress (uncached prompt tokens processed, their total). */
+  onPromptProgress?: (processed: number, total: number) => void
 }
 
 export type FullStats = GenerationStats & { native: NativeStats }
@@ -74,6 +76,10 @@ export function startGeneration(
     if (!done && requestId >= 0) p.model.cancel(requestId)
   }
   const onEvent = (e: NativeEvent) => {
+    if (e.type === 'prefill') {
+      if (!done) p.onPromptProgress?.(e.processed, e.total)
+      return
+    }
     if (e.type === 'token') {
       if (stopString !== undefined) return // already stopping
       tokenIds.push(e.token)

@@ -35,10 +35,23 @@ export async function loadModel(
     throw new ModelLoadError(path, { details: 'no such file or directory' })
   const stat = statSync(path)
   const dir = stat.isDirectory() ? path : dirname(path)
-  const model =
-    stat.isFile() && !path.endsWith('.safetensors')
-      ? await loadGguf(path, options)
-      : await loadSafetensors(dir, options)
+  // Progress events of the engine thread can arrive after the load settled:
+  // those are dropped, so 1 is always the last value a caller sees.
+  let settled = false
+  const onProgress = options.onProgress
+    ? (f: number) => {
+        if (!settled) options.onProgress?.(Math.min(f, 0.99))
+      }
+    : undefined
+  let model: Model
+  try {
+    model =
+      stat.isFile() && !path.endsWith('.safetensors')
+        ? await loadGguf(path, { ...options, onProgress })
+        : await loadSafetensors(dir, options)
+  } finally {
+    settled = true
+  }
   if (options.promptCacheDir) {
     // One file per model identity (path, size, mtime): a changed file never
     // gets another model's KV.
@@ -52,6 +65,7 @@ export async function loadModel(
     if (existsSync(model.promptCacheFile))
       await model.loadPromptCache(model.promptCacheFile).catch(() => 0) // stale or damaged: start cold
   }
+  options.onProgress?.(1)
   return model
 }
 
@@ -69,6 +83,7 @@ async function loadGguf(
       parallel: options.parallel,
       kvBits: options.kvBits,
       dtype: options.dtype,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     })
   } catch (e) {
     throw toEngineError(e, path)

@@ -175,6 +175,7 @@ export class Model {
       signal: options.signal,
       logprobs: options.logprobs,
       keepTokenIds: this.#tokenIds(options.keepSpecialTokens),
+      onPromptProgress: options.onPromptProgress,
       onFinish: () => {
         this.#active--
       },

@@ -189,6 +189,7 @@ export type NativeStats = {
 
 export type NativeEvent =
   | { type: 'token'; token: number; logprob: number; top?: [number, number][] }
+  | { type: 'prefill'; processed: number; total: number }
   | { type: 'done'; stats: NativeStats }
   | { type: 'error'; error: Error & { code?: string } }
 
@@ -270,6 +271,8 @@ export type NativeLoadOptions = {
   /** tokenizer.json of a safetensors model (for the grammar engine). */
   tokenizerJson?: string
   dtype?: string
+  /** Load progress from the engine thread (GGUF), 0..1, at most once a percent. */
+  onProgress?: (fraction: number) => void
 }
 
 export type NativeBinding = {

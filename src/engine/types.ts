@@ -88,6 +88,12 @@ export type GenerateOptions = SamplingOptions & {
   commitTopK?: number
   /** Reuse the KV of the longest common prefix (default true). */
   promptCache?: boolean
+  /**
+   * Prompt processing progress: called after every prefill chunk with the
+   * uncached prompt tokens processed so far and their total (the last call
+   * has processed === total).
+   */
+  onPromptProgress?: (processed: number, total: number) => void
   /** Extra variables for the chat template (e.g. tools). */
   templateContext?: Record<string, unknown>
   /**
@@ -219,4 +225,9 @@ export type LoadModelOptions = {
    * precision runs MLX's own kernels (the graph path) even on the CPU.
    */
   dtype?: ActivationDtype
+  /**
+   * Load progress, 0..1 (GGUF: the share of tensor bytes converted; ends
+   * with 1 once the model is ready).
+   */
+  onProgress?: (fraction: number) => void
 }

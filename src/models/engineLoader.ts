@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import type { LoadModelOptions } from '../engine/types.ts'
 import { getPocketHome } from './paths.ts'
+import { DEFAULT_PARALLEL } from './residency/instance.ts'
 import type { EngineModel, LocalModel, ModelLoader } from './types.ts'
 
 export const engineLoader: ModelLoader = async (
@@ -20,7 +21,7 @@ export const engineLoader: ModelLoader = async (
   // to 8 concurrent streams unless told otherwise.
   return engine.loadModel(local.path, {
     promptCacheDir: join(getPocketHome(), 'prompt-cache'),
-    parallel: 8,
+    parallel: DEFAULT_PARALLEL,
     ...options,
   })
 }

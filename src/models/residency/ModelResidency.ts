@@ -17,7 +17,7 @@ import type {
   ModelLoader,
 } from '../types.ts'
 import type { Instance, InstanceSnapshot, Lease } from './instance.ts'
-import { snapshotInstance } from './instance.ts'
+import { DEFAULT_PARALLEL, snapshotInstance } from './instance.ts'
 
 export type ModelResidencyOptions = {
   catalogue: ModelCatalogue
@@ -43,6 +43,8 @@ export type LoadOptions = {
   parallel?: number
   /** Activation dtype (engine default when unset: float32 CPU, float16 GPU). */
   dtype?: ActivationDtype
+  /** Load progress, 0..1 (see LoadModelOptions.onProgress). */
+  onProgress?: (fraction: number) => void
 }
 
 export type AcquireOptions = {
@@ -50,12 +52,16 @@ export type AcquireOptions = {
   contextLength?: number
   /** Called when this request has to wait for a load (JIT). */
   onLoadStart?: (identifier: string) => void
+  /** Progress (0..1) of the JIT load this request waits for. */
+  onLoadProgress?: (fraction: number) => void
 }
 
 type Pending = {
   promise: Promise<Instance>
   waiters: number
   identifier: string
+  /** Every waiter's progress listener (a shared load reports to all). */
+  listeners: Set<(fraction: number) => void>
 }
 
 export class ModelResidency {
@@ -106,6 +112,7 @@ export class ModelResidency {
       contextLength: options.contextLength,
       parallel: options.parallel,
       dtype: options.dtype,
+      onProgress: options.onProgress,
     })
     this.#scheduleTtl(inst)
     return snapshotInstance(inst)
@@ -125,8 +132,14 @@ export class ModelResidency {
     if (!pending) pending = this.#startJitLoad(local, options)
     pending.waiters++
     options.onLoadStart?.(pending.identifier)
-    const inst = await pending.promise
-    return this.#makeLease(inst, inst.loadTimeMs)
+    const listener = options.onLoadProgress
+    if (listener) pending.listeners.add(listener)
+    try {
+      const inst = await pending.promise
+      return this.#makeLease(inst, inst.loadTimeMs)
+    } finally {
+      if (listener) pending.listeners.delete(listener)
+    }
   }
 
   /** Unloads an instance; one still generating goes once it is idle. */
@@ -173,7 +186,15 @@ export class ModelResidency {
 
   #startJitLoad(local: LocalModel, options: AcquireOptions): Pending {
     const identifier = this.#uniqueIdentifier(local.key)
-    const entry: Pending = { identifier, waiters: 0, promise: null as never }
+    const entry: Pending = {
+      identifier,
+      waiters: 0,
+      promise: null as never,
+      // Before the load starts: a loader may report progress right away.
+      listeners: new Set(
+        options.onLoadProgress ? [options.onLoadProgress] : [],
+      ),
+    }
     if (this.#jitAutoEvict) {
       for (const other of this.#instances.values()) {
         if (other.jit) void this.#unloadInstance(other)
@@ -184,6 +205,13 @@ export class ModelResidency {
       jit: true,
       ttlSeconds: options.ttlSeconds ?? this.#defaultJitTtlSeconds,
       contextLength: options.contextLength,
+      onProgress: (f) => {
+        for (const l of entry.listeners) {
+          try {
+            l(f)
+          } catch {} // a listener's failure is its own; the load goes on
+        }
+      },
       // Waiters hold leases from the moment the instance exists.
       initialActive: () => entry.waiters,
     }).finally(() => this.#pending.delete(local.path))
@@ -200,6 +228,7 @@ export class ModelResidency {
       contextLength?: number
       parallel?: number
       dtype?: ActivationDtype
+      onProgress?: (fraction: number) => void
       initialActive?: () => number
     },
   ): Promise<Instance> {
@@ -216,6 +245,7 @@ export class ModelResidency {
           ...(o.contextLength ? { contextLength: o.contextLength } : {}),
           ...(parallel ? { parallel } : {}),
           ...(o.dtype ? { dtype: o.dtype } : {}),
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         })
       } finally {
         this.#pendingBytes -= local.sizeBytes
@@ -232,6 +262,8 @@ export class ModelResidency {
         lastUsedAt: now,
         lruTick: ++this.#tick,
         loadTimeMs: performance.now() - started,
+        parallel:
+          local.type === 'embeddings' ? 1 : (parallel ?? DEFAULT_PARALLEL),
         timer: null,
         ttlDeadline: null,
         evictWhenIdle: false,

@@ -2,6 +2,9 @@
 // snapshot, and the per-request lease that keeps it from being evicted.
 import type { EngineModel, LocalModel } from '../types.ts'
 
+/** Streams batched per served model when neither the load nor the server says. */
+export const DEFAULT_PARALLEL = 8
+
 export type Instance = {
   identifier: string
   local: LocalModel
@@ -15,6 +18,8 @@ export type Instance = {
   /** Monotonic use counter: LRU order without clock ties. */
   lruTick: number
   loadTimeMs: number
+  /** Streams that share one decode step (continuous batching slots). */
+  parallel: number
   timer: ReturnType<typeof setTimeout> | null
   ttlDeadline: number | null
   evictWhenIdle: boolean
@@ -34,6 +39,7 @@ export type InstanceSnapshot = {
   loadedAt: number
   lastUsedAt: number
   loadTimeMs: number
+  parallel: number
 }
 
 /** A model held for one request; `release()` (or `using`) hands it back. */
@@ -64,5 +70,6 @@ export function snapshotInstance(i: Instance): InstanceSnapshot {
     loadedAt: i.loadedAt,
     lastUsedAt: i.lastUsedAt,
     loadTimeMs: i.loadTimeMs,
+    parallel: i.parallel,
   }
 }

@@ -180,7 +180,7 @@ export function v1ModelEntry(
     params_string: paramsFromName(m.name),
     loaded_instances: instances.map((i) => ({
       id: i.identifier,
-      config: { context_length: i.contextLength, parallel: 1 },
+      config: { context_length: i.contextLength, parallel: i.parallel },
       // Our additions (used by `pocket ps`): residency state, and the
       // kernels and activation dtype that run the instance.
       status: i.status,

@@ -35,6 +35,15 @@ export type Generation = {
 
 export type StartGenerationHooks = {
   onLoadStart?: (identifier: string) => void
+  /** Progress (0..1) of the JIT load this request waits for. */
+  onLoadProgress?: (fraction: number) => void
+  /** The model is leased (after its JIT load, if any); nothing generated yet. */
+  onLeased?: (lease: Lease) => void
+  /**
+   * Prompt processing progress (0..1), after every prefill chunk, while it
+   * happens: it fires before startGeneration returns.
+   */
+  onPromptProgress?: (fraction: number) => void
   /** Told about every generation that reaches the engine. */
   counters?: GenerationCounters
   /** Reasoning tags configured for the server (default: from the template). */
@@ -51,6 +60,7 @@ export async function startGeneration(
     ttlSeconds: request.ttlSeconds,
     contextLength: request.contextLength,
     onLoadStart: hooks.onLoadStart,
+    onLoadProgress: hooks.onLoadProgress,
   })
   let draft: Lease | undefined
   const release = () => {
@@ -72,13 +82,21 @@ export async function startGeneration(
       draftModel = checkDraft(lease, draft)
     }
     if (signal.aborted) throw signal.reason
+    hooks.onLeased?.(lease)
     const planned = planGeneration(lease.model, request, {
       reasoningTags: hooks.reasoningTags,
     })
     output = planned.output
+    const onPrompt = hooks.onPromptProgress
     stream = lease.model.generate(planned.input, {
       ...planned.options,
       ...(draftModel ? { draftModel } : {}),
+      ...(onPrompt
+        ? {
+            onPromptProgress: (done: number, total: number) =>
+              onPrompt(total > 0 ? done / total : 1),
+          }
+        : {}),
       signal,
     })
     hooks.counters?.track(stream.result)

@@ -16,6 +16,7 @@ import type { ServerContext } from '../context.ts'
 import { InvalidRequestError } from '../errors.ts'
 import {
   type Generation,
+  type StartGenerationHooks,
   startGeneration,
 } from '../generation/startGeneration.ts'
 import type { GenerationRequest } from '../generation/types.ts'
@@ -96,6 +97,8 @@ export type ToolLoopResult = {
   reasoningTokens: number
   /** The conversation with every round's calls and results (not the last answer). */
   messages: ChatMessage[]
+  /** The last round's calls (not run: none, or one names no MCP tool). */
+  calls: ParsedToolCall[]
 }
 
 export async function runToolLoop(p: {
@@ -106,6 +109,11 @@ export async function runToolLoop(p: {
   maxRounds?: number
   /** Streams one round: must consume `gen.chunks` through `round`. */
   consume: (gen: Generation, round: RoundOutput) => Promise<void>
+  /** Load and prompt-processing progress of every round's generation. */
+  hooks?: Pick<
+    StartGenerationHooks,
+    'onLoadStart' | 'onLoadProgress' | 'onLeased' | 'onPromptProgress'
+  >
   /** A call is about to run on its server. */
   onCallStart?: (call: ParsedToolCall) => void
   onCall?: (call: ParsedToolCall, result: McpCallResult) => void
@@ -147,7 +155,11 @@ export async function runToolLoop(p: {
         },
       },
       p.signal,
-      { counters: p.ctx.generations, reasoningTags: p.ctx.reasoningTags },
+      {
+        ...p.hooks,
+        counters: p.ctx.generations,
+        reasoningTags: p.ctx.reasoningTags,
+      },
     )
     const out = new RoundOutput(new ChatOutputParser(gen.output))
     try {
@@ -176,6 +188,7 @@ export async function runToolLoop(p: {
         },
         reasoningTokens: total.reasoning,
         messages,
+        calls,
       }
     const results: ChatMessage[] = []
     for (const call of calls) {

@@ -62,7 +62,11 @@ describe('system and model handles', () => {
       verbose: false,
       onProgress: (p) => progress.push(p),
     })
+    // The weight loader's progress while it reads, not just 0 and 1.
+    expect(progress[0]).toBe(0)
     expect(progress.at(-1)).toBe(1)
+    expect(progress.filter((p) => p > 0 && p < 1).length).toBeGreaterThan(2)
+    expect(progress).toEqual([...progress].sort((a, b) => a - b))
     expect(model.identifier).toBe(SMOL_KEY)
     expect(await model.getContextLength()).toBe(8192)
     const info = await model.getModelInfo()
@@ -111,7 +115,33 @@ describe('predictions', () => {
     expect(result.stats.predictedTokensCount).toBe(10)
     expect(result.stats.promptTokensCount).toBe(chat.usage?.prompt_tokens)
     expect(result.modelInfo.identifier).toBe(SMOL_KEY)
-    expect(prompt).toEqual([0, 1])
+    expect(prompt).toEqual([0, 1]) // one prefill chunk
+  })
+
+  it('onPromptProcessingProgress: a value per prefill chunk of a long prompt', async () => {
+    const model = await client.llm.model(SMOL_KEY, { verbose: false })
+    const prompt: number[] = []
+    let firstTokenAt = -1
+    // ~600 tokens: three prefill chunks of at most 256 tokens.
+    const text = `${'The river bends twice before the old mill. '.repeat(60)}Why?`
+    const prediction = model.respond([{ role: 'user', content: text }], {
+      maxTokens: 2,
+      temperature: 0,
+      onPromptProcessingProgress: (p) => prompt.push(p),
+      onFirstToken: () => {
+        firstTokenAt = prompt.length
+      },
+    })
+    const result = await prediction.result()
+    expect(result.stats.promptTokensCount).toBeGreaterThan(512)
+    expect(prompt[0]).toBe(0)
+    expect(prompt.at(-1)).toBe(1)
+    expect(prompt.filter((p) => p > 0 && p < 1).length).toBeGreaterThanOrEqual(
+      2,
+    )
+    expect(prompt).toEqual([...prompt].sort((a, b) => a - b))
+    // All progress arrived before the first token.
+    expect(firstTokenAt).toBe(prompt.length)
   })
 
   it('structured output from a zod schema parses', async () => {
@@ -285,6 +315,74 @@ describe('the wire protocol', () => {
     ws.send(JSON.stringify({ type: 'keepAlive' }))
     expect(await next()).toEqual({ type: 'keepAliveAck' })
     ws.close()
+  })
+
+  it('bad predict parameters are a channelError; a closed socket cancels the prediction', async () => {
+    const model = await client.llm.model(SMOL_KEY, { verbose: false })
+    const { instanceReference } = await model.getModelInfo()
+    const { ws, first, next } = await connect('llm', auth)
+    expect(first).toEqual({ success: true })
+    const predict = (channelId: number, creationParameter: object) =>
+      ws.send(
+        JSON.stringify({
+          type: 'channelCreate',
+          endpoint: 'predict',
+          channelId,
+          creationParameter,
+        }),
+      )
+    const good = {
+      modelSpecifier: {
+        type: 'instanceReference',
+        instanceReference,
+      },
+      history: {
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Tell a story.' }] },
+        ],
+      },
+      predictionConfigStack: {
+        layers: [
+          {
+            layerName: 'apiOverride',
+            config: {
+              fields: [
+                {
+                  key: 'llm.prediction.maxPredictedTokens',
+                  value: { checked: true, value: 400 },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    }
+    predict(1, { ...good, history: { messages: 'hi' } })
+    expect(await next()).toMatchObject({
+      type: 'channelError',
+      channelId: 1,
+      error: { title: expect.stringContaining('history') },
+    })
+    predict(2, {
+      ...good,
+      modelSpecifier: { type: 'instanceReference', instanceReference: 'nope' },
+    })
+    expect(await next()).toMatchObject({ type: 'channelError', channelId: 2 })
+    // A good one: wait for its first fragment, then drop the connection.
+    const before = srv.server.context.generations.snapshot()
+    predict(3, good)
+    for (;;) {
+      const m = (await next()) as { type: string; message?: { type?: string } }
+      expect(m.type).toBe('channelSend')
+      if (m.message?.type === 'fragment') break
+    }
+    ws.terminate()
+    await vi.waitFor(() =>
+      expect(
+        srv.server.context.generations.snapshot().cancelledGenerations,
+      ).toBe(before.cancelledGenerations + 1),
+    )
+    expect(srv.server.context.generations.snapshot().activeGenerations).toBe(0)
   })
 
   it('a bad auth packet is refused; an unknown namespace is a 404', async () => {

@@ -77,6 +77,44 @@ describe('ModelResidency', () => {
     expect(loads).toHaveLength(1)
   })
 
+  it('a shared JIT load reports its progress to every waiter; explicit loads too', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const { residency } = setup({
+      loader: async (local, options) => {
+        options.onProgress?.(0.25)
+        await gate
+        options.onProgress?.(0.75)
+        options.onProgress?.(1)
+        return new FakeModel(local.path)
+      },
+    })
+    const a: number[] = []
+    const b: number[] = []
+    const first = residency.acquire('a/alpha', {
+      onLoadProgress: (f) => a.push(f),
+    })
+    await vi.waitFor(() => expect(a).toEqual([0.25]))
+    const second = residency.acquire('a/alpha', {
+      onLoadProgress: (f) => {
+        b.push(f)
+        throw new Error('a failing listener does not stop the load')
+      },
+    })
+    await Promise.resolve()
+    release()
+    const leases = await Promise.all([first, second])
+    expect(a).toEqual([0.25, 0.75, 1])
+    expect(b).toEqual([0.75, 1]) // it joined after the first value
+    for (const l of leases) l.release()
+    const explicit: number[] = []
+    await residency.load('b/beta', { onProgress: (f) => explicit.push(f) })
+    expect(explicit).toEqual([0.25, 0.75, 1])
+    expect(residency.find('b/beta')?.parallel).toBe(8)
+  })
+
   it('unknown model is ModelNotFoundError', async () => {
     const { residency } = setup()
     await expect(residency.acquire('zzz')).rejects.toBeInstanceOf(

@@ -70,13 +70,14 @@ describe('LM Studio v1', () => {
       model: 'test/tiny-chat-GGUF',
       identifier: 'chat-2',
       ttl: 300,
+      parallel: 3,
       echo_load_config: true,
     })
     expect(loaded.body).toMatchObject({
       type: 'llm',
       instance_id: 'chat-2',
       status: 'loaded',
-      load_config: { context_length: 512 },
+      load_config: { context_length: 512, parallel: 3 },
     })
     const { models } = await get('/api/v1/models')
     const chat = models.find(
@@ -94,11 +95,16 @@ describe('LM Studio v1', () => {
     expect(
       chat.loaded_instances.map((i: { id: string }) => i.id).sort(),
     ).toEqual(['chat-2', 'test/tiny-chat-GGUF'])
+    // The JIT instance has the server's default (8 without --parallel).
+    const jit = chat.loaded_instances.find(
+      (i: { id: string }) => i.id === 'test/tiny-chat-GGUF',
+    )
+    expect(jit.config.parallel).toBe(8)
     const inst = chat.loaded_instances.find(
       (i: { id: string }) => i.id === 'chat-2',
     )
     expect(inst).toMatchObject({
-      config: { context_length: 512 },
+      config: { context_length: 512, parallel: 3 },
       ttl_seconds: 300,
       jit: false,
       status: 'idle',

@@ -146,6 +146,44 @@ describe('/api/v1/chat integrations (MCP)', () => {
     }
   })
 
+  it('a call naming no integration tool is an invalid_tool_call of type invalid_name', async () => {
+    const srv = await startFakeServer({
+      mcp: mcp(),
+      modelOptions: {
+        contextLength: 16_384,
+        replies: [call('delete_everything', { path: '/' })],
+      },
+    })
+    try {
+      const r = await post(srv.url, {
+        model: 'tiny-chat',
+        input: 'Clean up.',
+        integrations: ['mcp/fs'],
+        stream: true,
+      })
+      const events = (await r.text())
+        .split('\n\n')
+        .filter(Boolean)
+        .map((f) => JSON.parse(f.split('\ndata: ')[1] as string))
+      const failure = events.find((e) => e.type === 'tool_call.failure')
+      expect(failure.metadata).toEqual({
+        type: 'invalid_name',
+        tool_name: 'delete_everything',
+        arguments: { path: '/' },
+      })
+      const result = events.at(-1).result
+      expect(result.output).toEqual([
+        {
+          type: 'invalid_tool_call',
+          reason: expect.stringContaining('delete_everything'),
+          metadata: failure.metadata,
+        },
+      ])
+    } finally {
+      await srv.close()
+    }
+  })
+
   it('is opt-in; unknown servers and remote ones without the flag are 400s', async () => {
     const off = await startFakeServer()
     try {

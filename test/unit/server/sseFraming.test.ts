@@ -85,9 +85,11 @@ describe('SSE framing', () => {
     expect(text).toBe(
       ev('chat.start', { model_instance_id: id }) +
         ev('model_load.start', { model_instance_id: id }) +
+        ev('model_load.progress', { model_instance_id: id, progress: 0 }) +
         ev('model_load.progress', { model_instance_id: id, progress: 1 }) +
         ev('model_load.end', { model_instance_id: id, load_time_seconds: 0 }) +
         ev('prompt_processing.start', {}) +
+        ev('prompt_processing.progress', { progress: 0 }) +
         ev('prompt_processing.progress', { progress: 1 }) +
         ev('prompt_processing.end', {}) +
         ev('message.start', {}) +

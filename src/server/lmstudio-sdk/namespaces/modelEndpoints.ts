@@ -14,7 +14,7 @@ import {
   modelInfo,
   referenceOf,
 } from '../modelInfo.ts'
-import type { ChannelHandler, RpcHandler } from '../protocol.ts'
+import type { ChannelHandle, ChannelHandler, RpcHandler } from '../protocol.ts'
 import { SdkError } from '../serializeError.ts'
 
 export const specifierSchema = z.discriminatedUnion('type', [
@@ -125,13 +125,15 @@ export function modelEndpoints(
         const local = await ctx.catalogue.resolve(p.modelKey)
         checkDomain(local, domain)
         channel.send({ type: 'resolved', info: modelInfo(local) })
-        channel.send({ type: 'progress', progress: 0 })
+        const progress = progressSender(channel, 'progress')
+        progress(0)
         const snap = await ctx.residency.load(p.modelKey, {
           identifier: p.identifier,
           contextLength: contextLength(p.loadConfigStack),
           ttlSeconds: p.ttlMs === undefined ? undefined : p.ttlMs / 1000,
+          onProgress: progress,
         })
-        channel.send({ type: 'progress', progress: 1 })
+        progress(1)
         channel.send({ type: 'success', info: instanceInfo(snap) })
         channel.close()
       },
@@ -151,31 +153,36 @@ export function modelEndpoints(
           ttlSeconds:
             p.loadTtlMs === undefined ? undefined : p.loadTtlMs / 1000,
         }
+        const progress = progressSender(channel, 'loadProgress')
         const onLoadStart = (identifier: string) => {
           channel.send({
             type: 'startLoading',
             identifier,
             info: modelInfo(local),
           })
-          channel.send({ type: 'loadProgress', progress: 0 })
+          progress(0)
         }
         let snap: InstanceSnapshot | null
         if (ctx.residency.jit) {
           const lease = await ctx.residency.acquire(p.identifier, {
             ...options,
             onLoadStart,
+            onLoadProgress: progress,
           })
           lease.release()
           snap = ctx.residency.find(lease.identifier)
         } else {
           onLoadStart(local.key)
-          snap = await ctx.residency.load(p.identifier, options)
+          snap = await ctx.residency.load(p.identifier, {
+            ...options,
+            onProgress: progress,
+          })
         }
         if (!snap)
           throw new SdkError(
             `"${p.identifier}" was unloaded right after loading.`,
           )
-        channel.send({ type: 'loadProgress', progress: 1 })
+        progress(1)
         channel.send({ type: 'loadSuccess', info: instanceInfo(snap) })
         channel.close()
       },
@@ -219,5 +226,18 @@ export function modelEndpoints(
         }
       },
     },
+  }
+}
+
+/** Sends increasing load progress packets of `type`, each value once. */
+function progressSender(
+  channel: ChannelHandle,
+  type: 'progress' | 'loadProgress',
+): (fraction: number) => void {
+  let last = -1
+  return (fraction) => {
+    if (fraction <= last) return
+    last = fraction
+    channel.send({ type, progress: fraction })
   }
 }

@@ -54,7 +54,14 @@ export function predictChannel(ctx: ServerContext): ChannelHandler {
     channel.onMessage((packet) => {
       if ((packet as { type?: string })?.type === 'cancel') stop()
     })
-    channel.send({ type: 'promptProcessingProgress', progress: 0 })
+    // Sent after every prefill chunk while it runs, each value once.
+    let last = -1
+    const progress = (fraction: number) => {
+      if (fraction <= last) return
+      last = fraction
+      channel.send({ type: 'promptProcessingProgress', progress: fraction })
+    }
+    progress(0)
     const gen = await startGeneration(
       ctx.residency,
       request,
@@ -62,9 +69,10 @@ export function predictChannel(ctx: ServerContext): ChannelHandler {
       {
         counters: ctx.generations,
         reasoningTags: reasoningTags ?? ctx.reasoningTags,
+        onPromptProgress: progress,
       },
     )
-    channel.send({ type: 'promptProcessingProgress', progress: 1 })
+    progress(1)
     const parser = new ChatOutputParser(gen.output)
     const out = new FragmentWriter(channel, gen.output)
     try {

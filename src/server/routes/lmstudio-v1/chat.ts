@@ -17,6 +17,7 @@ import {
 } from '../../generation/startGeneration.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
 import { chatWithIntegrations } from './chatWithIntegrations.ts'
+import { V1ProgressEvents } from './progressEvents.ts'
 import { parseV1Chat, toV1Request } from './v1ChatInput.ts'
 
 export function chatV1(ctx: ServerContext): RequestHandler {
@@ -39,19 +40,16 @@ export function chatV1(ctx: ServerContext): RequestHandler {
         model_instance_id: instanceId,
       })
     }
+    const emit = (type: string, data: object = {}) => {
+      if (b.stream) sse.event(type, { type, ...data })
+    }
+    const progress = new V1ProgressEvents(b.model, emit, open)
     let gen: Generation
     try {
       gen = await startGeneration(ctx.residency, request, signal, {
         counters: ctx.generations,
         reasoningTags: ctx.reasoningTags,
-        onLoadStart: (id) => {
-          open(id)
-          if (b.stream)
-            sse.event('model_load.start', {
-              type: 'model_load.start',
-              model_instance_id: id,
-            })
-        },
+        ...progress.hooks(),
       })
     } catch (error) {
       if (!opened) throw error
@@ -64,18 +62,6 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       return
     }
     const id = gen.lease.identifier
-    if (b.stream && gen.lease.loadTimeMs != null) {
-      sse.event('model_load.progress', {
-        type: 'model_load.progress',
-        model_instance_id: id,
-        progress: 1,
-      })
-      sse.event('model_load.end', {
-        type: 'model_load.end',
-        model_instance_id: id,
-        load_time_seconds: Math.round(gen.lease.loadTimeMs) / 1000,
-      })
-    }
     open(id)
     const output = new ChatOutput(gen.output)
     const result = (stats: GenerationStats | null) => {
@@ -105,14 +91,7 @@ export function chatV1(ctx: ServerContext): RequestHandler {
       ])
       return { ...body, response_id: responseId }
     }
-    if (b.stream) {
-      sse.event('prompt_processing.start', { type: 'prompt_processing.start' })
-      sse.event('prompt_processing.progress', {
-        type: 'prompt_processing.progress',
-        progress: 1,
-      })
-      sse.event('prompt_processing.end', { type: 'prompt_processing.end' })
-    }
+    progress.endPrompt()
     // reasoning.start/delta/end, then message.start/delta/end.
     let part: 'reasoning' | 'message' | undefined
     const enter = (next: 'reasoning' | 'message') => {

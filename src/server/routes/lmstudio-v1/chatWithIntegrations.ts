@@ -18,6 +18,7 @@ import {
   runToolLoop,
 } from '../../mcp/toolLoop.ts'
 import { clientAbortSignal, SseWriter } from '../../sse.ts'
+import { V1ProgressEvents } from './progressEvents.ts'
 import {
   toV1Request,
   type V1ChatBody,
@@ -103,22 +104,24 @@ export async function chatWithIntegrations(
     emit(`${kind}.delta`, { content: delta })
   }
   let started = false
+  const begin = (id: string) => {
+    if (started) return
+    started = true
+    instance = id
+    if (b.stream) sse.open()
+    emit('chat.start', { model_instance_id: id })
+  }
+  const progress = new V1ProgressEvents(b.model, emit, begin)
   try {
     const result = await runToolLoop({
       ctx,
       request,
       tools,
       signal,
+      hooks: progress.hooks(),
       consume: async (gen, round) => {
-        if (!started) {
-          started = true
-          instance = gen.lease.identifier
-          if (b.stream) sse.open()
-          emit('chat.start', { model_instance_id: instance })
-        }
-        emit('prompt_processing.start')
-        emit('prompt_processing.progress', { progress: 1 })
-        emit('prompt_processing.end')
+        begin(gen.lease.identifier)
+        progress.endPrompt()
         const handle = (events: ReturnType<typeof round.push>) => {
           for (const e of events) {
             if (e.type === 'reasoning' && e.text) write('reasoning', e.text)
@@ -151,6 +154,10 @@ export async function chatWithIntegrations(
     })
     close()
     if (signal.aborted) return
+    // A call naming no tool of the integrations (parsed, not constrained, as
+    // Harmony's) is LM Studio's invalid_tool_call of type invalid_name.
+    for (const call of result.calls)
+      if (!tools.byName.has(call.name)) output.push(invalidName(call))
     const body = {
       model_instance_id: instance,
       output,
@@ -173,6 +180,18 @@ export async function chatWithIntegrations(
     sse.end()
   } finally {
     await tools.close()
+  }
+
+  function invalidName(call: ParsedToolCall) {
+    const args = parseArgs(call.arguments)
+    const reason = `The model called "${call.name}", which no integration provides.`
+    const metadata = {
+      type: 'invalid_name',
+      tool_name: call.name,
+      ...(args ? { arguments: args } : {}),
+    }
+    emit('tool_call.failure', { reason, metadata })
+    return { type: 'invalid_tool_call', reason, metadata }
   }
 
   function callItem(

@@ -39,6 +39,7 @@ export function loadModelRoute(ctx: ServerContext): RequestHandler {
         ? {
             load_config: {
               context_length: inst.contextLength,
+              parallel: inst.parallel,
               backend: inst.model.info.backend,
               dtype: inst.model.info.dtype,
             },
