@@ -18,6 +18,8 @@ export type SendTransactionParameters<
   abi: abi
   functionName: name
   args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>
+  /** Called once the tx is sent, before waiting for its receipt. */
+  onSent?: (hash: Hash) => void
 }
 
 export type SendTransactionReturnType = {
@@ -35,11 +37,13 @@ export async function sendTransaction<
 ): Promise<SendTransactionReturnType> {
   // viem cannot narrow the generic call here; the parameter types above are
   // what keeps callers honest
+  const { onSent, ...call } = parameters
   const { request } = await clients.public.simulateContract({
-    ...(parameters as object),
+    ...(call as object),
     account: clients.wallet.account,
   } as never)
   const hash = await clients.wallet.writeContract(request as never)
+  onSent?.(hash)
   const receipt = await clients.public.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') {
     throw new Error(`transaction ${hash} reverted`)

@@ -12,6 +12,7 @@ import {
 import { type OpenNodeFlags, openNode } from '../../../node/openNode.ts'
 import { requestUnbond } from '../../chain/requestUnbond.ts'
 import { stake } from '../../chain/stake.ts'
+import { registerNodeLog } from './nodeLog.ts'
 
 type Flags = OpenNodeFlags & {
   priceFloor: string
@@ -107,6 +108,7 @@ export function registerNode(program: Command): void {
     })
     console.log(`unbonding ${amount} POCKET (${hash})`)
   })
+  registerNodeLog(node)
   const ks = node
     .command('keystore')
     .description('Create or import the node key (scrypt + AES-256-GCM)')
