@@ -144,6 +144,10 @@ export function indexerSuite(backend: 'pglite' | 'postgres') {
 
   describe(`indexer (Ponder on ${backend}, local hardhat node)`, () => {
     it('indexes stakes into node profiles', async () => {
+      const connected = indexer
+        .logs()
+        .find((l) => l.includes('Connected to database'))
+      expect(connected).toContain(backend)
       await synced()
       const { nodes: profiles } = await api.nodes({ finality: 'latest' })
       expect(profiles).toHaveLength(nodes.length)
