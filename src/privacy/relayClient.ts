@@ -16,7 +16,13 @@ async function call(url: string, init?: RequestInit): Promise<Response> {
   try {
     res = await fetch(url, init)
   } catch (cause) {
-    throw new RelayError(`Relay unreachable at ${url}.`, { cause })
+    // fetch's TypeError hides the reason (refused, offline mode) in its cause
+    let root = cause as { cause?: unknown; message?: string }
+    while (root?.cause) root = root.cause as typeof root
+    throw new RelayError(`Relay unreachable at ${url}.`, {
+      cause,
+      details: root?.message,
+    })
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '')
