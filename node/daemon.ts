@@ -196,12 +196,13 @@ export class NodeDaemon {
     switch (t.state) {
       case 'Posted': {
         if (t.bids.some((b) => isAddressEqual(b.node, this.address))) {
-          store.setBid(
-            id,
+          const price =
             t.bids.find((b) => isAddressEqual(b.node, this.address))?.price ??
-              0n,
-            'confirmed',
-          )
+            0n
+          // a bid sent before a crash, found on chain: log it once
+          if (store.bid(id)?.status !== 'confirmed')
+            await this.ops.append('bid', id, { price, reconciled: 'chain' })
+          store.setBid(id, price, 'confirmed')
           if (status !== 'bid') store.setTaskStatus(id, 'bid')
           return
         }
@@ -274,8 +275,15 @@ export class NodeDaemon {
       case 'Committed':
       case 'Challenged': {
         if (!mine) return store.setTaskStatus(id, 'lost')
-        if (store.commit(id)?.status !== 'confirmed')
+        const local = store.commit(id)
+        if (local && local.status !== 'confirmed') {
+          // the commit landed but we died before recording it
           store.setCommitStatus(id, 'confirmed')
+          await this.ops.append('commit', id, {
+            receiptHash: local.receipt_hash,
+            reconciled: 'chain',
+          })
+        }
         const next = t.state === 'Committed' ? 'committed' : 'challenged'
         if (status !== next) store.setTaskStatus(id, next)
         if (t.state === 'Committed' && now > t.deadline) {
@@ -437,6 +445,7 @@ export class NodeDaemon {
     } else {
       // nothing owed: an earlier withdraw (maybe before a crash) took it
       store.setClaim(id, 'withdraw', 'confirmed')
+      await this.ops.append('claim', id, { reconciled: 'earlier withdraw' })
     }
     store.setTaskStatus(id, 'claimed')
   }
