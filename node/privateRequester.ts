@@ -24,7 +24,9 @@ import { randomDataKey } from '../src/privacy/sealedBox.ts'
 import {
   encodeSealedDescriptor,
   lookupKey,
+  openSealedInput,
   openSealedOutput,
+  parseSealedDescriptor,
   postSealedInput,
 } from '../src/privacy/sealedTask.ts'
 import { encodeSampling } from '../src/receipts/index.ts'
@@ -112,6 +114,7 @@ export async function sendPrivateInput(
     throw new PrivacyError(`Task ${p.taskId} is not assigned yet.`)
   const relay = createRelayClient(p.secret.relay)
   const nodeKey = await lookupKey(relay, deployment.chainId, t.assignedNode)
+  const me = await deriveEncryptionKey(account(clients))
   await postSealedInput(relay, {
     scope: {
       chainId: deployment.chainId,
@@ -120,7 +123,8 @@ export async function sendPrivateInput(
     taskId: p.taskId,
     input: p.secret.input,
     dataKey: Uint8Array.from(Buffer.from(p.secret.inputKey.slice(2), 'hex')),
-    to: [nodeKey, ...p.secret.auditorKeys],
+    // the requester keeps a wrap too: it reopens the input from the relay
+    to: [nodeKey, me.publicKey, ...p.secret.auditorKeys],
   })
 }
 
@@ -128,7 +132,7 @@ export async function sendPrivateInput(
 export async function getPrivateTaskResult(
   clients: ChainClients,
   deployment: Dep,
-  p: { taskId: bigint; secret: Pick<PrivateTaskSecret, 'input'> },
+  p: { taskId: bigint; secret?: Pick<PrivateTaskSecret, 'input'> },
 ): Promise<TaskResult> {
   const t = await getTask(clients, {
     addresses: deployment.addresses,
@@ -137,26 +141,36 @@ export async function getPrivateTaskResult(
   const [c] = await committedTasks(clients, deployment, { taskId: p.taskId })
   const posted = await postedTask(clients, deployment, p.taskId)
   if (!c || !posted) return { state: t.state }
-  const relay = createRelayClient(
+  const d = parseSealedDescriptor(posted.input)
+  if (!d) throw new PrivacyError(`Task ${p.taskId} is not a private task.`)
+  const relay = createRelayClient(d.relay)
+  const scope = {
+    chainId: deployment.chainId,
+    market: deployment.addresses.TaskMarket,
+  }
+  const me = await deriveEncryptionKey(account(clients))
+  const input =
+    p.secret?.input ??
     (
-      JSON.parse(Buffer.from(posted.input.slice(2), 'hex').toString()) as {
-        relay: string
-      }
-    ).relay,
-  )
+      await openSealedInput(relay, {
+        scope,
+        taskId: p.taskId,
+        inputHash: posted.inputHash,
+        key: me,
+      })
+    )?.input
+  if (!input)
+    throw new PrivacyError(`Task ${p.taskId}: its sealed input is not found.`)
   const { output } = await openSealedOutput(relay, {
-    scope: {
-      chainId: deployment.chainId,
-      market: deployment.addresses.TaskMarket,
-    },
+    scope,
     taskId: p.taskId,
     uri: c.outputURI,
-    key: await deriveEncryptionKey(account(clients)),
+    key: me,
   })
   return checkTaskResult(
     deployment,
     t.state,
-    { ...posted, input: p.secret.input },
+    { ...posted, input },
     { ...c, output },
   )
 }
