@@ -60,7 +60,7 @@ export function registerNodeLog(node: Command): void {
     )
     .option('--db <file>', 'node state database')
     .option(
-      '--address <0x...>',
+      '--address <address>',
       'the node address every entry must be signed by',
     )
     .action(async (flags: Flags) => {

@@ -87,7 +87,11 @@ export function registerTask(program: Command): void {
         throw new UsageError(
           '--private seals the prompt to the assigned node: drop --no-assign.',
         )
-      const { clients, deployment } = await openNode(f, 'requester')
+      // -m names the task's model here, not models for openNode to serve
+      const { clients, deployment } = await openNode(
+        { ...f, model: undefined },
+        'requester',
+      )
       const modelDigest = f.model.startsWith('0x')
         ? (f.model as Hex)
         : (await modelDigestOfPath(f.model)).digest

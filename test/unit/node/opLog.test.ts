@@ -79,7 +79,15 @@ describe('node operation log', () => {
     expect(r).toMatchObject({ ok: true, entries: 6, problems: [] })
     // pinned to another signer, the same log fails
     expect((await verifyOpLog(entries, other.address)).ok).toBe(false)
-    const cli = pocket('node', 'log', 'verify', '--db', original)
+    const cli = pocket(
+      'node',
+      'log',
+      'verify',
+      '--db',
+      original,
+      '--address',
+      node.address,
+    )
     expect(cli.out).toContain(`op log ok: 6 entries signed by ${node.address}`)
     expect(cli.status).toBe(0)
   })
