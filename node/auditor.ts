@@ -184,13 +184,19 @@ export class Auditor {
     const { store } = this.#p
     const keys = store.get(`sealed-keys:${taskId}`)
     const relay = store.get(`sealed-relay:${taskId}`)
-    if (!keys || !relay || store.get(`revealed:${taskId}`)) return
+    if (!keys || !relay) return
+    // retried each tick until every drawn juror has an announced key
+    const already = Number(store.get(`revealed:${taskId}`) ?? 0)
+    const jurors = await jurorsOf(this.#p, taskId)
+    if (already >= jurors.length) return
     const n = await revealToJurors(createRelayClient(relay), {
       scope: scopeOf(this.#p.deployment),
       taskId,
       keys: decodeKeys(keys),
-      jurors: await jurorsOf(this.#p, taskId),
+      jurors,
+      already,
     })
+    if (n <= already) return
     store.set(`revealed:${taskId}`, String(n))
     this.#log(`task ${taskId}: revealed to ${n} jurors`)
   }

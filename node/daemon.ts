@@ -347,14 +347,19 @@ export class NodeDaemon {
     const s = sealedOf(task)
     const { store } = this.#p
     const saved = store.get(`sealed-keys:${task.taskId}`)
-    if (!s || !saved || store.get(`revealed:${task.taskId}`)) return
+    if (!s || !saved) return
+    // retried each tick until every drawn juror has an announced key
+    const already = Number(store.get(`revealed:${task.taskId}`) ?? 0)
     const jurors = await jurorsOf(this.#p, task.taskId)
+    if (already >= jurors.length) return
     const n = await revealToJurors(s.relay, {
       scope: scopeOf(this.#p.deployment),
       taskId: task.taskId,
       keys: decodeKeys(saved),
       jurors,
+      already,
     })
+    if (n <= already) return
     store.set(`revealed:${task.taskId}`, String(n))
     await this.ops.append('reveal', task.taskId, { jurors: n })
     this.#log(`task ${task.taskId}: revealed to ${n} jurors`)

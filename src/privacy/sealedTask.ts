@@ -196,6 +196,8 @@ export async function revealToJurors(
     taskId: bigint
     keys: Required<TaskKeys>
     jurors: readonly Address[]
+    /** Post nothing unless more than this many jurors can be reached. */
+    already?: number
   },
 ): Promise<number> {
   const both = new Uint8Array([...p.keys.input, ...p.keys.output])
@@ -205,7 +207,7 @@ export async function revealToJurors(
       wraps.push(wrapKey(both, await lookupKey(relay, p.scope.chainId, j)))
     } catch {}
   }
-  if (wraps.length)
+  if (wraps.length > (p.already ?? 0))
     await relay.append(taskSlot('reveal', p.scope, p.taskId), { wraps })
   return wraps.length
 }

@@ -202,7 +202,14 @@ describe('node daemon under process faults', () => {
     // longer than viem's 10 s request timeout: calls fail, not just wait
     await new Promise((r) => setTimeout(r, 15_000))
     process.kill(chain.pid, 'SIGCONT')
+    const resumedAt = BigInt(Math.floor(Date.now() / 1000))
     await until('C committed', async () => (await committedOf(cId)) === 1)
+    // the commit could only land once the chain was back
+    const [cCommit] = await events('TaskCommitted', { taskId: cId })
+    const cBlock = await chain
+      .clients(0)
+      .public.getBlock({ blockHash: cCommit?.blockHash as Hex })
+    expect(cBlock.timestamp).toBeGreaterThanOrEqual(resumedAt - 1n)
 
     // 4) a reorg drops the block holding D's commit: the daemon re-commits
     // the very same bytes on the new chain, once
