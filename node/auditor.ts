@@ -11,20 +11,15 @@ import { getTask } from '../src/chain/getTask.ts'
 import { resolveChallenge } from '../src/chain/resolveChallenge.ts'
 import { withdraw } from '../src/chain/withdraw.ts'
 import { createRelayClient } from '../src/privacy/relayClient.ts'
-import {
-  decodeKeys,
-  encodeKeys,
-  revealToJurors,
-} from '../src/privacy/sealedTask.ts'
+import { encodeKeys } from '../src/privacy/sealedTask.ts'
 import { auditReceipt } from '../src/receipts/index.ts'
 import { big, revive } from './daemon.ts'
 import { serveAsJuror } from './juror.ts'
 import type { ModelShelf } from './modelShelf.ts'
 import {
   announceOn,
-  jurorsOf,
   openForAudit,
-  scopeOf,
+  revealOnce,
   sealedOf,
 } from './privateTasks.ts'
 import { withRetry } from './rpc.ts'
@@ -179,26 +174,12 @@ export class Auditor {
     if (verdict.guilty) await this.#follow(c.taskId, false, now)
   }
 
-  /** Reveals a private task we challenged to its drawn jurors, once. */
+  /** Reveals a private task we challenged to its drawn jurors. */
   async #reveal(taskId: bigint): Promise<void> {
-    const { store } = this.#p
-    const keys = store.get(`sealed-keys:${taskId}`)
-    const relay = store.get(`sealed-relay:${taskId}`)
-    if (!keys || !relay) return
-    // retried each tick until every drawn juror has an announced key
-    const already = Number(store.get(`revealed:${taskId}`) ?? 0)
-    const jurors = await jurorsOf(this.#p, taskId)
-    if (already >= jurors.length) return
-    const n = await revealToJurors(createRelayClient(relay), {
-      scope: scopeOf(this.#p.deployment),
-      taskId,
-      keys: decodeKeys(keys),
-      jurors,
-      already,
-    })
-    if (n <= already) return
-    store.set(`revealed:${taskId}`, String(n))
-    this.#log(`task ${taskId}: revealed to ${n} jurors`)
+    const relay = this.#p.store.get(`sealed-relay:${taskId}`)
+    if (!relay) return
+    const n = await revealOnce(this.#p, taskId, relay)
+    if (n !== undefined) this.#log(`task ${taskId}: revealed to ${n} jurors`)
   }
 
   /** Challenge a failed task, then resolve it once the jury is done. */

@@ -14,12 +14,7 @@ import type { ChainClients } from '../src/chain/getContracts.ts'
 import { getTask } from '../src/chain/getTask.ts'
 import { placeBid } from '../src/chain/placeBid.ts'
 import { sendTransaction } from '../src/chain/sendTransaction.ts'
-import {
-  decodeKeys,
-  encodeKeys,
-  putSealedOutput,
-  revealToJurors,
-} from '../src/privacy/sealedTask.ts'
+import { encodeKeys } from '../src/privacy/sealedTask.ts'
 import {
   buildReceipt,
   encodeOutput,
@@ -38,10 +33,10 @@ import {
 } from './policy.ts'
 import {
   announceOn,
-  jurorsOf,
   openTaskInput,
-  scopeOf,
+  revealOnce,
   sealedOf,
+  sealOutputOnce,
 } from './privateTasks.ts'
 import { withRetry } from './rpc.ts'
 import { scanEvents } from './scanEvents.ts'
@@ -250,7 +245,7 @@ export class NodeDaemon {
           result = store.commit(id)
           if (!result) return
         }
-        const sealed = await this.#sealOutput(task, result.output as Hex)
+        const sealed = await sealOutputOnce(this.#p, task, result.output as Hex)
         store.setCommitStatus(id, 'sent')
         const { hash } = await commitResult(clients, {
           addresses,
@@ -314,53 +309,12 @@ export class NodeDaemon {
     }
   }
 
-  /**
-   * A private task's output, sealed to the requester and its auditors, as
-   * a relay URI (made once: a restart or a reorg re-commits the same URI).
-   */
-  async #sealOutput(
-    task: PostedEvent,
-    output: Hex,
-  ): Promise<string | undefined> {
-    const s = sealedOf(task)
-    if (!s) return undefined
-    const { store } = this.#p
-    const saved = store.get(`sealed-out:${task.taskId}`)
-    if (saved) return (JSON.parse(saved) as { uri: string }).uri
-    const { uri, dataKey } = await putSealedOutput(s.relay, {
-      scope: scopeOf(this.#p.deployment),
-      taskId: task.taskId,
-      output,
-      to: [s.d.requesterKey, ...s.d.auditorKeys],
-    })
-    const keys = decodeKeys(store.get(`sealed-keys:${task.taskId}`) ?? '')
-    store.set(
-      `sealed-keys:${task.taskId}`,
-      encodeKeys({ input: keys.input, output: dataKey }),
-    )
-    store.set(`sealed-out:${task.taskId}`, JSON.stringify({ uri }))
-    return uri
-  }
-
-  /** Under challenge: reveals a private task's keys to the drawn jurors once. */
+  /** Under challenge: reveals a private task's keys to the drawn jurors. */
   async #reveal(task: PostedEvent): Promise<void> {
     const s = sealedOf(task)
-    const { store } = this.#p
-    const saved = store.get(`sealed-keys:${task.taskId}`)
-    if (!s || !saved) return
-    // retried each tick until every drawn juror has an announced key
-    const already = Number(store.get(`revealed:${task.taskId}`) ?? 0)
-    const jurors = await jurorsOf(this.#p, task.taskId)
-    if (already >= jurors.length) return
-    const n = await revealToJurors(s.relay, {
-      scope: scopeOf(this.#p.deployment),
-      taskId: task.taskId,
-      keys: decodeKeys(saved),
-      jurors,
-      already,
-    })
-    if (n <= already) return
-    store.set(`revealed:${task.taskId}`, String(n))
+    if (!s) return
+    const n = await revealOnce(this.#p, task.taskId, s.d.relay)
+    if (n === undefined) return
     await this.ops.append('reveal', task.taskId, { jurors: n })
     this.#log(`task ${task.taskId}: revealed to ${n} jurors`)
   }

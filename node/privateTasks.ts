@@ -18,16 +18,21 @@ import {
 } from '../src/privacy/relayClient.ts'
 import type { X25519KeyPair } from '../src/privacy/sealedBox.ts'
 import {
+  decodeKeys,
+  encodeKeys,
   keySlot,
   lookupKey,
   openReveal,
   openSealedInput,
   openSealedOutput,
   parseSealedDescriptor,
+  putSealedOutput,
+  revealToJurors,
   type SealedDescriptor,
   type TaskKeys,
   type TaskScope,
 } from '../src/privacy/sealedTask.ts'
+import type { NodeStore } from './store.ts'
 import type { PostedEvent } from './taskEvents.ts'
 
 export type PrivateContext = {
@@ -167,4 +172,65 @@ export async function openForAudit<
   } catch {
     return undefined
   }
+}
+
+/**
+ * A private task's output, sealed to the requester and its auditors, as a
+ * relay URI; made once, so a restart or a reorg re-commits the same URI.
+ * The data keys are kept (`sealed-keys:<task>`) for a reveal to jurors.
+ */
+export async function sealOutputOnce(
+  ctx: PrivateContext & { store: NodeStore },
+  task: PostedEvent,
+  output: Hex,
+): Promise<string | undefined> {
+  const s = sealedOf(task)
+  if (!s) return undefined
+  const { store } = ctx
+  const saved = store.get(`sealed-out:${task.taskId}`)
+  if (saved) return (JSON.parse(saved) as { uri: string }).uri
+  const { uri, dataKey } = await putSealedOutput(s.relay, {
+    scope: scopeOf(ctx.deployment),
+    taskId: task.taskId,
+    output,
+    to: [s.d.requesterKey, ...s.d.auditorKeys],
+  })
+  const keys = decodeKeys(store.get(`sealed-keys:${task.taskId}`) ?? '')
+  store.set(
+    `sealed-keys:${task.taskId}`,
+    encodeKeys({ input: keys.input, output: dataKey }),
+  )
+  store.set(`sealed-out:${task.taskId}`, JSON.stringify({ uri }))
+  return uri
+}
+
+/**
+ * Reveals a challenged private task's data keys (`sealed-keys:<task>`) to
+ * its drawn jurors. Retried each tick until every juror has an announced
+ * key; returns the juror count when it grew, else undefined.
+ */
+export async function revealOnce(
+  ctx: PrivateContext & {
+    store: NodeStore
+    deployment: { startBlock: number }
+  },
+  taskId: bigint,
+  relayUrl: string,
+): Promise<number | undefined> {
+  const { store } = ctx
+  const keys = store.get(`sealed-keys:${taskId}`)
+  if (!keys) return undefined
+  const already = Number(store.get(`revealed:${taskId}`) ?? 0)
+  const jurors = await jurorsOf(ctx, taskId)
+  if (already >= jurors.length) return undefined
+  const n = await revealToJurors(createRelayClient(relayUrl), {
+    scope: scopeOf(ctx.deployment),
+    taskId,
+    keys: decodeKeys(keys),
+    jurors,
+    already,
+  })
+  if (n <= already) return undefined
+  store.set(`revealed:${taskId}`, String(n))
+  return n
 }
