@@ -10,10 +10,18 @@ import type { ChainClients } from '../src/chain/getContracts.ts'
 import { getTask } from '../src/chain/getTask.ts'
 import { resolveChallenge } from '../src/chain/resolveChallenge.ts'
 import { withdraw } from '../src/chain/withdraw.ts'
+import { createRelayClient } from '../src/privacy/relayClient.ts'
+import { encodeKeys } from '../src/privacy/sealedTask.ts'
 import { auditReceipt } from '../src/receipts/index.ts'
 import { big, revive } from './daemon.ts'
 import { serveAsJuror } from './juror.ts'
 import type { ModelShelf } from './modelShelf.ts'
+import {
+  announceOn,
+  openForAudit,
+  revealOnce,
+  sealedOf,
+} from './privateTasks.ts'
 import { withRetry } from './rpc.ts'
 import { scanEvents } from './scanEvents.ts'
 import type { NodeStore } from './store.ts'
@@ -32,6 +40,11 @@ export type AuditorParameters = {
   sampleRate?: number
   pollMs?: number
   log?: (msg: string) => void
+  /**
+   * Payload relays to announce our encryption key on, so requesters can
+   * appoint us to audit their private tasks.
+   */
+  relays?: string[]
 }
 
 export class Auditor {
@@ -83,6 +96,8 @@ export class Auditor {
 
   async tick(): Promise<void> {
     const { clients, deployment, store } = this.#p
+    for (const url of this.#p.relays ?? [])
+      await announceOn(this.#p, createRelayClient(url))
     const { head, committed, challenges } = await scanEvents({
       clients,
       deployment,
@@ -134,10 +149,21 @@ export class Auditor {
     )
     const model = posted && (await models.get(posted.modelDigest))
     if (!posted || !model) return
+    let task = posted
+    let committed: CommittedEvent = c
+    if (sealedOf(posted)) {
+      // a private task: we audit it only with the requester's grant
+      const opened = await openForAudit(this.#p, posted, c, 'auditor')
+      if (!opened) return this.#log(`task ${c.taskId}: private, no grant`)
+      store.set(`sealed-keys:${c.taskId}`, encodeKeys(opened.keys))
+      store.set(`sealed-relay:${c.taskId}`, sealedOf(posted)?.d.relay ?? '')
+      task = opened.task
+      committed = opened.committed
+    }
     const verdict = await auditReceipt({
       model,
-      task: posted,
-      committed: c,
+      task,
+      committed,
       chainId: deployment.chainId,
       market: deployment.addresses.TaskMarket,
     })
@@ -146,6 +172,14 @@ export class Auditor {
       `task ${c.taskId}: ${verdict.guilty ? `FAILED (${verdict.reasons.join('; ')})` : 'ok'}`,
     )
     if (verdict.guilty) await this.#follow(c.taskId, false, now)
+  }
+
+  /** Reveals a private task we challenged to its drawn jurors. */
+  async #reveal(taskId: bigint): Promise<void> {
+    const relay = this.#p.store.get(`sealed-relay:${taskId}`)
+    if (!relay) return
+    const n = await revealOnce(this.#p, taskId, relay)
+    if (n !== undefined) this.#log(`task ${taskId}: revealed to ${n} jurors`)
   }
 
   /** Challenge a failed task, then resolve it once the jury is done. */
@@ -171,6 +205,7 @@ export class Auditor {
       return
     }
     if (t.state === 'Challenged') {
+      await this.#reveal(taskId)
       const c = await clients.public.readContract({
         address: addresses.TaskMarket,
         abi: taskMarketAbi,

@@ -14,6 +14,7 @@ import type { ChainClients } from '../src/chain/getContracts.ts'
 import { getTask } from '../src/chain/getTask.ts'
 import { placeBid } from '../src/chain/placeBid.ts'
 import { sendTransaction } from '../src/chain/sendTransaction.ts'
+import { encodeKeys } from '../src/privacy/sealedTask.ts'
 import {
   buildReceipt,
   encodeOutput,
@@ -22,6 +23,7 @@ import {
 import { type Executor, engineIdentity, executeTask } from './executeTask.ts'
 import { serveAsJuror } from './juror.ts'
 import type { ModelShelf } from './modelShelf.ts'
+import { OpLog, type OpSigner } from './opLog.ts'
 import {
   type BidPolicy,
   defaultBidPolicy,
@@ -29,6 +31,13 @@ import {
   readPowerState,
   shouldBid,
 } from './policy.ts'
+import {
+  announceOn,
+  openTaskInput,
+  revealOnce,
+  sealedOf,
+  sealOutputOnce,
+} from './privateTasks.ts'
 import { withRetry } from './rpc.ts'
 import { scanEvents } from './scanEvents.ts'
 import type { NodeStore } from './store.ts'
@@ -45,11 +54,20 @@ export type NodeDaemonParameters = {
   power?: () => PowerState
   log?: (msg: string) => void
   /**
-   * Fault injection for crash tests, called right after a tx is sent and
-   * before it is recorded (the CLI maps POCKET_FAULT to SIGKILL here).
+   * Fault injection for crash tests (the CLI maps POCKET_FAULT to SIGKILL
+   * here): `bid-sent` / `commit-sent` / `withdraw-sent` right after the tx
+   * is sent and before its receipt; `committed` after the commit is
+   * recorded and before finalize/claim.
    */
-  onFault?: (point: 'commit-sent' | 'finalize-sent' | 'withdraw-sent') => void
+  onFault?: (point: FaultPoint) => void
 }
+
+export type FaultPoint =
+  | 'bid-sent'
+  | 'commit-sent'
+  | 'committed'
+  | 'finalize-sent'
+  | 'withdraw-sent'
 
 const TERMINAL = [
   'skipped',
@@ -66,11 +84,17 @@ export class NodeDaemon {
   #policy: BidPolicy
   #stopped = false
   #loop: Promise<void> | undefined
+  /** The signed, hash-chained operation log (node/opLog.ts). */
+  readonly ops: OpLog
 
   constructor(p: NodeDaemonParameters) {
     this.#p = p
     this.#policy = { ...defaultBidPolicy, ...p.policy }
     this.address = p.clients.wallet.account.address
+    this.ops = new OpLog(
+      p.store.db,
+      p.clients.wallet.account as unknown as OpSigner,
+    )
   }
 
   #log(msg: string) {
@@ -115,7 +139,15 @@ export class NodeDaemon {
       deployment,
       store,
     })
-    for (const t of posted) store.addTask(t.taskId, t, Number(t.blockNumber))
+    for (const t of posted) {
+      store.addTask(t.taskId, t, Number(t.blockNumber))
+      // a private task's readers find our key on its relay (jurors too)
+      const sealed = sealedOf(t)
+      if (sealed)
+        await announceOn(this.#p, sealed.relay).catch((e) =>
+          this.#log(`relay ${sealed.d.relay}: ${(e as Error).message}`),
+        )
+    }
     for (const c of challenges)
       if (c.jurors.some((j) => isAddressEqual(j, this.address)))
         store.set(`challenge:${c.taskId}`, JSON.stringify(c, big))
@@ -160,12 +192,13 @@ export class NodeDaemon {
     switch (t.state) {
       case 'Posted': {
         if (t.bids.some((b) => isAddressEqual(b.node, this.address))) {
-          store.setBid(
-            id,
+          const price =
             t.bids.find((b) => isAddressEqual(b.node, this.address))?.price ??
-              0n,
-            'confirmed',
-          )
+            0n
+          // a bid sent before a crash, found on chain: log it once
+          if (store.bid(id)?.status !== 'confirmed')
+            await this.ops.append('bid', id, { price, reconciled: 'chain' })
+          store.setBid(id, price, 'confirmed')
           if (status !== 'bid') store.setTaskStatus(id, 'bid')
           return
         }
@@ -193,8 +226,10 @@ export class NodeDaemon {
           addresses,
           taskId: id,
           price: decision.price,
+          onSent: () => this.#p.onFault?.('bid-sent'),
         })
         store.setBid(id, decision.price, 'confirmed', hash)
+        await this.ops.append('bid', id, { price: decision.price, tx: hash })
         store.setTaskStatus(id, 'bid')
         this.#log(`task ${id}: bid ${decision.price}`)
         return
@@ -204,32 +239,48 @@ export class NodeDaemon {
         if (now > t.deadline) return
         let result = store.commit(id)
         if (!result) {
+          const opened = await openTaskInput(this.#p, task)
+          if (!opened) return this.#log(`task ${id}: waiting for its input`)
           store.setTaskStatus(id, 'running')
-          await this.#compute(task)
+          await this.#compute(opened.task, opened.inputKey)
           result = store.commit(id)
           if (!result) return
         }
+        const sealed = await sealOutputOnce(this.#p, task, result.output as Hex)
         store.setCommitStatus(id, 'sent')
         const { hash } = await commitResult(clients, {
           addresses,
           taskId: id,
           receiptHash: result.receipt_hash as Hex,
           outputHash: result.output_hash as Hex,
-          output: result.output as Hex,
-          outputURI: '',
+          output: sealed ? '0x' : (result.output as Hex),
+          outputURI: sealed ?? '',
+          onSent: () => this.#p.onFault?.('commit-sent'),
         })
-        this.#p.onFault?.('commit-sent')
         store.setCommitStatus(id, 'confirmed', hash)
         store.setTaskStatus(id, 'committed')
+        await this.ops.append('commit', id, {
+          tx: hash,
+          receiptHash: result.receipt_hash,
+          outputURI: sealed,
+        })
         this.#log(`task ${id}: committed`)
+        this.#p.onFault?.('committed')
         return
       }
       case 'Committed':
       case 'ChallengePending':
       case 'Challenged': {
         if (!mine) return store.setTaskStatus(id, 'lost')
-        if (store.commit(id)?.status !== 'confirmed')
+        const local = store.commit(id)
+        if (local && local.status !== 'confirmed') {
+          // the commit landed but we died before recording it
           store.setCommitStatus(id, 'confirmed')
+          await this.ops.append('commit', id, {
+            receiptHash: local.receipt_hash,
+            reconciled: 'chain',
+          })
+        }
         const next = t.state === 'Committed' ? 'committed' : 'challenged'
         if (status !== next) store.setTaskStatus(id, next)
         if (t.state === 'Committed' && now > t.deadline) {
@@ -241,7 +292,9 @@ export class NodeDaemon {
           })
           this.#p.onFault?.('finalize-sent')
           store.setClaim(id, 'finalize', 'confirmed', { txHash: hash })
+          await this.ops.append('finalize', id, { tx: hash })
         }
+        if (t.state === 'Challenged') await this.#reveal(task)
         return
       }
       case 'Finalized': {
@@ -260,8 +313,18 @@ export class NodeDaemon {
     }
   }
 
+  /** Under challenge: reveals a private task's keys to the drawn jurors. */
+  async #reveal(task: PostedEvent): Promise<void> {
+    const s = sealedOf(task)
+    if (!s) return
+    const n = await revealOnce(this.#p, task.taskId, s.d.relay)
+    if (n === undefined) return
+    await this.ops.append('reveal', task.taskId, { jurors: n })
+    this.#log(`task ${task.taskId}: revealed to ${n} jurors`)
+  }
+
   /** Runs the task and stores the signed result (once; restarts reuse it). */
-  async #compute(task: PostedEvent): Promise<void> {
+  async #compute(task: PostedEvent, inputKey: Uint8Array): Promise<void> {
     const { clients, deployment, store, models } = this.#p
     const model = await models.get(task.modelDigest)
     if (!model)
@@ -290,12 +353,22 @@ export class NodeDaemon {
       text: run.text,
       ...id,
     })
+    if (inputKey.length)
+      store.set(
+        `sealed-keys:${task.taskId}`,
+        encodeKeys({ input: inputKey, output: new Uint8Array(32) }),
+      )
     store.saveResult(task.taskId, {
       output,
       receiptHash: hash,
       outputHash: receipt.outputHash,
     })
     store.setTaskStatus(task.taskId, 'computed')
+    await this.ops.append('run', task.taskId, {
+      receiptHash: hash,
+      outputHash: receipt.outputHash,
+      tokens: run.tokenIds.length,
+    })
   }
 
   /** Pulls what the market owes us; a claim already pulled is never repeated. */
@@ -316,8 +389,8 @@ export class NodeDaemon {
         abi: taskMarketAbi,
         functionName: 'withdraw',
         args: [],
+        onSent: () => this.#p.onFault?.('withdraw-sent'),
       })
-      this.#p.onFault?.('withdraw-sent')
       const [ev] = parseEventLogs({
         abi: taskMarketAbi,
         eventName: 'Withdrawn',
@@ -327,10 +400,15 @@ export class NodeDaemon {
         txHash: hash,
         amount: ev?.args.amount ?? owed,
       })
+      await this.ops.append('claim', id, {
+        tx: hash,
+        amount: ev?.args.amount ?? owed,
+      })
       this.#log(`task ${id}: claimed ${owed}`)
     } else {
       // nothing owed: an earlier withdraw (maybe before a crash) took it
       store.setClaim(id, 'withdraw', 'confirmed')
+      await this.ops.append('claim', id, { reconciled: 'earlier withdraw' })
     }
     store.setTaskStatus(id, 'claimed')
   }

@@ -12,6 +12,7 @@ import type { ChainClients } from '../src/chain/getContracts.ts'
 import { revealVote } from '../src/chain/revealVote.ts'
 import { auditReceipt } from '../src/receipts/index.ts'
 import type { ModelShelf } from './modelShelf.ts'
+import { openForAudit, sealedOf } from './privateTasks.ts'
 import { withRetry } from './rpc.ts'
 import type { NodeStore } from './store.ts'
 import {
@@ -60,7 +61,14 @@ export async function serveAsJuror(
   if (task.state !== 4 /* Challenged */) return
   let vote = ctx.store.vote(ch.taskId)
   if (!vote) {
-    const guilty = await judge(ctx, ch.taskId, ch.node)
+    // a private task is judged once someone reveals it to us; a juror left
+    // in the dark votes innocent shortly before the commit deadline
+    const guilty =
+      (await judge(ctx, ch.taskId, ch.node)) ??
+      (now + 30n < ch.voteCommitDeadline
+        ? undefined
+        : { guilty: false, reasons: ['private payload not revealed to us'] })
+    if (!guilty) return
     ctx.store.saveVote(
       ch.taskId,
       guilty.guilty,
@@ -102,14 +110,23 @@ export async function serveAsJuror(
   }
 }
 
-/** Audits the committed task; a node we cannot check is presumed innocent. */
+/**
+ * Audits the committed task; a node we cannot check is presumed innocent.
+ * Undefined: a private task not (yet) revealed to us.
+ */
 async function judge(ctx: JurorContext, taskId: bigint, node: Address) {
-  const posted = await postedTask(ctx.clients, ctx.deployment, taskId)
-  const [committed] = await committedTasks(ctx.clients, ctx.deployment, {
+  let posted = await postedTask(ctx.clients, ctx.deployment, taskId)
+  let [committed] = await committedTasks(ctx.clients, ctx.deployment, {
     taskId,
   })
   if (!posted || !committed)
     return { guilty: false, reasons: ['task events not found'] }
+  if (sealedOf(posted)) {
+    const opened = await openForAudit(ctx, posted, committed, 'juror')
+    if (!opened) return undefined
+    posted = opened.task
+    committed = opened.committed
+  }
   const model = await ctx.models.get(posted.modelDigest)
   if (!model) return { guilty: false, reasons: ['model not held'] }
   const verdict = await auditReceipt({

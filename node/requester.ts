@@ -10,11 +10,13 @@ import { getTask, type TaskState } from '../src/chain/getTask.ts'
 import { postTask } from '../src/chain/postTask.ts'
 import {
   buildReceipt,
+  type CommittedResult,
   decodeOutput,
   encodeInput,
   encodeSampling,
   hashBytes,
   hashReceipt,
+  type PostedTask,
   type Receipt,
   type TaskInput,
   type TaskSampling,
@@ -150,6 +152,16 @@ export async function getTaskResult(
   const [c] = await committedTasks(clients, deployment, { taskId })
   const posted = await postedTask(clients, deployment, taskId)
   if (!c || !posted) return { state: t.state }
+  return checkTaskResult(deployment, t.state, posted, c)
+}
+
+/** Checks a committed output (plaintext envelope) against its task. */
+export async function checkTaskResult(
+  deployment: Dep,
+  state: TaskState,
+  posted: PostedTask,
+  c: CommittedResult,
+): Promise<TaskResult> {
   const env = decodeOutput(c.output)
   const receipt = buildReceipt({ task: posted, node: c.node, ...env })
   const domain = {
@@ -165,7 +177,7 @@ export async function getTaskResult(
       signature: env.signature,
     }))
   return {
-    state: t.state,
+    state,
     node: c.node,
     text: env.text,
     tokenIds: env.tokenIds,

@@ -2,6 +2,11 @@
 // deployment file the node daemon and the indexer read:
 //   deployments/<name>.json = { chainId, rpcUrl, startBlock, addresses, parameters, deployedAt }
 // Usage: node scripts/chain/deploy.ts --network testnet [--parameters ignition/parameters/testnet.json]
+//          [--out deployments/testnet.json] [--id <ignition deployment id>]
+// The testnet deployer key: Hardhat's keystore (`npx hardhat keystore set
+// POCKET_TESTNET_PRIVATE_KEY`), else the POCKET_TESTNET_PRIVATE_KEY env var,
+// else POCKET_TESTNET_KEY_FILE, a `pocket node keystore` file unlocked with
+// POCKET_KEYSTORE_PASSWORD.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +14,11 @@ import { parseArgs } from 'node:util'
 import hre from 'hardhat'
 import type { Address } from 'viem'
 import PocketModule from '../../ignition/modules/Pocket.ts'
+import {
+  decryptKey,
+  keystorePassword,
+  readKeystore,
+} from '../../node/keystore.ts'
 import type { Deployment } from '../../src/chain/deployment.ts'
 import {
   type ChainClients,
@@ -39,6 +49,17 @@ export async function deploy({
   out,
   deploymentId,
 }: DeployParameters) {
+  const keyFile = process.env.POCKET_TESTNET_KEY_FILE
+  if (
+    network === 'testnet' &&
+    keyFile &&
+    !process.env.POCKET_TESTNET_PRIVATE_KEY
+  )
+    // read lazily by the network config (configVariable) at connection time
+    process.env.POCKET_TESTNET_PRIVATE_KEY = decryptKey(
+      await readKeystore(keyFile),
+      await keystorePassword(),
+    )
   const connection = await hre.network.create({
     network,
     ...(url ? { override: { url } } : {}),
@@ -111,6 +132,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       url: { type: 'string' },
       parameters: { type: 'string' },
       out: { type: 'string' },
+      id: { type: 'string' },
     },
   })
   const { deployment, file } = await deploy({
@@ -118,6 +140,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     url: values.url,
     parametersFile: values.parameters,
     out: values.out,
+    deploymentId: values.id,
   })
   console.log(`deployed on chain ${deployment.chainId}:`, deployment.addresses)
   console.log(`wrote ${file}`)

@@ -15,6 +15,8 @@ export type CommitResultParameters = {
   /** Inline output bytes (`0x` when using `outputURI`). */
   output: Hex
   outputURI: string
+  /** Called once the tx is sent, before its receipt (fault tests). */
+  onSent?: (hash: Hash) => void
 }
 
 export type CommitResultReturnType = { hash: Hash }
@@ -29,6 +31,7 @@ export async function commitResult(
     abi: taskMarketAbi,
     functionName: 'commitResult',
     args: [p.taskId, p.receiptHash, p.outputHash, p.output, p.outputURI],
+    onSent: p.onSent,
   })
   return { hash }
 }

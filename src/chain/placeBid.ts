@@ -9,6 +9,8 @@ export type PlaceBidParameters = {
   addresses: Deployment['addresses']
   taskId: bigint
   price: bigint
+  /** Called once the tx is sent, before its receipt (fault tests). */
+  onSent?: (hash: Hash) => void
 }
 
 export type PlaceBidReturnType = { hash: Hash; bidIndex: number }
@@ -23,6 +25,7 @@ export async function placeBid(
     abi: taskMarketAbi,
     functionName: 'placeBid',
     args: [p.taskId, p.price],
+    onSent: p.onSent,
   })
   const [event] = parseEventLogs({
     abi: taskMarketAbi,

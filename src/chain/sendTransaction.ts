@@ -23,6 +23,8 @@ export type SendTransactionParameters<
    * block than the latest one (a challenge's seed reveal reads its hash).
    */
   simulateAt?: 'latest' | 'pending'
+  /** Called once the tx is sent, before waiting for its receipt. */
+  onSent?: (hash: Hash) => void
 }
 
 export type SendTransactionReturnType = {
@@ -40,13 +42,14 @@ export async function sendTransaction<
 ): Promise<SendTransactionReturnType> {
   // viem cannot narrow the generic call here; the parameter types above are
   // what keeps callers honest
-  const { simulateAt, ...call } = parameters
+  const { simulateAt, onSent, ...call } = parameters
   const { request } = await clients.public.simulateContract({
     ...(call as object),
     account: clients.wallet.account,
     ...(simulateAt ? { blockTag: simulateAt } : {}),
   } as never)
   const hash = await clients.wallet.writeContract(request as never)
+  onSent?.(hash)
   const receipt = await clients.public.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') {
     throw new Error(`transaction ${hash} reverted`)

@@ -15,6 +15,7 @@ import { registerLog } from './commands/log.ts'
 import { registerLs } from './commands/ls.ts'
 import { registerNode } from './commands/node.ts'
 import { registerPs } from './commands/ps.ts'
+import { registerRelay } from './commands/relay.ts'
 import { registerSearch } from './commands/search.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerServer } from './commands/server.ts'
@@ -41,6 +42,7 @@ const commands: ((program: Command) => void)[] = [
   registerIndex,
   registerSearch,
   registerNode,
+  registerRelay,
   registerTask,
   registerAudit,
 ]

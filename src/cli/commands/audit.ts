@@ -22,7 +22,12 @@ export function registerAudit(program: Command): void {
     )
     .option('--sample <rate>', 'fraction of tasks audited', '0.1')
     .option('--db <file>', 'state database (SQLite)')
-    .action(async (f: OpenNodeFlags & { sample: string }) => {
+    .option(
+      '--relay <url>',
+      'announce our encryption key on this payload relay, so requesters can grant us private tasks (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .action(async (f: OpenNodeFlags & { sample: string; relay?: string[] }) => {
       const { clients, deployment, store, models, account } = await openNode(
         f,
         'auditor',
@@ -30,6 +35,7 @@ export function registerAudit(program: Command): void {
       const auditor = new Auditor({
         clients,
         deployment,
+        relays: f.relay,
         store,
         models,
         sampleRate: Number(f.sample),

@@ -9,14 +9,19 @@ import {
   keystorePassword,
   writeKeystore,
 } from '../../../node/keystore.ts'
+import { enforceOffline } from '../../../node/offline.ts'
 import { type OpenNodeFlags, openNode } from '../../../node/openNode.ts'
+import { readDeployment } from '../../chain/deployment.ts'
 import { requestUnbond } from '../../chain/requestUnbond.ts'
 import { stake } from '../../chain/stake.ts'
+import { registerNodeLog } from './nodeLog.ts'
 
 type Flags = OpenNodeFlags & {
   priceFloor: string
   maxQueue: string
   poll: string
+  offline?: boolean
+  peer?: string[]
 }
 const collect = (v: string, prev: string[] = []) => [...prev, v]
 
@@ -47,7 +52,25 @@ export function registerNode(program: Command): void {
     .option('--max-queue <n>', 'no bids while this many tasks are queued', '2')
     .option('--db <file>', 'state database (SQLite)')
     .option('--poll <ms>', 'chain poll interval', '1000')
+    .option(
+      '--offline',
+      'local-only: connect to the RPC endpoint and --peer URLs, nothing else',
+    )
+    .option(
+      '--peer <url>',
+      'a peer the node may reach when --offline (payload relay, hive member; repeatable)',
+      collect,
+    )
     .action(async (flags: Flags) => {
+      if (flags.offline) {
+        const { rpcUrl } = await readDeployment({ path: flags.deployment })
+        const guard = enforceOffline({
+          allow: [flags.rpc ?? rpcUrl, ...(flags.peer ?? [])],
+          onBlocked: (a) =>
+            console.log(`offline: blocked a connection to ${a.host}:${a.port}`),
+        })
+        console.log(`offline: only ${guard.allowed.join(', ')}`)
+      }
       const { clients, deployment, store, models, account } =
         await openNode(flags)
       const fault = process.env.POCKET_FAULT
@@ -107,6 +130,7 @@ export function registerNode(program: Command): void {
     })
     console.log(`unbonding ${amount} POCKET (${hash})`)
   })
+  registerNodeLog(node)
   const ks = node
     .command('keystore')
     .description('Create or import the node key (scrypt + AES-256-GCM)')

@@ -1,15 +1,25 @@
 // `pocket task post|wait|get`: the requester side (node/requester.ts).
 import type { Command } from 'commander'
-import { formatEther, type Hex, parseEther } from 'viem'
+import { type Address, formatEther, type Hex, parseEther } from 'viem'
 import { type OpenNodeFlags, openNode } from '../../../node/openNode.ts'
+import {
+  getPrivateTaskResult,
+  type PrivateTaskSecret,
+  postPrivateTask,
+  sendPrivateInput,
+} from '../../../node/privateRequester.ts'
 import {
   assignBid,
   getTaskResult,
+  type PostInferenceTaskParameters,
   postInferenceTask,
   waitForTask,
 } from '../../../node/requester.ts'
+import { postedTask } from '../../../node/taskEvents.ts'
 import type { TaskState } from '../../chain/getTask.ts'
+import { parseSealedDescriptor } from '../../privacy/sealedTask.ts'
 import { modelDigestOfPath } from '../../receipts/modelDigest.ts'
+import { UsageError } from '../errors.ts'
 
 type PostFlags = OpenNodeFlags & {
   model: string
@@ -20,7 +30,11 @@ type PostFlags = OpenNodeFlags & {
   raw?: boolean
   assign: boolean
   bidWindow: string
+  private?: boolean
+  relay?: string
+  auditor?: string[]
 }
+const collect = (v: string, prev: string[] = []) => [...prev, v]
 
 function common(cmd: Command): Command {
   return cmd
@@ -56,12 +70,44 @@ export function registerTask(program: Command): void {
     .option('--raw', 'prompt is raw text, no chat template')
     .option('--no-assign', 'do not wait for bids and assign (a scheduler will)')
     .option('--bid-window <s>', 'seconds for bids and assignment', '120')
+    .option(
+      '--private',
+      'encrypt the prompt to the assigned node, the output to you (needs --relay)',
+    )
+    .option('--relay <url>', 'payload relay for --private (pocket relay)')
+    .option(
+      '--auditor <address>',
+      'auditor granted decryption of a --private task (repeatable)',
+      collect,
+    )
     .action(async (prompt: string, f: PostFlags) => {
-      const { clients, deployment } = await openNode(f, 'requester')
+      if (f.private && !f.relay)
+        throw new UsageError('--private needs --relay <url>.')
+      if (f.private && !f.assign)
+        throw new UsageError(
+          '--private seals the prompt to the assigned node: drop --no-assign.',
+        )
+      // -m names the task's model here, not models for openNode to serve
+      const { clients, deployment } = await openNode(
+        { ...f, model: undefined },
+        'requester',
+      )
       const modelDigest = f.model.startsWith('0x')
         ? (f.model as Hex)
         : (await modelDigestOfPath(f.model)).digest
-      const { taskId, seed } = await postInferenceTask(clients, deployment, {
+      const post = f.private
+        ? (
+            c: typeof clients,
+            d: typeof deployment,
+            p: PostInferenceTaskParameters,
+          ) =>
+            postPrivateTask(c, d, {
+              ...p,
+              relay: f.relay as string,
+              auditors: (f.auditor ?? []) as Address[],
+            })
+        : postInferenceTask
+      const posted = await post(clients, deployment, {
         modelDigest,
         input: f.raw
           ? { prompt, raw: true }
@@ -74,6 +120,7 @@ export function registerTask(program: Command): void {
         maxPrice: parseEther(f.maxPrice),
         bidWindow: Number(f.bidWindow),
       })
+      const { taskId, seed } = posted
       console.log(`task ${taskId} (seed ${seed})`)
       if (f.assign) {
         const bid = await assignBid(clients, deployment, {
@@ -83,6 +130,13 @@ export function registerTask(program: Command): void {
         console.log(
           `assigned to ${bid.node} at ${formatEther(bid.price)} POCKET`,
         )
+        if ('secret' in posted) {
+          await sendPrivateInput(clients, deployment, {
+            taskId,
+            secret: posted.secret as PrivateTaskSecret,
+          })
+          console.log(`prompt sealed to ${bid.node} via ${f.relay}`)
+        }
       }
     })
   common(
@@ -120,7 +174,13 @@ export function registerTask(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, f: OpenNodeFlags & { json?: boolean }) => {
       const { clients, deployment } = await openNode(f, 'requester')
-      const r = await getTaskResult(clients, deployment, BigInt(id))
+      const posted = await postedTask(clients, deployment, BigInt(id))
+      const r =
+        posted && parseSealedDescriptor(posted.input)
+          ? await getPrivateTaskResult(clients, deployment, {
+              taskId: BigInt(id),
+            })
+          : await getTaskResult(clients, deployment, BigInt(id))
       if (f.json)
         return console.log(
           JSON.stringify(
