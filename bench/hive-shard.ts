@@ -67,7 +67,7 @@ async function singleProcess(): Promise<Run[]> {
           if (e.type === 'token') tokens.push(e.token)
           else if (e.type === 'done')
             resolve(e.stats as unknown as Record<string, number>)
-          else reject(e.error)
+          else if (e.type === 'error') reject(e.error)
         },
       ),
     )

@@ -82,7 +82,7 @@ async function handle(m: ToRank) {
           send({ type: 'token', token: e.token, logprob: e.logprob })
         else if (e.type === 'done')
           send({ type: 'done', stats: { ...e.stats, commitments: undefined } })
-        else fail(e.error)
+        else if (e.type === 'error') fail(e.error)
       },
     )
   } else if (m.type === 'cancel') {

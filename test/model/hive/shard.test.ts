@@ -99,7 +99,7 @@ async function singleProcess(
       (e) => {
         if (e.type === 'token') out.push(e.token)
         else if (e.type === 'done') resolve()
-        else reject(e.error)
+        else if (e.type === 'error') reject(e.error)
       },
     ),
   )
