@@ -260,7 +260,7 @@ export class HiveMember {
     const t0 = performance.now()
     try {
       const res = await this.signedFetch(url, '/v1/hive/status', {
-        signal: AbortSignal.timeout(this.#opts.probeTimeoutMs ?? 1_500),
+        signal: AbortSignal.timeout(this.#opts.probeTimeoutMs ?? 3_000),
       })
       if (!res.ok) throw new Error(`status ${res.status}`)
       const { status, sig } = (await res.json()) as {

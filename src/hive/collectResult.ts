@@ -24,6 +24,17 @@ export type CollectedResult = {
   promptTokens?: number[]
 }
 
+/** Countersigns a result's receipt into the ledger (work that is paid for). */
+export function recordResult(member: HiveMember, r: CollectedResult): void {
+  if (r.device === member.device) return
+  member.ledger.add(
+    countersign(r.receipt, {
+      cert: member.identity.cert,
+      secretKey: member.identity.key.secretKey,
+    }),
+  )
+}
+
 export function targetOf(
   member: HiveMember,
   r: Ranked,
@@ -62,13 +73,6 @@ export async function collectResult(
         throw new PeerLostError(
           `member ${target.device} sent a receipt for other output`,
         )
-      if (target.device !== member.device) {
-        const signed = countersign(ev.receipt, {
-          cert: member.identity.cert,
-          secretKey: member.identity.key.secretKey,
-        })
-        member.ledger.add(signed)
-      }
       return {
         device: target.device,
         start,

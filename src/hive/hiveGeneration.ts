@@ -53,6 +53,8 @@ async function openOnBest(
         signal,
       })
       const first = await stream.events.next()
+      if (!first.done && first.value.type === 'error')
+        throw new HivePeerError(first.value.status, first.value.body)
       if (first.done || first.value.type !== 'start')
         throw new PeerLostError(`member ${peer.device} sent no start event`)
       return {
@@ -65,6 +67,11 @@ async function openOnBest(
       // The request itself is wrong (400s): every member would say the same.
       if (e instanceof HivePeerError && e.status === 400 && !body.resume)
         throw e
+      // Not found or out of memory there: try the next member, keep the peer.
+      if (e instanceof HivePeerError) {
+        failed.add(peer.device)
+        continue
+      }
       failed.add(peer.device)
       member.suspect(peer.device)
     }
@@ -88,8 +95,15 @@ export async function startHiveGeneration(
   member: HiveMember,
   p: HiveStartParameters,
 ): Promise<Generation> {
-  const ranked = await member.rank(p.model)
-  const pinned = p.device ? ranked.filter((r) => r.device === p.device) : ranked
+  let ranked = await member.rank(p.model)
+  const pick = (r: Ranked[]) =>
+    p.device ? r.filter((x) => x.device === p.device) : r
+  if (pick(ranked).length === 0) {
+    // A peer may only have missed a probe: look once more before giving up.
+    await member.probeAll()
+    ranked = await member.rank(p.model)
+  }
+  const pinned = pick(ranked)
   if (p.device && pinned.length === 0)
     throw new HiveUnavailableError(
       `Hive member ${p.device} is not available for "${p.model}".`,

@@ -71,6 +71,8 @@ export function mountClientRoutes(app: Express, member: HiveMember): void {
   app.get('/v1/hive/peers', (req, res) => {
     const model = typeof req.query.model === 'string' ? req.query.model : null
     res.json({
+      device: member.device,
+      failovers: member.failovers,
       data: member.peers().map((p) => ({
         device: p.device,
         name: p.cert.name,

@@ -12,6 +12,7 @@ import type { Generation } from '../server/generation/startGeneration.ts'
 import {
   type CollectedResult,
   collectResult,
+  recordResult,
   targetOf,
 } from './collectResult.ts'
 import { outputHashOf } from './contributionReceipt.ts'
@@ -95,6 +96,9 @@ export async function runRedundant(
         )
         .join(' | ')}).`,
     )
+  // Only output that agreed or audited clean is paid for.
+  for (const [i, r] of results.entries())
+    if (agreed || members[i]?.audit?.ok) recordResult(member, r)
   return {
     gen: replayGeneration(chosen),
     report: { redundancy: k, served: chosen.device, agreed, members },

@@ -8,7 +8,10 @@ import type { GenerationStats } from '../engine/types.ts'
 import { modelDigestOfPath } from '../receipts/modelDigest.ts'
 import type { ServerContext } from '../server/context.ts'
 import { InvalidRequestError, toHttpError } from '../server/errors.ts'
-import { startGeneration } from '../server/generation/startGeneration.ts'
+import {
+  type Generation,
+  startGeneration,
+} from '../server/generation/startGeneration.ts'
 import type { GenerationRequest } from '../server/generation/types.ts'
 import { parseChatCompletionRequest } from '../server/validate/chatCompletionRequest.ts'
 import { parseCompletionRequest } from '../server/validate/completionRequest.ts'
@@ -86,20 +89,27 @@ export function serveGeneration(
     res.once('close', () => {
       if (!res.writableFinished) controller.abort(new Error('member left'))
     })
-    const gen = await startGeneration(
-      ctx.residency,
-      request,
-      controller.signal,
-      { counters: ctx.generations, reasoningTags: ctx.reasoningTags },
-    )
     const key = member.identity.key.secretKey
     let seq = 0
     const send = (e: HiveEvent) => res.write(encodeEvent(e, seq++, nonce, key))
+    // Head first: the caller's connect timeout must not include a model load.
     res.writeHead(200, {
       'content-type': 'application/x-ndjson',
       'cache-control': 'no-store',
     })
     res.flushHeaders()
+    let gen: Generation
+    try {
+      gen = await startGeneration(ctx.residency, request, controller.signal, {
+        counters: ctx.generations,
+        reasoningTags: ctx.reasoningTags,
+      })
+    } catch (error) {
+      const { status, body } = toHttpError(error)
+      send({ type: 'error', status, body })
+      res.end()
+      return
+    }
     const { newId: _n, ...output } = gen.output
     send({
       type: 'start',

@@ -7,6 +7,7 @@ import type { Generation } from '../server/generation/startGeneration.ts'
 import {
   type CollectedResult,
   collectResult,
+  recordResult,
   targetOf,
 } from './collectResult.ts'
 import { HiveFormatError, HiveUnavailableError } from './errors.ts'
@@ -102,6 +103,7 @@ export async function runSynthesis(
       '\'hive.synthesis: "moa"\' needs a chat request (messages).',
     )
   const answers = await gather(member, p, o)
+  for (const a of answers) recordResult(member, a)
   const listed = answers.map((a) => ({
     device: a.device,
     model: a.start.identifier,
