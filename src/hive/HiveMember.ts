@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { ServerContext } from '../server/context.ts'
 import type { DeviceCertificate } from './certificate.ts'
 import { verifyCertificate } from './certificate.ts'
-import { Discovery, type Sighting } from './discovery.ts'
+import { advertInterfaces, Discovery, type Sighting } from './discovery.ts'
 import {
   canonicalJson,
   fromBase64url,
@@ -68,6 +68,8 @@ export type HiveMemberOptions = {
   peers?: string[]
   /** DNS-SD advertise + browse (default true). */
   discovery?: boolean
+  /** The address the server binds: DNS-SD advertises on its interface. */
+  bindHost?: string
   power?: PowerReader
   policy?: Partial<ScorePolicy>
   /** Probe period (default 2000 ms); a peer is dropped after 3 misses. */
@@ -78,6 +80,9 @@ export type HiveMemberOptions = {
 }
 
 const MISSES = 3
+const debug = (line: string) => {
+  if (process.env.POCKET_HIVE_DEBUG) console.error(`[hive] ${line}`)
+}
 
 export class HiveMember {
   readonly hive: Hive
@@ -160,12 +165,14 @@ export class HiveMember {
         },
         {
           up: (s: Sighting) => {
+            debug(`dns-sd up ${s.device} ${s.host}:${s.port} hive ${s.hive}`)
             if (s.hive !== this.hive.id.slice(0, 8)) return
             this.addAddress(`${s.host}:${s.port}`, 'dns-sd', s.device)
             void this.probe(`${s.host}:${s.port}`)
           },
           down: (device) => this.#drop(device, true),
         },
+        advertInterfaces(this.#opts.bindHost ?? '0.0.0.0'),
       )
     }
     const every = this.#opts.probeIntervalMs ?? 2_000
@@ -294,7 +301,8 @@ export class HiveMember {
       }
       this.#peers.set(device, peer)
       return peer
-    } catch {
+    } catch (e) {
+      debug(`probe ${address} failed: ${(e as Error).message}`)
       entry.misses++
       if (entry.misses >= MISSES && entry.device)
         this.#drop(entry.device, false)

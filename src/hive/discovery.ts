@@ -3,6 +3,7 @@
 // with bonjour-service. The TXT record stays small (txtvers, device id,
 // hive tag, protocol version, port); everything else is fetched over HTTP
 // from /v1/hive/status, where it is signed.
+import { networkInterfaces } from 'node:os'
 import ciao from '@homebridge/ciao'
 import Bonjour from 'bonjour-service'
 
@@ -21,6 +22,25 @@ export type Advert = {
   port: number
   /** Instance name shown in browsers (e.g. "Anna's MacBook"). */
   name: string
+}
+
+/**
+ * Interfaces to advertise on: the one holding `host` when the server binds
+ * one address, else every non-internal IPv4 interface. Named explicitly:
+ * left to itself ciao may pick only the loopback (seen in network
+ * namespaces).
+ */
+export function advertInterfaces(host: string): string[] {
+  const all = Object.entries(networkInterfaces())
+  const named = all
+    .filter(([, addrs]) => addrs?.some((a) => a.address === host))
+    .map(([name]) => name)
+  if (named.length && !['127.0.0.1', '::1'].includes(host)) return named
+  return all
+    .filter(([, addrs]) =>
+      addrs?.some((a) => a.family === 'IPv4' && !a.internal),
+    )
+    .map(([name]) => name)
 }
 
 export type Sighting = {
@@ -75,8 +95,14 @@ export class Discovery {
   #browser: Browser | null = null
   #requery: ReturnType<typeof setInterval> | null = null
 
-  async start(advert: Advert, on: DiscoveryHandlers): Promise<void> {
-    this.#responder = ciao.getResponder()
+  async start(
+    advert: Advert,
+    on: DiscoveryHandlers,
+    interfaces: string[] = [],
+  ): Promise<void> {
+    this.#responder = ciao.getResponder(
+      interfaces.length ? { interface: interfaces } : {},
+    )
     this.#service = this.#responder.createService({
       name: advert.name,
       type: SERVICE_TYPE,

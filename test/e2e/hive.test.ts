@@ -13,12 +13,12 @@ import { promisify } from 'node:util'
 import { type Address, bytesToHex, parseAbi } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { issueCertificate } from '../../src/hive/certificate.ts'
-import { hiveFromSecret } from '../../src/hive/joinCode.ts'
-import { generateKeyPair } from '../../src/hive/keys.ts'
 import {
   hiveSettlementAbi,
   hiveSettlementBytecode,
 } from '../../src/hive/hiveSettlementAbi.ts'
+import { hiveFromSecret } from '../../src/hive/joinCode.ts'
+import { generateKeyPair } from '../../src/hive/keys.ts'
 import { signRequest } from '../../src/hive/signedRequest.ts'
 import {
   freePort,

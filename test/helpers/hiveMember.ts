@@ -168,7 +168,13 @@ export async function waitFor<T>(
 export async function peersOf(url: string): Promise<{
   device: string
   failovers: { from: string; to: string; emitted: number }[]
-  data: { device: string; name: string; battery: unknown; thermal: string }[]
+  data: {
+    device: string
+    name: string
+    source: string
+    battery: unknown
+    thermal: string
+  }[]
 }> {
   const r = await fetch(`${url}/v1/hive/peers`, {
     signal: AbortSignal.timeout(5_000),

@@ -155,6 +155,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         ...joined,
         peers: flags.peer,
         discovery: flags.discovery,
+        bindHost: flags.host,
         policy: { batteryFloor: flags.batteryFloor },
       })
     : undefined

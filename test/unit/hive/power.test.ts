@@ -16,7 +16,7 @@ afterAll(async () => {
   for (const r of roots) await rm(r, { recursive: true, force: true })
 })
 
-export async function fakeSysfs(p: {
+async function fakeSysfs(p: {
   battery?: { capacity: number; status: string }
   mains?: boolean
   tempsMilli?: number[]
