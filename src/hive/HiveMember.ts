@@ -201,13 +201,26 @@ export class HiveMember {
     this.#power = await this.#powerReader.read().catch(() => UNKNOWN_POWER)
   }
 
+  #available: { at: number; list: Promise<string[]> } | null = null
+
+  // The catalogue scans disk: reuse its list for a couple of seconds.
+  #catalogue(ctx: ServerContext): Promise<string[]> {
+    const now = Date.now()
+    if (!this.#available || now - this.#available.at > 2_000)
+      this.#available = {
+        at: now,
+        list: ctx.catalogue
+          .list()
+          .then((ms) => ms.flatMap((m) => [m.key, m.alias]))
+          .catch(() => []),
+      }
+    return this.#available.list
+  }
+
   async localLoad(): Promise<MemberLoad> {
     const ctx = this.#ctx
     const loaded = ctx ? ctx.residency.list().map((i) => i.identifier) : []
-    const available: string[] = []
-    if (ctx?.residency.jit)
-      for (const m of await ctx.catalogue.list().catch(() => []))
-        available.push(m.key, m.alias)
+    const available = ctx?.residency.jit ? await this.#catalogue(ctx) : []
     return {
       loaded,
       available: [...new Set([...available, ...loaded])],

@@ -3,6 +3,7 @@
 // must accept them and reject any tampering. A Swift implementation checks
 // itself against the same file.
 import { readFileSync } from 'node:fs'
+import { ed25519 } from '@noble/curves/ed25519'
 import { describe, expect, test } from 'vitest'
 import { buildVectors } from '../../../scripts/hive/vectors.ts'
 import { verifyCertificate } from '../../../src/hive/certificate.ts'
@@ -122,6 +123,19 @@ describe('hive protocol test vectors', () => {
     expect(() =>
       verifyContribution({ ...s, requesterSig: undefined }, true),
     ).toThrow(/countersigned/)
+  })
+
+  test('signatures are plain RFC 8032 Ed25519 (a second library agrees)', () => {
+    const s = file.receipt.signed
+    const hash = fromHex(s.hash)
+    const pub = fromHex(file.devices.phone.publicKey)
+    const sig = Buffer.from(s.deviceSig, 'base64url')
+    expect(ed25519.verify(sig, hash, pub)).toBe(true)
+    expect(
+      Buffer.from(
+        ed25519.getPublicKey(fromHex(file.devices.phone.secretKey)),
+      ).toString('hex'),
+    ).toBe(file.devices.phone.publicKey)
   })
 
   test('TXT record stays under 200 bytes on the wire', () => {
