@@ -256,6 +256,9 @@ try {
   await aggregate(A) // every member loads the model
   const agg3 = await aggregate(A)
 
+  // Every member has the model loaded: the gap is the failover, not a load.
+  for (const m of three.slice(1))
+    await timedPost(A.url, body(1, { hive: { device: await m.device() } }))
   let killed: Promise<void> | null = null
   const times = await timedStream(
     A.url,

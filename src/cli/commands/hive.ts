@@ -3,8 +3,19 @@
 // ledger of the running hive server, and settle it on chain.
 import type { Command } from 'commander'
 import QRCode from 'qrcode'
-import { type Address, formatEther, parseEther } from 'viem'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  formatEther,
+  http,
+  parseEther,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import {
+  hiveSettlementAbi,
+  hiveSettlementBytecode,
+} from '../../hive/hiveSettlementAbi.ts'
 import { loadSavedHive, saveHive } from '../../hive/hiveStore.ts'
 import { encodeJoinCode, hiveFromSecret } from '../../hive/joinCode.ts'
 import { generateKeyPair } from '../../hive/keys.ts'
@@ -113,6 +124,46 @@ export function registerHive(program: Command): void {
           `  ${d.device}  ${d.name.padEnd(16)} ${String(d.receipts).padStart(5)} receipts ${String(d.promptTokens + d.completionTokens).padStart(8)} tokens  ${formatEther(BigInt(d.owed))} POCKET -> ${d.payout ?? '(no payout address)'}`,
         )
     })
+  hive
+    .command('deploy')
+    .description('Deploy a HiveSettlement contract for a $POCKET token')
+    .requiredOption('--token <address>', '$POCKET token address')
+    .option(
+      '--rpc <url>',
+      'chain RPC URL',
+      process.env.POCKET_RPC_URL ?? 'http://127.0.0.1:8545',
+    )
+    .option(
+      '--private-key <hex>',
+      'deployer key (env POCKET_PRIVATE_KEY)',
+      process.env.POCKET_PRIVATE_KEY,
+    )
+    .action(
+      async (flags: { token: string; rpc: string; privateKey?: string }) => {
+        if (!flags.privateKey || !/^0x[0-9a-fA-F]{64}$/.test(flags.privateKey))
+          throw new UsageError(
+            '--private-key (or POCKET_PRIVATE_KEY) must be a 0x-prefixed 32-byte hex key.',
+          )
+        if (!/^0x[0-9a-fA-F]{40}$/.test(flags.token))
+          throw new UsageError(
+            `--token must be an address (got "${flags.token}").`,
+          )
+        const account = privateKeyToAccount(flags.privateKey as `0x${string}`)
+        const wallet = createWalletClient({
+          account,
+          transport: http(flags.rpc),
+        })
+        const pub = createPublicClient({ transport: http(flags.rpc) })
+        const hash = await wallet.deployContract({
+          abi: hiveSettlementAbi,
+          bytecode: hiveSettlementBytecode,
+          args: [flags.token as Address],
+          chain: null,
+        })
+        const r = await pub.waitForTransactionReceipt({ hash })
+        console.log(r.contractAddress)
+      },
+    )
   hive
     .command('settle')
     .description('Pay every contributor in one transaction (HiveSettlement)')
