@@ -15,7 +15,7 @@
 // Run: `node bench/hive.ts` → table + bench/results/hive.json.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeJoinCode, hiveFromSecret } from '../src/hive/joinCode.ts'
 import { generateKeyPair } from '../src/hive/keys.ts'

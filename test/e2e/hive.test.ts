@@ -20,6 +20,7 @@ import {
 import { hiveFromSecret } from '../../src/hive/joinCode.ts'
 import { generateKeyPair } from '../../src/hive/keys.ts'
 import { signRequest } from '../../src/hive/signedRequest.ts'
+import { normalizeAnswer } from '../../src/hive/synthesis.ts'
 import {
   freePort,
   type LocalChain,
@@ -340,6 +341,20 @@ describe('hive (four member processes)', () => {
       chat({ max_tokens: 4, hive: { device: ids.D } }),
     )
     expect(pinned.status).toBe(503)
+  })
+
+  test('synthesis: a majority vote over three answers', async () => {
+    const r = await post(
+      m.A?.url as string,
+      chat({ max_tokens: 8, hive: { synthesis: 'vote', samples: 3 } }),
+    )
+    expect(r.status).toBe(200)
+    expect(r.hive.synthesis).toBe('vote')
+    expect(r.hive.answers).toHaveLength(3)
+    const votes = Object.entries(r.hive.votes as Record<string, number>)
+    expect(votes.reduce((n, [, v]) => n + v, 0)).toBe(3)
+    const [winner] = votes.sort((a, b) => b[1] - a[1])[0] as [string, number]
+    expect(normalizeAnswer(r.body.choices[0].message.content)).toBe(winner)
   })
 
   test('the ledger balances and settles on a Hardhat chain in one transaction', async () => {

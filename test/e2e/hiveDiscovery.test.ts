@@ -8,7 +8,7 @@
 // the suite is skipped with the reason printed; hive.test.ts covers the
 // same members over loopback with manual peers.
 import { execFileSync } from 'node:child_process'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { encodeJoinCode, hiveFromSecret } from '../../src/hive/joinCode.ts'
 import { generateKeyPair } from '../../src/hive/keys.ts'
 import {
