@@ -217,6 +217,7 @@ async function loopbackHive(serving: number, sysfsTag: string) {
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${cpus().length} CPU cores (shared)`,
+  loadAverage: loadavg().map((x) => +x.toFixed(2)),
 }
 try {
   results.discovery = await discovery()
