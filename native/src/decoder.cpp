@@ -53,7 +53,7 @@ Decoder::Decoder(DecoderConfig cfg, WeightMap& w, Naming naming) : CausalLM(std:
     throw load_error("embedding rows do not match the vocabulary size");
   for (int i = 0; i < c.num_layers; ++i) load_layer(w, i, gguf, group);
   final_norm_ = take_weight(w, gguf ? "output_norm.weight" : pre + "norm.weight");
-  if (c.norm_plus_one) final_norm_ = mx::add(*final_norm_, mx::array(1.0f));
+  if (c.norm_plus_one) final_norm_ = mx::add(*final_norm_, mx::array(1.0f, final_norm_->dtype()));
   lm_head_ = load_linear(w, gguf ? "output" : c.lm_head_name, group, false);
   if (!lm_head_.weight) {
     lm_head_ = embed_.table;  // tied embeddings
@@ -152,11 +152,11 @@ void Decoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
     throw load_error("MLP projection shapes do not match the configuration");
   for (auto* a : {&l.attn_norm, &l.ffn_norm, &l.post_attn_norm, &l.post_ffn_norm}) {
     if (*a && (*a)->size() != size_t(c.hidden_size)) throw load_error("norm weights do not match the hidden size");
-    if (*a && c.norm_plus_one) *a = mx::add(**a, mx::array(1.0f));
+    if (*a && c.norm_plus_one) *a = mx::add(**a, mx::array(1.0f, (*a)->dtype()));
   }
   if (c.norm_plus_one && l.q_norm) {
-    l.q_norm = mx::add(*l.q_norm, mx::array(1.0f));
-    l.k_norm = mx::add(*l.k_norm, mx::array(1.0f));
+    l.q_norm = mx::add(*l.q_norm, mx::array(1.0f, l.q_norm->dtype()));
+    l.k_norm = mx::add(*l.k_norm, mx::array(1.0f, l.k_norm->dtype()));
   }
   layers_.push_back(std::move(l));
 }
@@ -241,8 +241,11 @@ mx::array Decoder::mlp(const DecoderLayer& l, const mx::array& x) const {
   if (cfg_.activation == Activation::silu) return l.down(pocket_swiglu(g, u));
   // GeGLU with GELU's tanh approximation (Gemma's gelu_pytorch_tanh).
   const float k = std::sqrt(2.0f / float(M_PI));
-  auto inner = mx::multiply(mx::array(k), mx::add(g, mx::multiply(mx::array(0.044715f), mx::multiply(g, mx::multiply(g, g)))));
-  auto gelu = mx::multiply(mx::multiply(mx::array(0.5f), g), mx::add(mx::array(1.0f), mx::tanh(inner)));
+  // Constants in g's dtype: a float32 scalar would promote a half-precision
+  // graph (GPU) to float32 from here on.
+  auto t = g.dtype();
+  auto inner = mx::multiply(mx::array(k, t), mx::add(g, mx::multiply(mx::array(0.044715f, t), mx::multiply(g, mx::multiply(g, g)))));
+  auto gelu = mx::multiply(mx::multiply(mx::array(0.5f, t), g), mx::add(mx::array(1.0f, t), mx::tanh(inner)));
   return l.down(mx::multiply(gelu, u));
 }
 
@@ -271,7 +274,7 @@ mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {
     fused = table != nullptr;
   }
   auto residual = [&](const mx::array& x) {
-    return c.residual_scale == 1.0f ? x : mx::multiply(x, mx::array(c.residual_scale));
+    return c.residual_scale == 1.0f ? x : mx::multiply(x, mx::array(c.residual_scale, x.dtype()));
   };
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];

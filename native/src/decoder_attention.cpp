@@ -42,14 +42,17 @@ bool plain(const Keys& kv, int q_pos, int L, int window, float softcap) {
 mx::array masked_attention(const mx::array& q, const Keys& kv, int q_pos, float scale, int window, float softcap,
                            const std::optional<mx::array>& sinks) {
   int Hq = q.shape(1), L = q.shape(2), D = q.shape(3), Hkv = kv.k.shape(1), S = kv.k.shape(2);
-  auto qg = mx::reshape(mx::multiply(q, mx::array(scale)), {1, Hkv, Hq / Hkv, L, D});
+  auto qg = mx::reshape(mx::multiply(q, mx::array(scale, q.dtype())), {1, Hkv, Hq / Hkv, L, D});
   auto scores = mx::matmul(qg, mx::swapaxes(mx::expand_dims(kv.k, 2), -1, -2));  // [1, Hkv, rep, L, S]
-  if (softcap > 0) scores = mx::multiply(mx::tanh(mx::divide(scores, mx::array(softcap))), mx::array(softcap));
+  if (softcap > 0) {
+    auto cap = mx::array(softcap, scores.dtype());
+    scores = mx::multiply(mx::tanh(mx::divide(scores, cap)), cap);
+  }
   auto qp = mx::reshape(mx::arange(q_pos, q_pos + L, mx::int32), {L, 1});
   auto kp = mx::reshape(mx::arange(kv.start, kv.start + S, mx::int32), {1, S});
   auto mask = mx::less_equal(kp, qp);
   if (window > 0) mask = mx::logical_and(mask, mx::greater(kp, mx::subtract(qp, mx::array(window))));
-  scores = mx::where(mask, scores, mx::array(-INFINITY));
+  scores = mx::where(mask, scores, mx::array(-INFINITY, scores.dtype()));
   if (sinks) {
     auto sink = mx::broadcast_to(mx::reshape(*sinks, {1, Hkv, Hq / Hkv, 1, 1}), {1, Hkv, Hq / Hkv, L, 1});
     auto probs = mx::softmax(mx::concatenate({sink, scores}, -1), -1, true);

@@ -130,6 +130,15 @@ void Engine::step_generations() {
       work[g->model()].push_back({g.get(), std::move(chunk)});
     }
   }
+  // A lone greedy stream on the graph path decodes several tokens here, each
+  // step queued before the previous pick is read (new requests wait at most
+  // kPipelinedTokens tokens).
+  if (constexpr int kPipelinedTokens = 16; active_.size() == 1 && work.empty() && active_[0]->pipelines()) {
+    active_[0]->decode_pipelined(kPipelinedTokens);
+    active_.erase(std::remove_if(active_.begin(), active_.end(), [](auto& g) { return g->finished(); }),
+                  active_.end());
+    return;
+  }
   std::vector<std::pair<Generation*, int>> spec;
   for (auto& g : active_) {
     if (g->finished() || g->prefilling()) continue;

@@ -231,7 +231,11 @@ void Generation::begin() {
     if (!inj.positions.empty()) reuse = std::min(reuse, size_t(inj.positions[0]));
   }
   // Verified mode reuses only whole prefill chunks, so chunking is identical to a cold run.
-  if (opts_.verified) reuse = reuse / model_->prefill_chunk * model_->prefill_chunk;
+  // So does the graph path (every GPU): MLX's kernels round differently for a
+  // 1-row and an n-row matmul, and a seed must replay the same tokens whether
+  // or not the prompt was cached. The custom CPU kernels give every row the
+  // same bits whatever the row count, so the CPU reuses any prefix.
+  if (opts_.verified || graph_path()) reuse = reuse / model_->prefill_chunk * model_->prefill_chunk;
   // A sliding-window cache that dropped rows the reused prefix needs is not reused.
   if (best_it != model_->idle.end() && reuse > 0 && best_it->cache->can_trim_to(int(reuse))) {
     cache_ = std::move(best_it->cache);

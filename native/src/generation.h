@@ -126,6 +126,15 @@ class Generation {
   // entry is (generation, token just sampled). Returns [token, drafts...] per entry.
   static std::vector<std::vector<int>> draft_batch(const std::vector<std::pair<Generation*, int>>& spec);
 
+  // Whether decode_pipelined() may run this stream: the graph path (GPU),
+  // greedy on the device, no host-side logits or hidden states, decoding.
+  bool pipelines() const;
+  // Emits up to max_tokens tokens of a lone greedy stream, queueing each next
+  // step on the device (mx::async_eval) before the host reads the current
+  // pick, so graph building overlaps the device's work (what mlx-lm does).
+  // Same graphs and shapes as one step at a time: the same tokens.
+  void decode_pipelined(int max_tokens);
+
   bool finished() const { return finished_; }
   bool prefilling() const { return prefilling_; }
   bool verified() const { return opts_.verified; }

@@ -26,7 +26,7 @@ HybridDecoder::HybridDecoder(DecoderConfig cfg, WeightMap& w, bool gguf) : Causa
   if (embed_.table.out_features() != c.vocab_size) throw load_error("embedding rows do not match the vocabulary size");
   for (int i = 0; i < c.num_layers; ++i) load_layer(w, i, gguf, group);
   final_norm_ = take_weight(w, gguf ? "output_norm.weight" : pre + "norm.weight");
-  if (c.norm_plus_one) final_norm_ = mx::add(final_norm_, mx::array(1.0f));
+  if (c.norm_plus_one) final_norm_ = mx::add(final_norm_, mx::array(1.0f, final_norm_.dtype()));
   lm_head_ = load_linear(w, gguf ? "output" : c.lm_head_name, group, false);
   if (!lm_head_.weight) {
     lm_head_ = embed_.table;
@@ -46,7 +46,7 @@ void HybridDecoder::load_layer(WeightMap& w, int i, bool gguf, int group) {
   };
   auto where = " in layer " + std::to_string(i);
   HybridLayer l;
-  auto plus = [&](mx::array a) { return c.norm_plus_one ? mx::add(a, mx::array(1.0f)) : a; };
+  auto plus = [&](mx::array a) { return c.norm_plus_one ? mx::add(a, mx::array(1.0f, a.dtype())) : a; };
   l.attn_norm = plus(take_weight(w, n("attn_norm.weight", "input_layernorm.weight")));
   l.ffn_norm = plus(take_weight(w, n("post_attention_norm.weight", "post_attention_layernorm.weight")));
   if (l.attn_norm.size() != size_t(c.hidden_size) || l.ffn_norm.size() != size_t(c.hidden_size))

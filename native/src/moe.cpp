@@ -63,11 +63,12 @@ void expect_shape(const ExpertLinear& l, const std::string& name, int experts, i
 mx::array activation(const MoeConfig& c, const mx::array& g, const mx::array& u) {
   if (c.activation == MoeConfig::Activation::silu) return pocket_swiglu(g, u);
   // gpt-oss: the gate is clamped from above, the linear part both ways.
-  auto limit = mx::array(c.swiglu_limit);
+  auto t = g.dtype();  // constants in g's dtype keep a half-precision graph half
+  auto limit = mx::array(c.swiglu_limit, t);
   auto gc = mx::minimum(g, limit);
-  auto uc = mx::clip(u, mx::array(-c.swiglu_limit), limit);
-  auto glu = mx::multiply(gc, mx::sigmoid(mx::multiply(gc, mx::array(c.swiglu_alpha))));
-  return mx::multiply(glu, mx::add(uc, mx::array(1.0f)));
+  auto uc = mx::clip(u, mx::array(-c.swiglu_limit, t), limit);
+  auto glu = mx::multiply(gc, mx::sigmoid(mx::multiply(gc, mx::array(c.swiglu_alpha, t))));
+  return mx::multiply(glu, mx::add(uc, mx::array(1.0f, t)));
 }
 
 // Stacks "<expert(e)>.<suffix>" for e < E into "<dst>.<suffix>" (removing

@@ -27,6 +27,13 @@
 #                made on the GPU audited on the CPU and the reverse; set
 #                AUDIT_FIRST=0,100,200... on successive calls
 #                                          -> $OUT/audit/*.jsonl, summary.json
+#   audit-bg     the same audits and the cheat set as parallel lanes in the
+#                background (bench/gpu/crossAuditLanes.sh), so they share a call
+#                with other steps; audit-pause / audit-resume stop and restart
+#                them around the timed benchmarks; audit-collect waits (up to
+#                AUDIT_WAIT_S, default 480 s) and returns what they made
+#                                          -> $OUT/audit/*.jsonl, summary.json
+#   quicktest    determinism + graph path tests only    -> $OUT/quicktest.json
 set -uo pipefail
 call_dir=$(cd "$(dirname "$0")" && pwd)
 call=$(basename "$call_dir")
@@ -198,7 +205,8 @@ bench_setup() {
   join_bundle bench
   local b=$S/bench
   for w in $b/*.whl; do python3 -m zipfile -e "$w" $S/site; done
-  if [ ! -d $S/llama.cpp ]; then
+  # POCKET_GPU_NO_LLAMA=1: our engine only (a short rerun), no llama.cpp build competing for the CPUs.
+  if [ ! -d $S/llama.cpp ] && [ "${POCKET_GPU_NO_LLAMA:-0}" != 1 ]; then
     xz -dc $b/llama.cpp.tar.xz | tar -x -C $S
     log "llama.cpp CUDA build started in the background (sm_90; log in $S/llama-build.log)"
     cat >$S/llama-build.sh <<EOF
@@ -255,7 +263,55 @@ cross_audit() {
   (cd $S/repo && AUDIT_BUDGET_S=${AUDIT_BUDGET_S:-540} bash bench/gpu/crossAudit.sh $OUT/audit ${AUDIT_COUNT:-100} ${AUDIT_FIRST:-0}) 2>&1 | tail -40
 }
 
-[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|bench-setup|bench-wait|bench-ours|bench-peers|audit ..."
+audit_bg() {
+  need_setup
+  if [ -f $S/audit.pgid ]; then log "audit lanes already started"; return 0; fi
+  mkdir -p $S/audit
+  (cd $S/repo && LANES_PGID_FILE=$S/audit.pgid setsid nohup bash bench/gpu/crossAuditLanes.sh $S/audit \
+    ${AUDIT_GPU_COUNT:-100} ${AUDIT_CPU_COUNT:-100} ${AUDIT_CHEAT_COUNT:-30} >$S/audit/driver.log 2>&1 &)
+  for _ in $(seq 1 20); do [ -s $S/audit.pgid ] && break; sleep 0.5; done
+  log "audit lanes started (process group $(cat $S/audit.pgid))"
+}
+
+audit_signal() {  # STOP | CONT
+  [ -f $S/audit.pgid ] || { log "no audit lanes on this machine"; return 0; }
+  [ -f $S/audit/.done ] && return 0
+  kill -"$1" -- -"$(cat $S/audit.pgid)" 2>/dev/null && log "audit lanes: SIG$1"
+}
+
+audit_collect() {
+  [ -f $S/audit.pgid ] || cold "audit-bg has not run on this machine"
+  audit_signal CONT
+  local waited=0
+  while [ ! -f $S/audit/.done ] && [ $waited -lt ${AUDIT_WAIT_S:-480} ]; do sleep 5; waited=$((waited + 5)); done
+  if [ ! -f $S/audit/.done ]; then
+    log "audit lanes not finished after ${waited} s: stopping them and summarizing what they made"
+    kill -TERM -- -"$(cat $S/audit.pgid)" 2>/dev/null
+    sleep 2
+    source $S/env.sh
+    (cd $S/repo && node bench/audit/summarize.ts --title "Cross-backend audits on the GPU machine (lanes, cut short)" \
+      --out $S/audit/summary.json $S/audit/audit-*.jsonl >$S/audit/summary.txt 2>&1)
+  fi
+  mkdir -p $OUT/audit && cp $S/audit/*.jsonl $S/audit/*.log $S/audit/summary.* $S/audit/device.txt $OUT/audit/ 2>/dev/null
+  cat $S/audit/lanes.log 2>/dev/null | tail -20
+  head -c 6000 $S/audit/summary.txt 2>/dev/null
+}
+
+quicktest() {
+  need_setup
+  log "determinism + graph path tests"
+  (cd $S/repo && timeout 420 node node_modules/vitest/vitest.mjs run --reporter=json --outputFile=$OUT/quicktest.json \
+    test/model/engine/graphPath.test.ts test/model/engine/determinism.test.ts >$OUT/quicktest.log 2>&1)
+  echo "vitest exit $?"
+  python3 -c "
+import json; r = json.load(open('$OUT/quicktest.json'))
+print('passed', r['numPassedTests'], 'failed', r['numFailedTests'], 'skipped', r['numPendingTests'])
+for f in r['testResults']:
+    for t in f['assertionResults']:
+        if t['status'] == 'failed': print('FAILED', t['fullName'], (t.get('failureMessages') or [''])[0][:300])"
+}
+
+[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|quicktest|bench-setup|bench-wait|bench-ours|bench-peers|audit|audit-bg|audit-pause|audit-resume|audit-collect ..."
 for step in "$@"; do
   case $step in
     receive) receive ;;
@@ -267,6 +323,11 @@ for step in "$@"; do
     bench-ours) bench_ours ;;
     bench-peers) bench_peers ;;
     audit) cross_audit ;;
+    audit-bg) audit_bg ;;
+    audit-pause) audit_signal STOP ;;
+    audit-resume) audit_signal CONT ;;
+    audit-collect) audit_collect ;;
+    quicktest) quicktest ;;
     *) die "unknown step $step" ;;
   esac
 done

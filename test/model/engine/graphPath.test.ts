@@ -135,6 +135,21 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
     )
   }, 300_000)
 
+  it('a lone greedy stream gives the tokens it gets batched, over several pipelined rounds', async () => {
+    // Alone on the graph path, greedy decoding is pipelined 16 tokens per
+    // engine step (Generation::decode_pipelined); next to another stream it
+    // is batched one token per step. 40 tokens cross two round boundaries.
+    const options = { ...GREEDY, maxTokens: 40 }
+    const prompt = 'The lighthouse keeper wrote in his log that night:'
+    const alone = await drain(model, prompt, options)
+    const [together] = await Promise.all([
+      drain(model, prompt, options),
+      drain(model, 'Bread needs', { ...options, maxTokens: 44 }),
+    ])
+    expect(alone.stats.tokenIds).toHaveLength(40)
+    expect(together?.stats.tokenIds).toEqual(alone.stats.tokenIds)
+  }, 300_000)
+
   it('applies grammar masks', async () => {
     const r = await drain(model, 'Pick a colour:', {
       ...GREEDY,
@@ -176,6 +191,19 @@ describe.each(onGpu ? ['gpu'] : ['custom', 'graph'])('%s path', (path) => {
     })
     expect(report.reasons).toEqual([])
     expect(report.ok).toBe(true)
+  })
+
+  it('a seed replays the same sampled tokens with its prompt cached', async () => {
+    // The second run finds the first one's cache. On the graph path it
+    // reuses whole prefill chunks only, so its matmuls have the cold run's
+    // shapes (a GPU rounds a 1-row matmul differently from an n-row one).
+    const options = { raw: true, seed: 7, temperature: 1.0, maxTokens: 16 }
+    const prompt = `Once upon a time (${path})`
+    const cold = await drain(model, prompt, options)
+    const warm = await drain(model, prompt, options)
+    expect(warm.stats.tokenIds).toEqual(cold.stats.tokenIds)
+    const other = await drain(model, prompt, { ...options, seed: 8 })
+    expect(other.stats.tokenIds).not.toEqual(cold.stats.tokenIds)
   })
 
   it('a second process on the same path gives the same verified tokens', async () => {
