@@ -78,9 +78,17 @@ export async function openRemoteStream(
       clearTimeout(timer)
     }
   }
+  async function drain(): Promise<void> {
+    try {
+      while (!(await read(2_000)).done) {}
+    } catch {
+      controller.abort(new Error('done'))
+    }
+  }
   async function* events(): AsyncGenerator<HiveEvent> {
     let buffer = ''
     let seq = 0
+    let finished = false
     try {
       while (true) {
         const nl = buffer.indexOf('\n')
@@ -88,8 +96,9 @@ export async function openRemoteStream(
           const line = buffer.slice(0, nl)
           buffer = buffer.slice(nl + 1)
           const event = decodeEvent(line, seq++, nonce, peer.key)
+          if (event.type === 'done' || event.type === 'error') finished = true
           yield event
-          if (event.type === 'done' || event.type === 'error') return
+          if (finished) return
           continue
         }
         let chunk: Awaited<ReturnType<typeof reader.read>>
@@ -111,7 +120,9 @@ export async function openRemoteStream(
       }
     } finally {
       o.signal?.removeEventListener('abort', abort)
-      controller.abort(new Error('done'))
+      // A finished stream is read to its end so the connection is reused.
+      if (finished) void drain()
+      else controller.abort(new Error('cancelled'))
     }
   }
   return { events: events(), cancel: abort }
