@@ -38,7 +38,11 @@ const digests = new Map<string, Promise<string>>()
 function digestOf(path: string): Promise<string> {
   let d = digests.get(path)
   if (!d) {
-    d = modelDigestOfPath(path).then((r) => r.digest)
+    // A model without weight files on disk still serves; its receipt says so.
+    d = modelDigestOfPath(path).then(
+      (r) => r.digest,
+      () => 'unknown',
+    )
     digests.set(path, d)
   }
   return d
