@@ -8,6 +8,7 @@ import { registerBench } from './commands/bench.ts'
 import { registerChat } from './commands/chat.ts'
 import { registerGenerate } from './commands/generate.ts'
 import { registerGet } from './commands/get.ts'
+import { registerHive } from './commands/hive.ts'
 import { registerImport } from './commands/import.ts'
 import { registerIndex } from './commands/index.ts'
 import { registerLoad } from './commands/load.ts'
@@ -30,6 +31,7 @@ const commands: ((program: Command) => void)[] = [
   registerGenerate,
   registerChat,
   registerServe,
+  registerHive,
   registerServer,
   registerLog,
   registerGet,

@@ -126,8 +126,20 @@ export class Model {
     if (!this.#native) throw new ModelDisposedError()
     const options = withSamplingDefaults(requested, this.info.samplingDefaults)
     const images = imagesOf(input)
-    if (images.length === 0)
-      return this.#start(this.promptTokens(input, options), options)
+    if (images.length === 0) {
+      const prompt = this.promptTokens(input, options)
+      return this.#start(
+        options.resumeTokens?.length
+          ? [...prompt, ...options.resumeTokens]
+          : prompt,
+        options,
+      )
+    }
+    if (options.resumeTokens?.length)
+      throw new InvalidOptionError(
+        'resumeTokens',
+        'cannot resume a generation with images',
+      )
     const vision = this.vision
     if (!vision)
       throw new InvalidOptionError('messages', 'model does not support images')

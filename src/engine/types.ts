@@ -104,6 +104,12 @@ export type GenerateOptions = SamplingOptions & {
   draftModel?: DraftModel | typeof PROMPT_LOOKUP
   /** Draft tokens proposed per step (default 4, at most 32). */
   numDraftTokens?: number
+  /**
+   * Resume: completion tokens already emitted (by another device, before a
+   * failover). They are prefilled after the prompt and generation goes on
+   * from there; `maxTokens` counts only new tokens.
+   */
+  resumeTokens?: number[]
 }
 
 /**

@@ -2,6 +2,7 @@
 // catalogue (models on disk), download jobs, stored /api/v1/chat threads and
 // stored /v1/responses results.
 import type { ReasoningTags } from '../engine/reasoning/types.ts'
+import type { HiveRouting } from '../hive/routing.ts'
 import type { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import type { ModelResidency } from '../models/residency/ModelResidency.ts'
 import type { ModelCatalogue } from '../models/types.ts'
@@ -27,4 +28,6 @@ export type ServerContext = {
   log: ServerLog
   /** Reasoning tags to parse (default: detected from each model's template). */
   reasoningTags?: ReasoningTags
+  /** Set when the server runs in a hive: generation goes through it. */
+  hive?: HiveRouting
 }

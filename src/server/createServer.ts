@@ -6,6 +6,9 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type Express } from 'express'
 import type { ReasoningTags } from '../engine/reasoning/types.ts'
+import type { HiveMember } from '../hive/HiveMember.ts'
+import { mountClientRoutes, mountMemberRoutes } from '../hive/hiveRoutes.ts'
+import { hiveRouting } from '../hive/routing.ts'
 import { DownloadJobs } from '../models/download/DownloadJobs.ts'
 import { engineLoader } from '../models/engineLoader.ts'
 import { ModelStore } from '../models/ModelStore.ts'
@@ -90,6 +93,8 @@ export type CreateServerOptions = {
    * serves no page.
    */
   webApp?: string | false
+  /** Hive membership: routes generation across the hive's members. */
+  hive?: HiveMember
 }
 
 export type PocketServer = {
@@ -123,7 +128,9 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
     reasoningTags: options.reasoningTags,
     mcp: new McpHub(options.mcp),
     log: new ServerLog(options.log),
+    ...(options.hive ? { hive: hiveRouting(options.hive) } : {}),
   }
+  options.hive?.attach(context)
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
@@ -133,6 +140,8 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   if (options.cors) app.use(cors())
   // Discovery for LM Studio's SDK: public, like LM Studio's.
   app.get('/lmstudio-greeting', greeting())
+  // Hive members authenticate by signature, not by the API key.
+  if (options.hive) mountMemberRoutes(app, context, options.hive)
   if (options.apiKey) app.use(requireApiKey(options.apiKey))
   // Any body is parsed as JSON: curl's default form content type included.
   app.use(
@@ -165,6 +174,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
   app.post('/api/v1/search', search(context))
   app.get('/api/v1/logs/stream', logStream(context.log))
   app.get('/api/v1/stats', stats(context))
+  if (options.hive) mountClientRoutes(app, options.hive)
 
   app.use((req) => {
     throw new RouteNotFoundError(req.method, req.path)
@@ -202,6 +212,7 @@ export function createServer(options: CreateServerOptions = {}): PocketServer {
       }),
     close: () => {
       closing ??= (async () => {
+        await options.hive?.stop()
         sdk?.close()
         if (server) {
           const done = new Promise<void>((r) => server?.close(() => r()))

@@ -13,6 +13,7 @@ import {
   UnsupportedModelError,
 } from '../engine/errors.ts'
 import { InvalidSchemaError } from '../engine/structured/errors.ts'
+import { HiveError, HivePeerError } from '../hive/errors.ts'
 import {
   ChecksumMismatchError,
   DownloadError,
@@ -112,6 +113,9 @@ const short = (e: Error) =>
 
 export function toHttpError(error: unknown): HttpError {
   const e = error instanceof Error ? error : new Error(String(error))
+  if (e instanceof HivePeerError) return { status: e.status, body: e.body }
+  if (e instanceof HiveError)
+    return { status: e.status, body: body(short(e), e.type, null, e.code) }
   if (e instanceof InvalidRequestError) return invalid(400, e, e.param, e.code)
   if (e instanceof InvalidOptionError)
     return invalid(400, e, e.param, 'invalid_value')

@@ -3,6 +3,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
+import { HiveMember } from '../../hive/HiveMember.ts'
+import { joinHive } from '../../hive/hiveStore.ts'
 import { getPocketHome } from '../../models/paths.ts'
 import { createServer } from '../../server/createServer.ts'
 import { readMcpConfig } from '../../server/mcp/config.ts'
@@ -30,7 +32,15 @@ type ServeFlags = {
   allowMcp?: boolean
   allowRemoteMcp?: boolean
   logLevel: string
+  hive?: string
+  peer: string[]
+  deviceName?: string
+  payout?: string
+  batteryFloor: number
+  discovery: boolean
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value]
 
 export function registerServe(program: Command): void {
   program
@@ -100,6 +110,29 @@ export function registerServe(program: Command): void {
       'tags around reasoning to split into reasoning_content (default: from each chat template, else <think>,</think>)',
       parseReasoningTags,
     )
+    .option(
+      '--hive <code>',
+      'join the hive with this code (from `pocket hive init`) and serve it',
+      process.env.POCKET_HIVE,
+    )
+    .option(
+      '--peer <host:port>',
+      'a hive member to reach without multicast (repeatable)',
+      collect,
+      [],
+    )
+    .option('--device-name <name>', "this device's name in the hive")
+    .option(
+      '--payout <address>',
+      'EVM address this device is paid at for hive work',
+    )
+    .option(
+      '--battery-floor <percent>',
+      'skip hive members discharging below this battery level',
+      parseInteger,
+      20,
+    )
+    .option('--no-discovery', 'do not advertise or browse by DNS-SD')
     .action(async (flags: ServeFlags) => {
       await serve(flags)
     })
@@ -107,7 +140,27 @@ export function registerServe(program: Command): void {
 
 async function serve(flags: ServeFlags): Promise<void> {
   const mcp = mcpOptions(flags)
+  if (flags.payout && !/^0x[0-9a-fA-F]{40}$/.test(flags.payout))
+    throw new UsageError(
+      `--payout must be an EVM address (got "${flags.payout}").`,
+    )
+  for (const p of flags.peer)
+    if (!/^[^\s:]+:\d+$/.test(p))
+      throw new UsageError(`--peer takes host:port (got "${p}").`)
+  const joined = flags.hive
+    ? joinHive(flags.hive, { name: flags.deviceName, payout: flags.payout })
+    : null
+  const hive = joined
+    ? new HiveMember({
+        ...joined,
+        peers: flags.peer,
+        discovery: flags.discovery,
+        bindHost: flags.host,
+        policy: { batteryFloor: flags.batteryFloor },
+      })
+    : undefined
   const server = createServer({
+    hive,
     mcp,
     log: { stdout: flags.logLevel !== 'silent', level: flags.logLevel },
     host: flags.host,
@@ -130,6 +183,12 @@ async function serve(flags: ServeFlags): Promise<void> {
     },
   })
   const { url } = await server.listen()
+  if (hive) {
+    const self = new URL(url)
+    if (self.hostname === '0.0.0.0' || self.hostname === '[::]')
+      self.hostname = '127.0.0.1'
+    await hive.start(self.origin)
+  }
   writeServerState({
     pid: process.pid,
     url,
@@ -143,6 +202,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   console.log(`  Anthropic: ${url}  (/v1/messages, /v1/messages/count_tokens)`)
   console.log(`  LM Studio: ${url}/api/v0, ${url}/api/v1`)
   console.log(`  LM Studio SDK: ws://${new URL(url).host}`)
+  if (hive)
+    console.log(
+      `  Hive:      ${hive.hive.id} as device ${hive.device} (${hive.peers().length} peers so far; GET ${url}/v1/hive/peers)`,
+    )
   if (flags.apiKey) console.log('  auth:      Bearer token required')
   if (mcp)
     console.log(

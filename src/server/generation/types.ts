@@ -1,5 +1,6 @@
 // The typed request every generation endpoint is turned into.
 import type { ChatMessage, GenerateOptions } from '../../engine/types.ts'
+import type { HiveOptions } from '../../hive/hiveOptions.ts'
 import type { StructuredRequest } from '../validate/structured.ts'
 import type { ReasoningSetting } from './reasoningSetting.ts'
 
@@ -26,4 +27,6 @@ export type GenerationRequest = {
   reasoningSetting?: ReasoningSetting
   /** response_format / tools: turned into a grammar once the model is known. */
   structured?: StructuredRequest
+  /** Hive routing options (redundancy, synthesis, pinning). */
+  hive?: HiveOptions
 }

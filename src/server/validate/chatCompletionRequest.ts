@@ -4,6 +4,7 @@
 // checked here (validate/structured.ts), reasoning controls in reasoning.ts.
 import { z } from 'zod'
 import type { FetchImageOptions } from '../../engine/vision/fetchImage.ts'
+import { hiveOptionsSchema } from '../../hive/hiveOptions.ts'
 import { InvalidRequestError } from '../errors.ts'
 import type { GenerationRequest } from '../generation/types.ts'
 import { messagesSchema, toChatMessages } from './messages.ts'
@@ -27,6 +28,7 @@ const schema = z.strictObject({
   ...reasoningFields,
   ...bookkeepingFields,
   ...unsupportedChatFields,
+  hive: hiveOptionsSchema.optional(),
 })
 
 export async function parseChatCompletionRequest(
@@ -60,5 +62,6 @@ export async function parseChatCompletionRequest(
     ttlSeconds: b.ttl,
     draftModel: b.draft_model,
     parseReasoning: b.reasoning_format !== 'none',
+    ...(b.hive ? { hive: b.hive } : {}),
   }
 }

@@ -3,6 +3,7 @@
 // (number of alternatives per token); `max_tokens` defaults to 16 as
 // OpenAI's. Unknown fields are a 400 naming them.
 import { z } from 'zod'
+import { hiveOptionsSchema } from '../../hive/hiveOptions.ts'
 import { InvalidRequestError } from '../errors.ts'
 import type { GenerationRequest } from '../generation/types.ts'
 import { parseBody } from './parseBody.ts'
@@ -24,6 +25,7 @@ const schema = z.strictObject({
     .min(1)
     .max(1, 'only best_of=1 is supported')
     .nullish(),
+  hive: hiveOptionsSchema.optional(),
 })
 
 export function parseCompletionRequest(body: unknown): GenerationRequest {
@@ -57,5 +59,6 @@ export function parseCompletionRequest(body: unknown): GenerationRequest {
     includeUsage: !!b.stream_options?.include_usage,
     ttlSeconds: b.ttl,
     draftModel: b.draft_model,
+    ...(b.hive ? { hive: b.hive } : {}),
   }
 }

@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express'
 import type { GenerationStats, TokenLogprob } from '../../../engine/types.ts'
 import type { ServerContext } from '../../context.ts'
-import { toHttpError } from '../../errors.ts'
+import { InvalidRequestError, toHttpError } from '../../errors.ts'
 import { type ChatDelta, ChatOutput } from '../../format/chatOutput.ts'
 import { runtimeOf, v0ModelInfo, v0Stats } from '../../format/lmstudio.ts'
 import {
@@ -55,10 +55,27 @@ export async function respond(
   flavor: Flavor,
 ): Promise<void> {
   const signal = clientAbortSignal(req, res)
-  const gen = await startGeneration(ctx.residency, request, signal, {
-    counters: ctx.generations,
-    reasoningTags: ctx.reasoningTags,
-  })
+  const local = () =>
+    startGeneration(ctx.residency, request, signal, {
+      counters: ctx.generations,
+      reasoningTags: ctx.reasoningTags,
+    })
+  if (request.hive && !ctx.hive)
+    throw new InvalidRequestError(
+      "'hive' needs a server that is in a hive (pocket serve --hive <code>).",
+      'hive',
+      'unsupported_value',
+    )
+  const gen = ctx.hive
+    ? await ctx.hive.start({
+        kind,
+        body: req.body,
+        request,
+        signal,
+        local,
+        report: (info) => res.setHeader('x-pocket-hive', JSON.stringify(info)),
+      })
+    : await local()
   const head = {
     id: newId(kind === 'chat' ? 'chatcmpl' : 'cmpl'),
     object: kind === 'chat' ? 'chat.completion' : 'text_completion',
