@@ -148,6 +148,8 @@ export type NativeGenerateRequest = {
   seed?: number
   maxTokens?: number
   stopTokenIds?: number[]
+  /** The prompt's last n tokens are an earlier run's completion (failover). */
+  resumedTokens?: number
   verified?: boolean
   promptCache?: boolean
   logprobs?: boolean

@@ -107,7 +107,9 @@ export type GenerateOptions = SamplingOptions & {
   /**
    * Resume: completion tokens already emitted (by another device, before a
    * failover). They are prefilled after the prompt and generation goes on
-   * from there; `maxTokens` counts only new tokens.
+   * from there: the seeded sampler at their position, penalties counting
+   * them, so it is the draw an uninterrupted run makes; `maxTokens` counts
+   * only new tokens. Not with verified mode, grammars, drafts or images.
    */
   resumeTokens?: number[]
 }
