@@ -2,6 +2,7 @@
 #include "qmm.h"
 
 #include "backend.h"
+#include "qmm_q8.h"
 
 #include <stdexcept>
 #include <vector>
@@ -14,8 +15,8 @@ namespace {
 
 class PocketQMM : public mx::UnaryPrimitive {
  public:
-  PocketQMM(mx::Stream s, int group_size, int bits)
-      : mx::UnaryPrimitive(s), gs_(group_size), bits_(bits) {}
+  PocketQMM(mx::Stream s, int group_size, int bits, bool q8)
+      : mx::UnaryPrimitive(s), gs_(group_size), bits_(bits), q8_(q8) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override;
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
@@ -24,7 +25,7 @@ class PocketQMM : public mx::UnaryPrimitive {
   const char* name() const override { return "PocketQMM"; }
   bool is_equivalent(const mx::Primitive& other) const override {
     auto* o = dynamic_cast<const PocketQMM*>(&other);
-    return o && o->gs_ == gs_ && o->bits_ == bits_;
+    return o && o->gs_ == gs_ && o->bits_ == bits_ && o->q8_ == q8_;
   }
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
     mx::Shape sh = in[0].shape();
@@ -34,6 +35,7 @@ class PocketQMM : public mx::UnaryPrimitive {
 
  private:
   int gs_, bits_;
+  bool q8_;  // 8-bit activations when M == 1 (qmm_q8.h)
 };
 
 // Row-major copy of an arbitrary strided array (only used for non-contiguous inputs).
@@ -70,6 +72,7 @@ void PocketQMM::eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) {
   a.N = w.shape(0);
   a.gs = gs_;
   a.bits = bits_;
+  a.q8 = q8_;
   a.y = out.data<float>();
   if (out.size() == 0) return;
 
@@ -138,7 +141,7 @@ mx::array custom_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
     inputs.push_back(half->first);
     inputs.push_back(half->second);
   }
-  return mx::array(std::move(out_shape), mx::float32, std::make_shared<PocketQMM>(stream, group_size, bits),
+  return mx::array(std::move(out_shape), mx::float32, std::make_shared<PocketQMM>(stream, group_size, bits, qmm::q8_decode()),
                    std::move(inputs));
 }
 

@@ -53,6 +53,9 @@ struct Args {
   // own half-precision group constants): M == 1 reads these, 25% fewer bytes.
   const uint16_t* scales16 = nullptr;
   const uint16_t* biases16 = nullptr;
+  // M == 1: quantize x to 8 bits per 32-block and take the integer-dot kernels
+  // (qmm_q8.h). Set from qmm::q8_decode() when the product is built.
+  bool q8 = false;
 };
 
 // Runs the kernel synchronously on the calling thread + the worker pool.

@@ -122,6 +122,8 @@ export type NativeBackend = {
   gpuAvailable: boolean
   graphPath: boolean
   defaultDtype: string
+  /** Instruction set of the integer-dot decode kernels (POCKET_CPU_ISA): scalar, avx2 or avx512. */
+  cpuIsa: string
 }
 
 export type NativeDequantizedTensor = {

@@ -1,0 +1,314 @@
+// Integer-dot one-row (decode) kernels for pocket_qmm: the activation row is
+// quantized to 8 bits per 32-element block (as llama.cpp's Q8 activations)
+// and each 32-weight chunk is reduced with integer dot products (AVX2
+// maddubs/madd, AVX-VNNI / AVX-512-VNNI vpdpbusd where built and present,
+// NEON sdot on ARM). The integer parts are exact, and the float parts run in
+// one fixed order on every instruction set (see `reference_row`), so every
+// path gives bit-identical outputs. POCKET_CPU_ISA=scalar|avx2|avx512 forces
+// a path (the best one available is the default).
+//
+// Canonical result for output row n (4-bit: off = 0, 8-bit: off = 128):
+//   p[c][j]  = sum_{t<4} (q[n, e] - off) * xq[e], e = element 4j+t of chunk c
+//              in kernel order (8-bit: identity; 4-bit: even elements, then odd)
+//   acc[c&1][j] = fma(float(p[c][j]), s[n, c*32/gs] * xd[c], acc[c&1][j])
+//   bacc[g%8]   = fma(b[n, g] + off * s[n, g], xsum[g], bacc[g%8])
+//   y[n] = hsum8((acc[0] + acc[1]) + bacc)   (pairs j, j+4; then 0+2, 1+3)
+// with xq, xd the 8-bit row and its block scales, xsum the exact group sums.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "qmm.h"
+#include "qmm_q8.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define POCKET_Q8_X86 1
+#endif
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+#include <arm_neon.h>
+#define POCKET_Q8_NEON 1
+#endif
+
+namespace pocket::qmm {
+namespace {
+
+thread_local bool t_q8_decode = false;
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  uint32_t bits;
+  if (e == 0) {
+    if (m == 0) {
+      bits = sign;
+    } else {  // subnormal: exact as a float
+      float f = std::ldexp(float(m), -24);
+      std::memcpy(&bits, &f, 4);
+      bits |= sign;
+    }
+  } else if (e == 31) {
+    bits = sign | 0x7f800000u | (m << 13);
+  } else {
+    bits = sign | ((e + 112) << 23) | (m << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline float scale_of(const Args& a, int64_t i) { return a.scales16 ? half_to_float(a.scales16[i]) : a.scales[i]; }
+inline float bias_of(const Args& a, int64_t i) { return a.biases16 ? half_to_float(a.biases16[i]) : a.biases[i]; }
+
+// Kernel-order position p of a 32-element chunk -> element index.
+inline int order4(int p) { return p < 16 ? 2 * p : 2 * (p - 16) + 1; }
+
+// The quantized activation row, shared by every path (plain scalar code: the
+// same values whatever the instruction set).
+struct QRow {
+  std::vector<int8_t> q;     // K, kernel order within each 32-chunk
+  std::vector<float> d;      // K / 32 block scales
+  std::vector<float> xsum;   // K / gs exact group sums, zero-padded to a multiple of 8
+};
+
+void quantize_row(const Args& a, QRow& r) {
+  const int64_t K = a.K, C = K / 32, G = K / a.gs;
+  r.q.resize(size_t(K));
+  r.d.resize(size_t(C));
+  r.xsum.assign(size_t((G + 7) / 8 * 8), 0.f);
+  for (int64_t c = 0; c < C; ++c) {
+    const float* x = a.x + c * 32;
+    float amax = 0.f;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const float d = amax / 127.f, id = d != 0.f ? 1.f / d : 0.f;
+    r.d[size_t(c)] = d;
+    for (int p = 0; p < 32; ++p) {
+      const int e = a.bits == 4 ? order4(p) : p;
+      r.q[size_t(c * 32 + p)] = int8_t(std::nearbyint(x[e] * id));
+    }
+  }
+  for (int64_t g = 0; g < G; ++g) {
+    float s = 0.f;
+    for (int i = 0; i < a.gs; ++i) s += a.x[g * a.gs + i];
+    r.xsum[size_t(g)] = s;
+  }
+}
+
+// Quantized weight of chunk c, kernel position p, minus the offset.
+inline int wq(const uint8_t* row, int bits, int64_t c, int p) {
+  if (bits == 8) return int(row[c * 32 + p]) - 128;
+  const uint8_t b = row[c * 16 + (p & 15)];
+  return p < 16 ? (b & 15) : (b >> 4);
+}
+
+inline float hsum8_ref(const float t[8]) {
+  const float u0 = t[0] + t[4], u1 = t[1] + t[5], u2 = t[2] + t[6], u3 = t[3] + t[7];
+  return (u0 + u2) + (u1 + u3);
+}
+
+// Bias part: b + off * s is exact-rounded once (off * s is a power-of-two scaling).
+void bias_lanes(const Args& a, const QRow& r, int64_t n, float bacc[8]) {
+  const int64_t G = a.K / a.gs;
+  const float off = a.bits == 8 ? 128.f : 0.f;
+  for (int j = 0; j < 8; ++j) bacc[j] = 0.f;
+  for (int64_t g = 0; g < G; ++g) {
+    const float bo = bias_of(a, n * G + g) + off * scale_of(a, n * G + g);
+    bacc[g % 8] = std::fma(bo, r.xsum[size_t(g)], bacc[g % 8]);
+  }
+}
+
+// The definition every path must reproduce bit for bit.
+void reference_row(const Args& a, const QRow& r, int64_t n) {
+  const int64_t C = a.K / 32, G = a.K / a.gs;
+  const uint8_t* row = reinterpret_cast<const uint8_t*>(a.w) + n * (a.K * a.bits / 8);
+  float acc[2][8] = {};
+  for (int64_t c = 0; c < C; ++c) {
+    const float dc = scale_of(a, n * G + c * 32 / a.gs) * r.d[size_t(c)];
+    for (int j = 0; j < 8; ++j) {
+      int p = 0;
+      for (int t = 0; t < 4; ++t) p += wq(row, a.bits, c, 4 * j + t) * r.q[size_t(c * 32 + 4 * j + t)];
+      acc[c & 1][j] = std::fma(float(p), dc, acc[c & 1][j]);
+    }
+  }
+  float bacc[8], t[8];
+  bias_lanes(a, r, n, bacc);
+  for (int j = 0; j < 8; ++j) t[j] = (acc[0][j] + acc[1][j]) + bacc[j];
+  a.y[n] = hsum8_ref(t);
+}
+
+#ifdef POCKET_Q8_X86
+#define Q8_AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) inline
+
+Q8_AVX2 float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// 8 int32 lanes of chunk c: lane j = sum of kernel positions 4j..4j+3.
+template <int BITS>
+Q8_AVX2 __m256i chunk_dot(const uint8_t* wc, __m256i xq) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  if constexpr (BITS == 4) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wc));
+    const __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, xq), ones);
+  } else {
+    // q - 128 in [-128, 127]: |a| * sign(x, a) keeps each pair sum within int16.
+    const __m256i w = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wc)),
+                                       _mm256_set1_epi8(char(0x80)));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w)), ones);
+  }
+}
+
+template <int BITS, int R, bool H16>
+Q8_AVX2 void rows_avx2(const Args& a, const QRow& r, int64_t n) {
+  const int64_t C = a.K / 32, G = a.K / a.gs, rb = a.K * BITS / 8;
+  constexpr int CB = 32 * BITS / 8;
+  const uint8_t* w0 = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
+  __m256 acc[R][2];
+#pragma GCC unroll 4
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t c = 0; c < C; ++c) {
+    const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.q.data() + c * 32));
+    const float xd = r.d[size_t(c)];
+    const int64_t gi = c * 32 / a.gs;
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i) {
+      const float s = H16 ? _cvtsh_ss(a.scales16[(n + i) * G + gi]) : a.scales[(n + i) * G + gi];
+      const __m256 p = _mm256_cvtepi32_ps(chunk_dot<BITS>(w0 + i * rb + c * CB, xq));
+      acc[i][c & 1] = _mm256_fmadd_ps(p, _mm256_set1_ps(s * xd), acc[i][c & 1]);
+    }
+  }
+  const __m256 off = _mm256_set1_ps(BITS == 8 ? 128.f : 0.f);
+#pragma GCC unroll 4
+  for (int i = 0; i < R; ++i) {
+    const int64_t br = (n + i) * G;
+    __m256 bacc = _mm256_setzero_ps();
+    for (int64_t g = 0; g < G; g += 8) {
+      // The last block of 8 may run past the row: masked lanes read 0 (xsum is zero-padded).
+      const int left = int(std::min<int64_t>(8, G - g));
+      __m256 s, b;
+      if (left == 8) {
+        if constexpr (H16) {
+          s = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scales16 + br + g)));
+          b = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.biases16 + br + g)));
+        } else {
+          s = _mm256_loadu_ps(a.scales + br + g);
+          b = _mm256_loadu_ps(a.biases + br + g);
+        }
+      } else {
+        alignas(32) float sv[8] = {}, bv[8] = {};
+        for (int k = 0; k < left; ++k) {
+          sv[k] = H16 ? _cvtsh_ss(a.scales16[br + g + k]) : a.scales[br + g + k];
+          bv[k] = H16 ? _cvtsh_ss(a.biases16[br + g + k]) : a.biases[br + g + k];
+        }
+        s = _mm256_load_ps(sv);
+        b = _mm256_load_ps(bv);
+      }
+      // b + off * s: one rounding either way (off * s is exact).
+      const __m256 bo = _mm256_add_ps(b, _mm256_mul_ps(off, s));
+      bacc = _mm256_fmadd_ps(bo, _mm256_loadu_ps(r.xsum.data() + g), bacc);
+    }
+    a.y[n + i] = hsum8(_mm256_add_ps(_mm256_add_ps(acc[i][0], acc[i][1]), bacc));
+  }
+}
+
+template <int BITS, bool H16>
+__attribute__((target("avx2,fma,f16c"))) void cols_avx2(const Args& a, const QRow& r, int64_t n0, int64_t n1) {
+  int64_t n = n0;
+  for (; n + 4 <= n1; n += 4) rows_avx2<BITS, 4, H16>(a, r, n);
+  for (; n < n1; ++n) rows_avx2<BITS, 1, H16>(a, r, n);
+}
+#endif  // POCKET_Q8_X86
+
+void cols_scalar(const Args& a, const QRow& r, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; ++n) reference_row(a, r, n);
+}
+
+bool cpu_avx2() {
+#ifdef POCKET_Q8_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+#else
+  return false;
+#endif
+}
+
+Isa resolve_isa() {
+  const char* e = std::getenv("POCKET_CPU_ISA");
+  const std::string want = e ? e : "";
+  if (want == "scalar") return Isa::scalar;
+  if (want == "avx2" || want == "avx512") {
+    // A wider path than the CPU has runs the best one it does have (the
+    // results are the same by construction); tests check active_isa().
+    return cpu_avx2() ? Isa::avx2 : Isa::scalar;
+  }
+  if (!want.empty() && want != "auto")
+    throw std::invalid_argument("[pocket_qmm] POCKET_CPU_ISA must be scalar, avx2, avx512 or auto, not " + want);
+  return cpu_avx2() ? Isa::avx2 : Isa::scalar;
+}
+
+bool q8_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("POCKET_QMM_ACT");
+    return !(e && std::string(e) == "f32");
+  }();
+  return on;
+}
+
+}  // namespace
+
+Isa active_isa() {
+  static const Isa isa = resolve_isa();
+  return isa;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx2: return "avx2";
+    case Isa::avx512: return "avx512";
+    default: return "scalar";
+  }
+}
+
+bool q8_decode() { return t_q8_decode; }
+
+Q8DecodeScope::Q8DecodeScope(bool on) : prev_(t_q8_decode) { t_q8_decode = on && q8_enabled(); }
+Q8DecodeScope::~Q8DecodeScope() { t_q8_decode = prev_; }
+
+bool q8_supported(const Args& a) {
+  return a.M == 1 && (a.bits == 4 || a.bits == 8) && a.K % 32 == 0 && a.K % a.gs == 0 && a.gs % 32 == 0;
+}
+
+void run_q8(const Args& a, int nthreads) {
+  thread_local QRow scratch;
+  QRow& row = scratch;  // the workers read the caller's row, not their own
+  quantize_row(a, row);
+  const Isa isa = active_isa();
+  const bool h16 = a.scales16 && a.biases16;
+  std::atomic<int64_t> next{0};
+  const int64_t chunk = 16;
+  auto work = [&](int) {
+    for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < a.N;) {
+      const int64_t n1 = std::min(a.N, n0 + chunk);
+#ifdef POCKET_Q8_X86
+      if (isa == Isa::avx2) {
+        if (a.bits == 4) h16 ? cols_avx2<4, true>(a, row, n0, n1) : cols_avx2<4, false>(a, row, n0, n1);
+        else h16 ? cols_avx2<8, true>(a, row, n0, n1) : cols_avx2<8, false>(a, row, n0, n1);
+        continue;
+      }
+#endif
+      cols_scalar(a, row, n0, n1);
+    }
+  };
+  if (nthreads > 1) parallel(work);
+  else work(0);
+}
+
+}  // namespace pocket::qmm
