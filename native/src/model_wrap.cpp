@@ -73,7 +73,8 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
-                          int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_) {
+                          int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_,
+                          bool q8_decode) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -138,6 +139,7 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   if (prefill_chunk > 0) model->prefill_chunk = prefill_chunk;
   if (parallel > 0) model->max_batch = parallel;
   model->kv_bits = kv_bits;
+  model->q8_decode = q8_decode;
   if (kv_bits && cfg.head_dim % 32 != 0) throw unsupported("kvBits: head_dim must be a multiple of 32");
   result.config = cfg;
   result.context_length = model->context_length;
@@ -392,10 +394,14 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   int kv_bits = get_int(o, "kvBits", 0);
   auto tokenizer_json = get_string(o, "tokenizerJson");
   auto dtype = get_string(o, "dtype");
+  auto acts = get_string(o, "decodeActivations", "float32");
+  if (acts != "int8" && acts != "float32")
+    throw make_js_error(env, "E_INVALID_ARG", "decodeActivations: must be int8 or float32");
+  bool q8 = acts == "int8";
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   return run_on_engine<LoadResult>(
-      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype); },
+      env, [=] { return load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype, q8); },
       [](Napi::Env env, LoadResult& r) -> Napi::Value {
         auto obj = NativeModel::constructor->New({Napi::Number::New(env, r.handle)});
         auto info = config_to_js(env, r.config);

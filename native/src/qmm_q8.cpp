@@ -115,6 +115,7 @@ void bias_lanes(const Args& a, const QRow& r, int64_t n, float bacc[8]) {
   const int64_t G = a.K / a.gs;
   const float off = a.bits == 8 ? 128.f : 0.f;
   for (int j = 0; j < 8; ++j) bacc[j] = 0.f;
+  if (a.zero128 && a.bits == 8) return;  // b + 128 s == 0 exactly: nothing to read
   for (int64_t g = 0; g < G; ++g) {
     const float bo = bias_of(a, n * G + g) + off * scale_of(a, n * G + g);
     bacc[g % 8] = std::fma(bo, r.xsum[size_t(g)], bacc[g % 8]);
@@ -166,31 +167,50 @@ Q8_AVX2 __m256i chunk_dot(const uint8_t* wc, __m256i xq) {
   }
 }
 
+// Chunk c of R rows into acc (one of the two chunk-parity accumulators).
+template <int BITS, int R, bool H16>
+Q8_AVX2 void chunk_rows(const Args& a, const QRow& r, const uint8_t* w0, int64_t n, int64_t c, int64_t rb,
+                        __m256* acc) {
+  constexpr int CB = 32 * BITS / 8;
+  const int64_t G = a.K / a.gs, gi = c * 32 / a.gs;
+  const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.q.data() + c * 32));
+  const float xd = r.d[size_t(c)];
+#pragma GCC unroll 4
+  for (int i = 0; i < R; ++i) {
+    const float s = H16 ? _cvtsh_ss(a.scales16[(n + i) * G + gi]) : a.scales[(n + i) * G + gi];
+    const __m256 p = _mm256_cvtepi32_ps(chunk_dot<BITS>(w0 + i * rb + c * CB, xq));
+    acc[i] = _mm256_fmadd_ps(p, _mm256_set1_ps(s * xd), acc[i]);
+  }
+}
+
+static const int kAhead = [] {
+  const char* e = std::getenv("POCKET_Q8_AHEAD");
+  return e ? std::atoi(e) : 512;
+}();
+
 template <int BITS, int R, bool H16>
 Q8_AVX2 void rows_avx2(const Args& a, const QRow& r, int64_t n) {
   const int64_t C = a.K / 32, G = a.K / a.gs, rb = a.K * BITS / 8;
-  constexpr int CB = 32 * BITS / 8;
   const uint8_t* w0 = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
-  __m256 acc[R][2];
+  // Even and odd chunks in separate accumulators (the canonical order), kept
+  // in registers: the chunk loop is unrolled by two instead of indexing c & 1.
+  __m256 even[R], odd[R];
 #pragma GCC unroll 4
-  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-  for (int64_t c = 0; c < C; ++c) {
-    const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.q.data() + c * 32));
-    const float xd = r.d[size_t(c)];
-    const int64_t gi = c * 32 / a.gs;
+  for (int i = 0; i < R; ++i) even[i] = odd[i] = _mm256_setzero_ps();
+  int64_t c = 0;
+  for (; c + 2 <= C; c += 2) {
 #pragma GCC unroll 4
-    for (int i = 0; i < R; ++i) {
-      const float s = H16 ? _cvtsh_ss(a.scales16[(n + i) * G + gi]) : a.scales[(n + i) * G + gi];
-      const __m256 p = _mm256_cvtepi32_ps(chunk_dot<BITS>(w0 + i * rb + c * CB, xq));
-      acc[i][c & 1] = _mm256_fmadd_ps(p, _mm256_set1_ps(s * xd), acc[i][c & 1]);
-    }
+    for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(w0 + i * rb + c * 4 * BITS) + kAhead, _MM_HINT_T0);
+    chunk_rows<BITS, R, H16>(a, r, w0, n, c, rb, even);
+    chunk_rows<BITS, R, H16>(a, r, w0, n, c + 1, rb, odd);
   }
+  if (c < C) chunk_rows<BITS, R, H16>(a, r, w0, n, c, rb, even);
   const __m256 off = _mm256_set1_ps(BITS == 8 ? 128.f : 0.f);
 #pragma GCC unroll 4
   for (int i = 0; i < R; ++i) {
     const int64_t br = (n + i) * G;
     __m256 bacc = _mm256_setzero_ps();
-    for (int64_t g = 0; g < G; g += 8) {
+    for (int64_t g = 0; g < (BITS == 8 && a.zero128 ? 0 : G); g += 8) {
       // The last block of 8 may run past the row: masked lanes read 0 (xsum is zero-padded).
       const int left = int(std::min<int64_t>(8, G - g));
       __m256 s, b;
@@ -215,14 +235,21 @@ Q8_AVX2 void rows_avx2(const Args& a, const QRow& r, int64_t n) {
       const __m256 bo = _mm256_add_ps(b, _mm256_mul_ps(off, s));
       bacc = _mm256_fmadd_ps(bo, _mm256_loadu_ps(r.xsum.data() + g), bacc);
     }
-    a.y[n + i] = hsum8(_mm256_add_ps(_mm256_add_ps(acc[i][0], acc[i][1]), bacc));
+    a.y[n + i] = hsum8(_mm256_add_ps(_mm256_add_ps(even[i], odd[i]), bacc));
   }
 }
 
 template <int BITS, bool H16>
 __attribute__((target("avx2,fma,f16c"))) void cols_avx2(const Args& a, const QRow& r, int64_t n0, int64_t n1) {
   int64_t n = n0;
-  for (; n + 4 <= n1; n += 4) rows_avx2<BITS, 4, H16>(a, r, n);
+  static const int rows = [] {
+    const char* e = std::getenv("POCKET_Q8_R");
+    return e ? std::atoi(e) : 4;
+  }();
+  if (rows == 2)
+    for (; n + 2 <= n1; n += 2) rows_avx2<BITS, 2, H16>(a, r, n);
+  else if (rows == 4)
+    for (; n + 4 <= n1; n += 4) rows_avx2<BITS, 4, H16>(a, r, n);
   for (; n < n1; ++n) rows_avx2<BITS, 1, H16>(a, r, n);
 }
 #endif  // POCKET_Q8_X86
@@ -254,13 +281,21 @@ Isa resolve_isa() {
   return cpu_avx2() ? Isa::avx2 : Isa::scalar;
 }
 
-bool q8_enabled() {
-  static const bool on = [] {
+// POCKET_QMM_ACT: unset (8-bit activations in decode steps), f32 (never),
+// q8-all (every one-row product, prefill chunks of one row included: how
+// bench/decodeQuality.ts scores the decode arithmetic with evaluate()).
+const std::string& act_mode() {
+  static const std::string mode = [] {
     const char* e = std::getenv("POCKET_QMM_ACT");
-    return !(e && std::string(e) == "f32");
+    std::string m = e ? e : "";
+    if (!m.empty() && m != "f32" && m != "q8" && m != "q8-all")
+      throw std::invalid_argument("[pocket_qmm] POCKET_QMM_ACT must be f32, q8 or q8-all, not " + m);
+    return m;
   }();
-  return on;
+  return mode;
 }
+
+bool q8_enabled() { return act_mode() != "f32"; }
 
 }  // namespace
 
@@ -277,7 +312,7 @@ const char* isa_name(Isa isa) {
   }
 }
 
-bool q8_decode() { return t_q8_decode; }
+bool q8_decode() { return t_q8_decode || act_mode() == "q8-all"; }
 
 Q8DecodeScope::Q8DecodeScope(bool on) : prev_(t_q8_decode) { t_q8_decode = on && q8_enabled(); }
 Q8DecodeScope::~Q8DecodeScope() { t_q8_decode = prev_; }

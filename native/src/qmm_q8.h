@@ -16,7 +16,7 @@ const char* isa_name(Isa isa);
 
 // Whether one-row products built on this thread quantize their activations
 // (decode steps of non-verified streams set this; POCKET_QMM_ACT=f32 keeps
-// float32 activations everywhere).
+// float32 activations everywhere, q8-all quantizes every one-row product).
 bool q8_decode();
 class Q8DecodeScope {
  public:

@@ -66,6 +66,7 @@ async function loadGguf(
       format: 'gguf',
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
+      decodeActivations: options.decodeActivations,
       parallel: options.parallel,
       kvBits: options.kvBits,
       dtype: options.dtype,

@@ -2,8 +2,8 @@
 // logits on every instruction set: integer dot products are exact and the
 // float parts run in one fixed order. Each path runs in its own process
 // (POCKET_CPU_ISA is read once); greedy tokens and every logprob must be
-// bit-identical. POCKET_QMM_ACT=f32 (float32 activations) must differ, which
-// shows the 8-bit path is the one being compared.
+// bit-identical. Float32 activations (the default) must differ, which shows
+// the 8-bit path is the one being compared.
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -13,6 +13,7 @@ const CHILD = join(import.meta.dirname, 'fixtures', 'decodeLogprobs.ts')
 const REQUEST = {
   prompts: ['The capital of France is', 'def fibonacci(n):'],
   maxTokens: 12,
+  load: { decodeActivations: 'int8' },
 }
 
 type Decoded = {
@@ -20,10 +21,13 @@ type Decoded = {
   runs: { tokenIds: number[]; logprobs: unknown }[]
 }
 
-async function decode(env: Record<string, string>): Promise<Decoded> {
+async function decode(
+  env: Record<string, string>,
+  request: object = REQUEST,
+): Promise<Decoded> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [CHILD, JSON.stringify(REQUEST)],
+    [CHILD, JSON.stringify(request)],
     { env: { ...process.env, ...env }, maxBuffer: 1 << 24 },
   )
   const lines = stdout.trim().split('\n')
@@ -51,7 +55,7 @@ describe('integer-dot decode kernels across instruction sets', () => {
   }
 
   test('float32 activations give different logprobs (the 8-bit path is on)', async () => {
-    const f32 = await decode({ POCKET_QMM_ACT: 'f32' })
+    const f32 = await decode({}, { ...REQUEST, load: {} })
     expect(f32.runs).not.toEqual(scalar.runs)
   }, 300_000)
 })
