@@ -150,6 +150,7 @@ async function main(): Promise<void> {
       'gen-tokens': { type: 'string', default: '64' },
       rounds: { type: 'string', default: '3' },
       'mlx-python': { type: 'boolean', default: false },
+      'decode-activations': { type: 'string', default: 'int8' },
     },
   })
   const here = dirname(fileURLToPath(import.meta.url))
@@ -171,7 +172,8 @@ async function main(): Promise<void> {
       (n, f) => n + statSync(f).size,
       0,
     )
-    const model = await loadModel(path)
+    const decodeActivations = values['decode-activations'] as 'int8' | 'float32'
+    const model = await loadModel(path, { decodeActivations })
     const all: Round[] = []
     let mappedTo: string | undefined
     try {
@@ -295,6 +297,7 @@ async function main(): Promise<void> {
     genTokens,
     rounds,
     threads: 2,
+    decodeActivations: values['decode-activations'],
     peer: 'llama-bench (llama.cpp vendored in llama-cpp-python 0.3.36)',
     bandwidth: { copyGBps: bw.copyGBps },
     goals: {

@@ -7,11 +7,12 @@
 // path gives bit-identical outputs. POCKET_CPU_ISA=scalar|avx2|avx512 forces
 // a path (the best one available is the default).
 //
-// Canonical result for output row n (4-bit: off = 0, 8-bit: off = 128):
+// Canonical result for output row n (off = 128 for 8-bit weights whose
+// biases are exactly -128 * scales, i.e. Q8_0 (zero128), else 0):
 //   p[c][j]  = sum_{t<4} (q[n, e] - off) * xq[e], e = element 4j+t of chunk c
 //              in kernel order (8-bit: identity; 4-bit: even elements, then odd)
 //   acc[c&1][j] = fma(float(p[c][j]), s[n, c*32/gs] * xd[c], acc[c&1][j])
-//   bacc[g%8]   = fma(b[n, g] + off * s[n, g], xsum[g], bacc[g%8])
+//   bacc[g%8]   = fma(b[n, g], xsum[g], bacc[g%8])   (none when zero128)
 //   y[n] = hsum8((acc[0] + acc[1]) + bacc)   (pairs j, j+4; then 0+2, 1+3)
 // with xq, xd the 8-bit row and its block scales, xsum the exact group sums.
 #include <algorithm>
@@ -73,6 +74,7 @@ struct QRow {
   std::vector<int8_t> q;     // K, kernel order within each 32-chunk
   std::vector<float> d;      // K / 32 block scales
   std::vector<float> xsum;   // K / gs exact group sums, zero-padded to a multiple of 8
+  std::vector<int32_t> q128; // 8-bit weights: 128 * (sum of xq over each lane's 4 values)
 };
 
 void quantize_row(const Args& a, QRow& r) {
@@ -96,11 +98,20 @@ void quantize_row(const Args& a, QRow& r) {
     for (int i = 0; i < a.gs; ++i) s += a.x[g * a.gs + i];
     r.xsum[size_t(g)] = s;
   }
+  // SIMD 8-bit dots are taken on q - 128 (int16 pair sums must not
+  // saturate); adding these back gives the exact sum of q * xq.
+  r.q128.resize(size_t(C * 8));
+  for (int64_t i = 0; i < C * 8; ++i) {
+    const int8_t* v = r.q.data() + i * 4;
+    r.q128[size_t(i)] = 128 * (int(v[0]) + v[1] + v[2] + v[3]);
+  }
 }
 
+inline bool zero_point_128(const Args& a) { return a.bits == 8 && a.zero128; }
+
 // Quantized weight of chunk c, kernel position p, minus the offset.
-inline int wq(const uint8_t* row, int bits, int64_t c, int p) {
-  if (bits == 8) return int(row[c * 32 + p]) - 128;
+inline int wq(const uint8_t* row, int bits, bool zero128, int64_t c, int p) {
+  if (bits == 8) return int(row[c * 32 + p]) - (zero128 ? 128 : 0);
   const uint8_t b = row[c * 16 + (p & 15)];
   return p < 16 ? (b & 15) : (b >> 4);
 }
@@ -110,16 +121,12 @@ inline float hsum8_ref(const float t[8]) {
   return (u0 + u2) + (u1 + u3);
 }
 
-// Bias part: b + off * s is exact-rounded once (off * s is a power-of-two scaling).
 void bias_lanes(const Args& a, const QRow& r, int64_t n, float bacc[8]) {
   const int64_t G = a.K / a.gs;
-  const float off = a.bits == 8 ? 128.f : 0.f;
   for (int j = 0; j < 8; ++j) bacc[j] = 0.f;
-  if (a.zero128 && a.bits == 8) return;  // b + 128 s == 0 exactly: nothing to read
-  for (int64_t g = 0; g < G; ++g) {
-    const float bo = bias_of(a, n * G + g) + off * scale_of(a, n * G + g);
-    bacc[g % 8] = std::fma(bo, r.xsum[size_t(g)], bacc[g % 8]);
-  }
+  if (zero_point_128(a)) return;  // b == -128 s: folded into the integer dots
+  for (int64_t g = 0; g < G; ++g)
+    bacc[g % 8] = std::fma(bias_of(a, n * G + g), r.xsum[size_t(g)], bacc[g % 8]);
 }
 
 // The definition every path must reproduce bit for bit.
@@ -131,7 +138,7 @@ void reference_row(const Args& a, const QRow& r, int64_t n) {
     const float dc = scale_of(a, n * G + c * 32 / a.gs) * r.d[size_t(c)];
     for (int j = 0; j < 8; ++j) {
       int p = 0;
-      for (int t = 0; t < 4; ++t) p += wq(row, a.bits, c, 4 * j + t) * r.q[size_t(c * 32 + 4 * j + t)];
+      for (int t = 0; t < 4; ++t) p += wq(row, a.bits, a.zero128, c, 4 * j + t) * r.q[size_t(c * 32 + 4 * j + t)];
       acc[c & 1][j] = std::fma(float(p), dc, acc[c & 1][j]);
     }
   }
@@ -178,7 +185,10 @@ Q8_AVX2 void chunk_rows(const Args& a, const QRow& r, const uint8_t* w0, int64_t
 #pragma GCC unroll 4
   for (int i = 0; i < R; ++i) {
     const float s = H16 ? _cvtsh_ss(a.scales16[(n + i) * G + gi]) : a.scales[(n + i) * G + gi];
-    const __m256 p = _mm256_cvtepi32_ps(chunk_dot<BITS>(w0 + i * rb + c * CB, xq));
+    __m256i pi = chunk_dot<BITS>(w0 + i * rb + c * CB, xq);
+    if (BITS == 8 && !a.zero128)  // back from q - 128 to q (exact integers)
+      pi = _mm256_add_epi32(pi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.q128.data() + c * 8)));
+    const __m256 p = _mm256_cvtepi32_ps(pi);
     acc[i] = _mm256_fmadd_ps(p, _mm256_set1_ps(s * xd), acc[i]);
   }
 }
@@ -205,35 +215,23 @@ Q8_AVX2 void rows_avx2(const Args& a, const QRow& r, int64_t n) {
     chunk_rows<BITS, R, H16>(a, r, w0, n, c + 1, rb, odd);
   }
   if (c < C) chunk_rows<BITS, R, H16>(a, r, w0, n, c, rb, even);
-  const __m256 off = _mm256_set1_ps(BITS == 8 ? 128.f : 0.f);
 #pragma GCC unroll 4
   for (int i = 0; i < R; ++i) {
     const int64_t br = (n + i) * G;
     __m256 bacc = _mm256_setzero_ps();
-    for (int64_t g = 0; g < (BITS == 8 && a.zero128 ? 0 : G); g += 8) {
+    for (int64_t g = 0; g < (zero_point_128(a) ? 0 : G); g += 8) {
       // The last block of 8 may run past the row: masked lanes read 0 (xsum is zero-padded).
       const int left = int(std::min<int64_t>(8, G - g));
-      __m256 s, b;
+      __m256 b;
       if (left == 8) {
-        if constexpr (H16) {
-          s = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scales16 + br + g)));
-          b = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.biases16 + br + g)));
-        } else {
-          s = _mm256_loadu_ps(a.scales + br + g);
-          b = _mm256_loadu_ps(a.biases + br + g);
-        }
+        if constexpr (H16) b = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.biases16 + br + g)));
+        else b = _mm256_loadu_ps(a.biases + br + g);
       } else {
-        alignas(32) float sv[8] = {}, bv[8] = {};
-        for (int k = 0; k < left; ++k) {
-          sv[k] = H16 ? _cvtsh_ss(a.scales16[br + g + k]) : a.scales[br + g + k];
-          bv[k] = H16 ? _cvtsh_ss(a.biases16[br + g + k]) : a.biases[br + g + k];
-        }
-        s = _mm256_load_ps(sv);
+        alignas(32) float bv[8] = {};
+        for (int k = 0; k < left; ++k) bv[k] = H16 ? _cvtsh_ss(a.biases16[br + g + k]) : a.biases[br + g + k];
         b = _mm256_load_ps(bv);
       }
-      // b + off * s: one rounding either way (off * s is exact).
-      const __m256 bo = _mm256_add_ps(b, _mm256_mul_ps(off, s));
-      bacc = _mm256_fmadd_ps(bo, _mm256_loadu_ps(r.xsum.data() + g), bacc);
+      bacc = _mm256_fmadd_ps(b, _mm256_loadu_ps(r.xsum.data() + g), bacc);
     }
     a.y[n + i] = hsum8(_mm256_add_ps(_mm256_add_ps(even[i], odd[i]), bacc));
   }
