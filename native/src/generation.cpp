@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "errors.h"
+#include "qmm_q8.h"
 
 namespace pocket {
 
@@ -142,7 +143,12 @@ int Generation::sample() {
 }
 
 bool Generation::feed(int token) {
-  return guarded([&] { forward({token}); });
+  return guarded([&] {
+    // Decode steps of non-verified streams take 8-bit activations (qmm_q8.h);
+    // verified ones keep the float32 products an auditor's prefill recomputes.
+    qmm::Q8DecodeScope q8(!opts_.verified && model_->q8_decode);
+    forward({token});
+  });
 }
 
 void Generation::report_prefill() {
