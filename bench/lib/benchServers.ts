@@ -183,7 +183,7 @@ export function rssMiB(pid: number): number | null {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
@@ -196,7 +196,7 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves with the first capture group once a line of output matches. */
-function waitForLine(
+export function waitForLine(
   child: ChildProcess,
   pattern: RegExp,
   timeoutMs = 120_000,
@@ -229,7 +229,7 @@ function waitForLine(
   })
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve()
   return new Promise((resolve) => {

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "js_bridge.h"
 #include "model_wrap.h"
+#include "qmm_q8.h"
 #include "shard_wrap.h"
 
 namespace pocket {
@@ -57,6 +58,7 @@ Napi::Value GetBackend(const Napi::CallbackInfo& info) {
   o.Set("gpuAvailable", b.gpu_available);
   o.Set("graphPath", graph_path());
   o.Set("defaultDtype", dtype_name(default_activation_dtype()));
+  o.Set("cpuIsa", qmm::isa_name(qmm::active_isa()));
   return o;
 }
 

@@ -29,7 +29,11 @@ void teacher_force(LoadedModel& model, const std::vector<int>& tokens, int from,
     auto h = llm.forward(ids, cache);
     int a = std::max(start, from);
     if (a >= end) {
-      mx::eval(cache.state());
+      // h too: fused layers write the cache in place, so the cache's arrays
+      // alone do not make them run (chunks before `from` were skipped).
+      auto state = cache.state();
+      state.push_back(h);
+      mx::eval(state);
       continue;
     }
     auto sel = mx::slice(h, {0, a - start, 0}, {1, end - start, h.shape(2)});

@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "fused.h"
 #include "qmm.h"
+#include "qmm_q8.h"
 #include "sdpa.h"
 
 namespace pocket {
@@ -26,6 +27,8 @@ struct QLinear {
   int64_t N, K;
   int gs, bits;
   bool has_bias, has_half;  // which optional inputs follow weight, scales, biases
+  bool q8;                  // 8-bit activations when M == 1 (qmm_q8.h)
+  bool zero128;             // Linear::zero128
 };
 
 struct Plan {
@@ -58,6 +61,8 @@ void linear(const QLinear& l, const float* x, int64_t M, float* y) {
   a.bits = l.bits;
   a.scales16 = l.scales16;
   a.biases16 = l.biases16;
+  a.q8 = l.q8;
+  a.zero128 = l.zero128;
   qmm::run(a);
   if (l.bias)
     for (int64_t m = 0; m < M; ++m)
@@ -247,6 +252,8 @@ QLinear shape_of(const Linear& l) {
   q.bits = l.bits;
   q.has_bias = l.bias.has_value();
   q.has_half = l.scales16.has_value();
+  q.q8 = qmm::q8_decode();
+  q.zero128 = l.zero128;
   return q;
 }
 

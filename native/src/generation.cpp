@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "errors.h"
+#include "qmm_q8.h"
 
 namespace pocket {
 
@@ -142,7 +143,12 @@ int Generation::sample() {
 }
 
 bool Generation::feed(int token) {
-  return guarded([&] { forward({token}); });
+  return guarded([&] {
+    // Decode steps of non-verified streams take 8-bit activations (qmm_q8.h);
+    // verified ones keep the float32 products an auditor's prefill recomputes.
+    qmm::Q8DecodeScope q8(!opts_.verified && model_->q8_decode);
+    forward({token});
+  });
 }
 
 void Generation::report_prefill() {
@@ -199,6 +205,14 @@ void Generation::begin() {
   validate_sampling(opts_.sampling, cfg.vocab_size);
   if (opts_.verified && opts_.sampling.temperature > 0 && opts_.sampling.seed == 0)
     throw invalid_arg("seed: verified mode requires an explicit seed");
+  if (opts_.resumed < 0 || opts_.resumed >= int(prompt.size()))
+    throw invalid_arg("resumeTokens: must be fewer than the prompt's tokens");
+  if (opts_.resumed > 0) {
+    if (opts_.verified || opts_.commit_top_k > 0 || !opts_.grammar_kind.empty() || opts_.draft ||
+        opts_.prompt_lookup || opts_.inject)
+      throw invalid_arg("resumeTokens: not with verified mode, commitments, grammars, drafts or images");
+    completion_.assign(prompt.end() - opts_.resumed, prompt.end());
+  }
   if (opts_.sampling.seed == 0)  // unseeded: draw one that fits a JS number, reported in stats
     opts_.sampling.seed = ((uint64_t(std::random_device{}()) << 21) ^ std::random_device{}()) % (1ull << 52) + 1;
   stats_.seed = opts_.sampling.seed;
@@ -307,7 +321,7 @@ SampleResult Generation::choose() {
 
 void Generation::emit(const SampleResult& r) {
   int index = int(completion_.size());
-  if (index == 0) t_first_ = clock::now();
+  if (index == opts_.resumed) t_first_ = clock::now();
   if (is_stop(r.token)) {
     stats_.stop_token = r.token;
     finish("eos");
@@ -332,7 +346,7 @@ void Generation::emit(const SampleResult& r) {
     return;
   }
 #endif
-  if (opts_.max_tokens > 0 && int(completion_.size()) >= opts_.max_tokens) {
+  if (opts_.max_tokens > 0 && int(completion_.size()) - opts_.resumed >= opts_.max_tokens) {
     finish("maxTokens");
     return;
   }
@@ -354,15 +368,16 @@ void Generation::finish(const std::string& reason) {
     stats_.grammar_mask_ms = grammar_->stats().mask_ms;
   }
 #endif
-  stats_.completion_tokens = int(completion_.size());
+  int generated = int(completion_.size()) - opts_.resumed;
+  stats_.completion_tokens = generated;
   if (cache_) stats_.kv_cache_bytes = cache_->nbytes();
   stats_.total_ms = ms(now - t_start_);
-  if (!completion_.empty()) {
+  if (generated > 0) {
     stats_.ttft_ms = ms(t_first_ - t_start_);
     int prefilled = stats_.prompt_tokens - stats_.cached_tokens;
     stats_.prompt_tps = stats_.ttft_ms > 0 ? prefilled / (stats_.ttft_ms / 1000.0) : 0;
     double decode_ms = ms(now - t_first_);
-    stats_.decode_tps = completion_.size() > 1 && decode_ms > 0 ? (completion_.size() - 1) / (decode_ms / 1000.0) : 0;
+    stats_.decode_tps = generated > 1 && decode_ms > 0 ? (generated - 1) / (decode_ms / 1000.0) : 0;
   }
   release_cache();
   sink_->on_done(std::move(stats_));

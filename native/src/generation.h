@@ -40,6 +40,11 @@ struct GenerationOptions {
   std::shared_ptr<LoadedModel> draft;
   bool prompt_lookup = false;
   int num_draft = 4;
+  // The prompt's last `resumed` tokens are an earlier run's completion (a
+  // failover): the sampler's position and the penalties continue after
+  // them, so a seeded run resumes the same draw; max_tokens and the stats
+  // count only new tokens.
+  int resumed = 0;
 };
 
 // Top-k of the final hidden state that produced completion token `index`.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "generation.h"
+#include "qmm_q8.h"
 
 namespace pocket {
 
@@ -35,6 +36,10 @@ void Generation::run_batch(const std::vector<Work>& batch) {
     all_device = all_device && device[i];
     hidden_needed = hidden_needed || batch[i].g->host_hidden();
   }
+  // A decode-only step of non-verified streams takes 8-bit activations (qmm_q8.h).
+  bool q8 = batch[0].g->model_->q8_decode;
+  for (auto& w : batch) q8 = q8 && !w.g->prefilling_ && !w.g->opts_.verified;
+  qmm::Q8DecodeScope q8_scope(q8);
   try {
     auto hidden = llm.forward_segments(segs);
     std::vector<mx::array> outs;

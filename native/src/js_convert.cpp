@@ -200,6 +200,7 @@ GenerationOptions generation_from_js(const Napi::Object& o) {
   g.logprobs = get_bool(o, "logprobs", false);
   g.commit_top_k = get_int(o, "commitTopK", 0);
   g.prompt_lookup = get_bool(o, "promptLookup", false);
+  g.resumed = get_int(o, "resumedTokens", 0);
   g.num_draft = get_int(o, "numDraftTokens", 4);  // the draft model itself is resolved by model_wrap
   auto image = o.Get("imageEmbeddings");
   if (image.IsObject()) {

@@ -22,7 +22,7 @@ mx::array Linear::operator()(const mx::array& x) const {
   // (GPU, graph path).
   std::optional<std::pair<mx::array, mx::array>> half;
   if (scales16) half.emplace(*scales16, *biases16);
-  auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits, {}, half)
+  auto y = bits && biases && kUseCustomQmm ? pocket_qmm(x, *weight, *scales, *biases, group, bits, {}, half, zero128)
            : bits         ? mx::quantized_matmul(x, *weight, *scales, biases, true, group, bits, mode)
                           : mx::matmul(x, mx::transpose(*weight));
   if (bias) y = mx::add(y, *bias);
@@ -49,6 +49,10 @@ void add_half_copies(Linear& l) {
   if (!exact.item<bool>()) return;
   l.scales16 = s16;
   l.biases16 = b16;
+  if (l.bits == 8) {
+    auto z = mx::array_equal(*l.biases, mx::multiply(*l.scales, mx::array(-128.0f)));
+    l.zero128 = z.item<bool>();
+  }
 }
 
 mx::array take_weight(WeightMap& w, const std::string& name) {

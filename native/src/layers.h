@@ -22,6 +22,9 @@ struct Linear {
   // float16 copies of scales/biases when they hold exactly the same values
   // (GGUF stores them in half precision); the fused decode path reads these.
   std::optional<mx::array> scales16, biases16;
+  // 8-bit with biases == -128 * scales exactly (GGUF Q8_0): the integer-dot
+  // decode kernels skip the biases (their term is exactly zero).
+  bool zero128 = false;
   int bits = 0;
   int group = 0;
   std::string mode = "affine";  // or "mxfp4" (uint8 e8m0 scales, no biases)

@@ -2,6 +2,7 @@
 #include "qmm.h"
 
 #include "backend.h"
+#include "qmm_q8.h"
 
 #include <stdexcept>
 #include <vector>
@@ -14,8 +15,8 @@ namespace {
 
 class PocketQMM : public mx::UnaryPrimitive {
  public:
-  PocketQMM(mx::Stream s, int group_size, int bits)
-      : mx::UnaryPrimitive(s), gs_(group_size), bits_(bits) {}
+  PocketQMM(mx::Stream s, int group_size, int bits, bool q8, bool zero128)
+      : mx::UnaryPrimitive(s), gs_(group_size), bits_(bits), q8_(q8), zero128_(zero128) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override;
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
@@ -24,7 +25,7 @@ class PocketQMM : public mx::UnaryPrimitive {
   const char* name() const override { return "PocketQMM"; }
   bool is_equivalent(const mx::Primitive& other) const override {
     auto* o = dynamic_cast<const PocketQMM*>(&other);
-    return o && o->gs_ == gs_ && o->bits_ == bits_;
+    return o && o->gs_ == gs_ && o->bits_ == bits_ && o->q8_ == q8_ && o->zero128_ == zero128_;
   }
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
     mx::Shape sh = in[0].shape();
@@ -34,6 +35,8 @@ class PocketQMM : public mx::UnaryPrimitive {
 
  private:
   int gs_, bits_;
+  bool q8_;  // 8-bit activations when M == 1 (qmm_q8.h)
+  bool zero128_;
 };
 
 // Row-major copy of an arbitrary strided array (only used for non-contiguous inputs).
@@ -70,6 +73,8 @@ void PocketQMM::eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) {
   a.N = w.shape(0);
   a.gs = gs_;
   a.bits = bits_;
+  a.q8 = q8_;
+  a.zero128 = zero128_;
   a.y = out.data<float>();
   if (out.size() == 0) return;
 
@@ -129,7 +134,7 @@ bool custom_layout(const mx::array& x, const mx::array& w, const mx::array& scal
 
 mx::array custom_qmm(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
                      int group_size, int bits, const mx::Stream& stream,
-                     const std::optional<std::pair<mx::array, mx::array>>& half) {
+                     const std::optional<std::pair<mx::array, mx::array>>& half, bool zero128) {
   mx::Shape out_shape = x.shape();
   out_shape.back() = w.shape(0);
   std::vector<mx::array> inputs{x, w, scales, biases};
@@ -138,7 +143,7 @@ mx::array custom_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
     inputs.push_back(half->first);
     inputs.push_back(half->second);
   }
-  return mx::array(std::move(out_shape), mx::float32, std::make_shared<PocketQMM>(stream, group_size, bits),
+  return mx::array(std::move(out_shape), mx::float32, std::make_shared<PocketQMM>(stream, group_size, bits, qmm::q8_decode(), zero128),
                    std::move(inputs));
 }
 
@@ -147,7 +152,7 @@ mx::array custom_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
 mx::array float32_qmm(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
                       int group_size, int bits, const mx::Stream& stream) {
   if (custom_layout(x, w, scales, biases, group_size, bits))
-    return custom_qmm(x, w, scales, biases, group_size, bits, stream, std::nullopt);
+    return custom_qmm(x, w, scales, biases, group_size, bits, stream, std::nullopt, false);
   return mx::quantized_matmul(x, w, scales, biases, true, group_size, bits, "affine", stream);
 }
 
@@ -155,7 +160,7 @@ mx::array float32_qmm(const mx::array& x, const mx::array& w, const mx::array& s
 
 mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& scales,
                      const mx::array& biases, int group_size, int bits, mx::StreamOrDevice s,
-                     const std::optional<std::pair<mx::array, mx::array>>& half) {
+                     const std::optional<std::pair<mx::array, mx::array>>& half, bool zero128) {
   auto stream = mx::to_stream(s);
   if (stream.device == mx::Device::cpu && (x.dtype() == mx::float16 || x.dtype() == mx::bfloat16) &&
       scales.dtype() == x.dtype() && biases.dtype() == x.dtype()) {
@@ -169,7 +174,7 @@ mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& sc
   }
   if (!custom_kernels(stream) || !custom_layout(x, w, scales, biases, group_size, bits))
     return mx::quantized_matmul(x, w, scales, biases, true, group_size, bits, "affine", s);
-  return custom_qmm(x, w, scales, biases, group_size, bits, stream, half);
+  return custom_qmm(x, w, scales, biases, group_size, bits, stream, half, zero128);
 }
 
 }  // namespace pocket

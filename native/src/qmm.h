@@ -34,7 +34,8 @@ namespace mx = mlx::core;
 mx::array pocket_qmm(const mx::array& x, const mx::array& w, const mx::array& scales,
                      const mx::array& biases, int group_size, int bits,
                      mx::StreamOrDevice s = {},
-                     const std::optional<std::pair<mx::array, mx::array>>& half = std::nullopt);
+                     const std::optional<std::pair<mx::array, mx::array>>& half = std::nullopt,
+                     bool zero128 = false);
 
 // True if pocket_qmm would take the custom kernel for this configuration.
 bool pocket_qmm_supported(int group_size, int bits);
@@ -53,6 +54,12 @@ struct Args {
   // own half-precision group constants): M == 1 reads these, 25% fewer bytes.
   const uint16_t* scales16 = nullptr;
   const uint16_t* biases16 = nullptr;
+  // M == 1: quantize x to 8 bits per 32-block and take the integer-dot kernels
+  // (qmm_q8.h). Set from qmm::q8_decode() when the product is built.
+  bool q8 = false;
+  // 8-bit weights whose biases are exactly -128 * scales (Q8_0): the q8
+  // kernels skip the biases (their term is exactly zero).
+  bool zero128 = false;
 };
 
 // Runs the kernel synchronously on the calling thread + the worker pool.

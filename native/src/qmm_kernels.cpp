@@ -18,6 +18,7 @@
 #endif
 
 #include "qmm.h"
+#include "qmm_q8.h"
 
 namespace pocket::qmm {
 namespace {
@@ -518,6 +519,7 @@ void run(const Args& a) {
   Pool& p = pool();
   // Tiny problems are not worth waking the workers.
   const int nthreads = (a.M * a.N * a.K < (1 << 16)) ? 1 : p.size();
+  if (a.q8 && q8_supported(a)) return run_q8(a, nthreads);
 #ifdef POCKET_QMM_X86
   if (cpu_has_avx2_fma()) {
     if (a.bits == 4 && a.gs == 32) return run_avx2<4, 32>(a, p, nthreads);

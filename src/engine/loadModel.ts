@@ -80,6 +80,7 @@ async function loadGguf(
       format: 'gguf',
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
+      decodeActivations: options.decodeActivations,
       parallel: options.parallel,
       kvBits: options.kvBits,
       dtype: options.dtype,

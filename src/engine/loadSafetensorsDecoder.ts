@@ -20,6 +20,7 @@ export async function loadSafetensorsDecoder(
       config,
       contextLength: options.contextLength,
       prefillChunkSize: options.prefillChunkSize,
+      decodeActivations: options.decodeActivations,
       parallel: options.parallel,
       kvBits: options.kvBits,
       dtype: options.dtype,

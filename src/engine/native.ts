@@ -122,6 +122,8 @@ export type NativeBackend = {
   gpuAvailable: boolean
   graphPath: boolean
   defaultDtype: string
+  /** Instruction set of the integer-dot decode kernels (POCKET_CPU_ISA): scalar, avx2 or avx512. */
+  cpuIsa: string
 }
 
 export type NativeDequantizedTensor = {
@@ -148,6 +150,8 @@ export type NativeGenerateRequest = {
   seed?: number
   maxTokens?: number
   stopTokenIds?: number[]
+  /** The prompt's last n tokens are an earlier run's completion (failover). */
+  resumedTokens?: number
   verified?: boolean
   promptCache?: boolean
   logprobs?: boolean
@@ -268,6 +272,7 @@ export type NativeLoadOptions = {
   prefillChunkSize?: number
   parallel?: number
   kvBits?: 0 | 4 | 8
+  decodeActivations?: 'int8' | 'float32'
   /** tokenizer.json of a safetensors model (for the grammar engine). */
   tokenizerJson?: string
   dtype?: string

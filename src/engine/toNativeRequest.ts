@@ -85,6 +85,7 @@ export function toNativeRequest(
     seed: int('seed', o.seed, 0, Number.MAX_SAFE_INTEGER - 1),
     maxTokens: maxTokens ?? -1,
     stopTokenIds: [...eosIds, ...(o.stopTokenIds ?? [])],
+    ...(o.resumeTokens?.length ? { resumedTokens: o.resumeTokens.length } : {}),
     verified: o.verified ?? false,
     promptCache: o.promptCache ?? true,
     logprobs: o.logprobs ?? false,

@@ -107,7 +107,9 @@ export type GenerateOptions = SamplingOptions & {
   /**
    * Resume: completion tokens already emitted (by another device, before a
    * failover). They are prefilled after the prompt and generation goes on
-   * from there; `maxTokens` counts only new tokens.
+   * from there: the seeded sampler at their position, penalties counting
+   * them, so it is the draw an uninterrupted run makes; `maxTokens` counts
+   * only new tokens. Not with verified mode, grammars, drafts or images.
    */
   resumeTokens?: number[]
 }
@@ -217,6 +219,14 @@ export type LoadModelOptions = {
   prefillChunkSize?: number
   /** KV-cache quantization: 8 or 4 bits (default: float, no quantization). */
   kvBits?: 0 | 4 | 8
+  /**
+   * CPU decode steps: `float32` (default) keeps float32 activations; `int8`
+   * quantizes each activation row to 8 bits per 32 values and runs
+   * integer-dot kernels, as llama.cpp does (less CPU per token, bit-identical
+   * on every instruction set, but further from the fp32 model:
+   * `npm run bench:decode-quality`). Verified requests always use float32.
+   */
+  decodeActivations?: 'int8' | 'float32'
   /** Streams that share one batched decode step (continuous batching). */
   parallel?: number
   /**

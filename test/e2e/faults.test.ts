@@ -1,19 +1,20 @@
 // Faults as processes: the node daemon runs as its own `pocket node start
 // --offline` child process and is SIGKILLed at the worst moments (after the
 // commit tx is sent and before its receipt; after the commit is recorded and
-// before finalize/claim; after the withdraw is sent), the chain process is
+// before finalize/claim; after the finalize, which pays, is sent), the chain process is
 // stopped mid-task (SIGSTOP, an RPC outage) and resumed, and a reorg
 // (evm_snapshot/evm_revert) drops the commit block. Each restart converges:
 // nothing lost (every task finalized and paid, nothing left owed), no double
 // submit (one TaskCommitted per task on the canonical chain), no double
-// claim (withdrawn == earned), and the op log still verifies.
+// finalize or payment (one TaskFinalized per task, the node's balance grew by
+// exactly what they paid, nothing withdrawn), and the op log still verifies.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { type Hex, parseEther } from 'viem'
+import { erc20Abi, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encryptKey, writeKeystore } from '../../node/keystore.ts'
 import { readOpLog, verifyOpLog } from '../../node/opLog.ts'
@@ -164,6 +165,12 @@ afterAll(async () => {
 describe('node daemon under process faults', () => {
   it('loses nothing and submits and claims once through kills, an RPC outage and a reorg', async () => {
     const node = chain.account(2).address
+    const balanceBefore = await chain.clients(0).public.readContract({
+      address: chain.deployment.addresses.PocketToken,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [node],
+    })
     const committedOf = async (taskId: bigint) =>
       (await events('TaskCommitted', { taskId })).length
 
@@ -194,9 +201,9 @@ describe('node daemon under process faults', () => {
     expect(await exited(c)).toBe('SIGKILL')
     expect(await committedOf(b)).toBe(1)
 
-    // 3) restarted (dies after sending its withdraw, later); the chain
+    // 3) restarted (dies after sending its first finalize, later); the chain
     // process is stopped while task C runs and resumed 15 s later
-    c = startNode('withdraw-sent')
+    c = startNode('finalize-sent')
     const cId = await post('Fault C: say hi.')
     process.kill(chain.pid, 'SIGSTOP')
     // longer than viem's 10 s request timeout: calls fail, not just wait
@@ -245,8 +252,9 @@ describe('node daemon under process faults', () => {
     const [again] = await events('TaskCommitted', { taskId: d })
     expect(again?.args.receiptHash).toBe(first?.args.receiptHash)
 
-    // 5) past the challenge window: finalize all; killed after the withdraw
-    // is sent; the last restart finds nothing owed and never withdraws twice
+    // 5) past the challenge window: finalize all (finalize pays the node);
+    // killed after a finalize is sent; the last restart finalizes the rest
+    // and never finalizes or pays twice
     await chain.increaseTime(601)
     expect(await exited(c)).toBe('SIGKILL')
     c = startNode()
@@ -273,12 +281,18 @@ describe('node daemon under process faults', () => {
     const earned = (await events('TaskFinalized', { node }))
       .filter((e) => tasks.includes(e.args.taskId as bigint))
       .reduce((s, e) => s + (e.args.payment as bigint), 0n)
-    const withdrawn = (await events('Withdrawn', { account: node })).reduce(
-      (s, e) => s + (e.args.amount as bigint),
-      0n,
-    )
     expect(earned).toBeGreaterThan(0n)
-    expect(withdrawn).toBe(earned)
+    for (const id of tasks)
+      expect(await events('TaskFinalized', { taskId: id })).toHaveLength(1)
+    expect(await events('Withdrawn', { account: node })).toHaveLength(0)
+    expect(
+      await chain.clients(0).public.readContract({
+        address: chain.deployment.addresses.PocketToken,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [node],
+      }),
+    ).toBe(balanceBefore + earned)
     expect(
       await chain.clients(0).public.readContract({
         address: chain.deployment.addresses.TaskMarket,
