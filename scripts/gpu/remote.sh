@@ -23,12 +23,9 @@
 #                                                        -> $OUT/bench-ours.json
 #   bench-peers  llama.cpp (CUDA), mlx-lm, HF transformers bf16
 #                                                        -> $OUT/bench-peers.json
-#   audit        cross-backend audits (bench/gpu/crossAudit.sh): honest tasks
-#                made on the GPU audited on the CPU and the reverse; set
-#                AUDIT_FIRST=0,100,200... on successive calls
-#                                          -> $OUT/audit/*.jsonl, summary.json
-#   audit-bg     the same audits and the cheat set as parallel lanes in the
-#                background (bench/gpu/crossAuditLanes.sh), so they share a call
+#   audit-bg     cross-backend audits (honest tasks made on the GPU audited on
+#                the CPU and the reverse) and the cheat set, as parallel lanes
+#                in the background (bench/gpu/crossAuditLanes.sh), so they share a call
 #                with other steps; audit-pause / audit-resume stop and restart
 #                them around the timed benchmarks; audit-collect waits (up to
 #                AUDIT_WAIT_S, default 480 s) and returns what they made
@@ -257,12 +254,6 @@ bench_peers() {
   (cd $S/repo && timeout 480 python3 bench/gpu/peers.py --stage $S --out $OUT/bench-peers.json) 2>&1 | tail -40
 }
 
-cross_audit() {
-  need_setup
-  log "cross-backend audits from task ${AUDIT_FIRST:-0}"
-  (cd $S/repo && AUDIT_BUDGET_S=${AUDIT_BUDGET_S:-540} bash bench/gpu/crossAudit.sh $OUT/audit ${AUDIT_COUNT:-100} ${AUDIT_FIRST:-0}) 2>&1 | tail -40
-}
-
 audit_bg() {
   need_setup
   if [ -f $S/audit.pgid ]; then log "audit lanes already started"; return 0; fi
@@ -311,7 +302,7 @@ for f in r['testResults']:
         if t['status'] == 'failed': print('FAILED', t['fullName'], (t.get('failureMessages') or [''])[0][:300])"
 }
 
-[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|quicktest|bench-setup|bench-wait|bench-ours|bench-peers|audit|audit-bg|audit-pause|audit-resume|audit-collect ..."
+[ $# -gt 0 ] || die "usage: remote.sh receive|setup|smoke|test|quicktest|bench-setup|bench-wait|bench-ours|bench-peers|audit-bg|audit-pause|audit-resume|audit-collect ..."
 for step in "$@"; do
   case $step in
     receive) receive ;;
@@ -322,7 +313,6 @@ for step in "$@"; do
     bench-setup) bench_setup ;;
     bench-ours) bench_ours ;;
     bench-peers) bench_peers ;;
-    audit) cross_audit ;;
     audit-bg) audit_bg ;;
     audit-pause) audit_signal STOP ;;
     audit-resume) audit_signal CONT ;;

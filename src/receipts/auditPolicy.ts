@@ -64,7 +64,7 @@ export const DTYPE_ULPS = { logit: 16, value: 16 }
  * dtype's ulps. The H200 measurement of issue 14 (a plain MLX forward, CUDA
  * vs CPU) drifted ~2x (float16) and ~4x (bfloat16) more than our CPU
  * emulation of half precision, and up to 0.10 per logit / 0.032 per hidden
- * value in float32; the GPU runs (bench/gpu/crossAudit.sh) check these.
+ * value in float32; the GPU runs (bench/gpu/crossAuditLanes.sh) check these.
  */
 export const PAIR_TERMS: Record<
   BackendPair,
