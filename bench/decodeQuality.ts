@@ -42,7 +42,13 @@ const MODELS = [
     },
   },
 ]
-const MODES = { q8: 'q8-all', f32: 'f32' } as const
+// decodeActivations -> the POCKET_QMM_ACT that puts every evaluated row
+// through that mode's decode arithmetic.
+const MODES = {
+  'int8-head': 'q8-head',
+  int8: 'q8-all',
+  float32: 'f32',
+} as const
 
 /** Child: scores one model against its references in this process's mode. */
 async function child(id: string): Promise<Record<string, Score>> {
@@ -91,11 +97,46 @@ async function main(): Promise<void> {
       const scores = JSON.parse(stdout.trim().split('\n').at(-1) as string)
       rows.push({ model: m.id, activations: mode, ...scores })
     }
+  // llama.cpp's own decode arithmetic (the file as is) against its fp32
+  // reference, over the positions where both greedy continuations agree.
+  for (const m of MODELS) {
+    const [ref, own] = [m.refs.f32, m.refs.file].map(
+      (f) =>
+        JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')).cases as Case[],
+    )
+    const s: Score = { agree: 0, total: 0, maxDiff: 0 }
+    ref?.forEach((c, i) => {
+      const o = own?.[i]
+      if (!o) return
+      for (let r = 0; r < Math.min(c.top.length, o.top.length); r++) {
+        if (
+          c.continuation.slice(0, r).join() !==
+          o.continuation.slice(0, r).join()
+        )
+          break
+        s.total++
+        if (c.top[r]?.ids[0] === o.top[r]?.ids[0]) s.agree++
+        const d = (c.top[r]?.logits[0] ?? 0) - (o.top[r]?.logits[0] ?? 0)
+        s.maxDiff = Math.max(s.maxDiff, Math.abs(d))
+      }
+    })
+    rows.push({
+      model: m.id,
+      activations: 'llama.cpp (file)',
+      f32: s,
+      file: null,
+    })
+  }
   const f = (s: Score) =>
     `${s.agree}/${s.total} top-1, max |dlogit| ${s.maxDiff.toFixed(3)}`
   printRows([
     ['model', 'activations', 'vs llama.cpp fp32', 'vs llama.cpp on the file'],
-    ...rows.map((r) => [r.model, r.activations, f(r.f32), f(r.file)]),
+    ...rows.map((r) => [
+      r.model,
+      r.activations,
+      f(r.f32),
+      r.file ? f(r.file) : '(itself)',
+    ]),
   ])
   const out = join(HERE, 'results', 'decode-quality.json')
   mkdirSync(dirname(out), { recursive: true })

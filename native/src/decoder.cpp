@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "fused.h"
 #include "fused_layer.h"
+#include "qmm_q8.h"
 
 namespace pocket {
 namespace {
@@ -312,6 +313,8 @@ mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {
 
 mx::array Decoder::logits(const mx::array& hidden) const {
   if (!cfg_.has_head()) throw invalid_arg("logits: this shard does not hold the LM head");
+  // 'int8-head' decode steps: the head's product alone takes 8-bit activations.
+  qmm::Q8DecodeScope head(qmm::q8_head(), qmm::q8_head());
   auto y = mx::astype(lm_head_(hidden), mx::float32);
   if (cfg_.logit_scale != 1.0f) y = mx::multiply(y, mx::array(cfg_.logit_scale));
   if (cfg_.final_softcap > 0) {

@@ -30,8 +30,10 @@ struct LoadedModel {
   // KV-cache quantization: 0 (float), 8 or 4 bits.
   int kv_bits = 0;
   // Decode steps of non-verified streams quantize activations to 8 bits
-  // (integer-dot kernels, qmm_q8.h); false keeps float32 (decodeActivations).
+  // (integer-dot kernels, qmm_q8.h): q8_decode every product's, q8_head the
+  // LM head's only; neither keeps float32 (decodeActivations).
   bool q8_decode = false;
+  bool q8_head = false;
   // Activation dtype (weights' floats, hidden states, float KV caches).
   mx::Dtype dtype = mx::float32;
   // Vocabulary for the grammar engine: GGUF byte-level tokens + types, or a

@@ -146,7 +146,7 @@ bool Generation::feed(int token) {
   return guarded([&] {
     // Decode steps of non-verified streams take 8-bit activations (qmm_q8.h);
     // verified ones keep the float32 products an auditor's prefill recomputes.
-    qmm::Q8DecodeScope q8(!opts_.verified && model_->q8_decode);
+    qmm::Q8DecodeScope q8(!opts_.verified && model_->q8_decode, !opts_.verified && model_->q8_head);
     forward({token});
   });
 }

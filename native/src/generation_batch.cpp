@@ -37,9 +37,9 @@ void Generation::run_batch(const std::vector<Work>& batch) {
     hidden_needed = hidden_needed || batch[i].g->host_hidden();
   }
   // A decode-only step of non-verified streams takes 8-bit activations (qmm_q8.h).
-  bool q8 = batch[0].g->model_->q8_decode;
-  for (auto& w : batch) q8 = q8 && !w.g->prefilling_ && !w.g->opts_.verified;
-  qmm::Q8DecodeScope q8_scope(q8);
+  bool decode = true;
+  for (auto& w : batch) decode = decode && !w.g->prefilling_ && !w.g->opts_.verified;
+  qmm::Q8DecodeScope q8_scope(decode && batch[0].g->model_->q8_decode, decode && batch[0].g->model_->q8_head);
   try {
     auto hidden = llm.forward_segments(segs);
     std::vector<mx::array> outs;

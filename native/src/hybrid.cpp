@@ -5,6 +5,7 @@
 
 #include "errors.h"
 #include "fused.h"
+#include "qmm_q8.h"
 #include "sdpa.h"
 
 namespace pocket {
@@ -183,6 +184,8 @@ mx::array HybridDecoder::forward_segments(const std::vector<Segment>& segs) cons
 }
 
 mx::array HybridDecoder::logits(const mx::array& hidden) const {
+  // 'int8-head' decode steps: the head's product alone takes 8-bit activations.
+  qmm::Q8DecodeScope head(qmm::q8_head(), qmm::q8_head());
   auto y = mx::astype(lm_head_(hidden), mx::float32);
   if (cfg_.logit_scale != 1.0f) y = mx::multiply(y, mx::array(cfg_.logit_scale));
   return y;

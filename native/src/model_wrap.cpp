@@ -74,7 +74,7 @@ std::vector<std::pair<std::string, MetaValue>> convert_metadata(
 LoadResult load_on_engine(const std::string& path, const std::string& format, std::vector<std::string> files,
                           std::optional<DecoderConfig> js_config, int context_length, int prefill_chunk,
                           int parallel, int kv_bits, std::string tokenizer_json, std::string dtype_name_,
-                          std::pair<int, int> shard, std::function<void(double)> on_progress, bool q8_decode) {
+                          std::pair<int, int> shard, std::function<void(double)> on_progress, int decode_acts) {
   auto model = std::make_shared<LoadedModel>();
   model->path = path;
   LoadResult result;
@@ -143,7 +143,8 @@ LoadResult load_on_engine(const std::string& path, const std::string& format, st
   if (prefill_chunk > 0) model->prefill_chunk = prefill_chunk;
   if (parallel > 0) model->max_batch = parallel;
   model->kv_bits = kv_bits;
-  model->q8_decode = q8_decode;
+  model->q8_decode = decode_acts == 2;  // decodeActivations (below): 0 float32, 1 int8-head, 2 int8
+  model->q8_head = decode_acts >= 1;
   if (kv_bits && cfg.head_dim % 32 != 0) throw unsupported("kvBits: head_dim must be a multiple of 32");
   result.config = cfg;
   result.context_length = model->context_length;
@@ -417,10 +418,10 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
     if (shard.first < 0 || shard.second <= shard.first)
       throw make_js_error(env, "E_INVALID_ARG", "shard: layerEnd must be greater than layerStart >= 0");
   }
-  auto acts = get_string(o, "decodeActivations", "float32");
-  if (acts != "int8" && acts != "float32")
-    throw make_js_error(env, "E_INVALID_ARG", "decodeActivations: must be int8 or float32");
-  bool q8 = acts == "int8";
+  auto acts = get_string(o, "decodeActivations", "int8-head");
+  if (acts != "int8" && acts != "int8-head" && acts != "float32")
+    throw make_js_error(env, "E_INVALID_ARG", "decodeActivations: must be int8-head, int8 or float32");
+  int decode_acts = acts == "int8" ? 2 : acts == "int8-head" ? 1 : 0;
   if (kv_bits != 0 && kv_bits != 4 && kv_bits != 8) throw make_js_error(env, "E_INVALID_ARG", "kvBits: must be 4, 8 or 0");
   if (parallel < 0 || parallel > 64) throw make_js_error(env, "E_INVALID_ARG", "parallel: must be between 1 and 64");
   // onProgress(fraction): load progress from the engine thread, at most one
@@ -447,7 +448,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
                 [f](Napi::Env env, Napi::Function cb) { cb.Call({Napi::Number::New(env, f)}); });
           };
         auto r = load_on_engine(path, format, files, cfg, ctx, chunk, parallel, kv_bits, tokenizer_json, dtype,
-                                shard, on_progress, q8);
+                                shard, on_progress, decode_acts);
         progress.reset();
         return r;
       },

@@ -54,8 +54,9 @@ struct Args {
   // own half-precision group constants): M == 1 reads these, 25% fewer bytes.
   const uint16_t* scales16 = nullptr;
   const uint16_t* biases16 = nullptr;
-  // M == 1: quantize x to 8 bits per 32-block and take the integer-dot kernels
-  // (qmm_q8.h). Set from qmm::q8_decode() when the product is built.
+  // M <= kQ8MaxRows: quantize each x row to 8 bits per 32-block and take the
+  // integer-dot kernels (qmm_q8.h). Set from qmm::q8_decode() when the product
+  // is built (decode steps).
   bool q8 = false;
   // 8-bit weights whose biases are exactly -128 * scales (Q8_0): the q8
   // kernels skip the biases (their term is exactly zero).
@@ -77,6 +78,15 @@ int num_threads();
 constexpr int kSmallMMax = 16;
 constexpr int kSmallMDefault = 2;  // measured: tile GEMM ties or wins from M = 4 on
 int small_m_max();
+
+// Rows per work item when a one-row or small-M product splits its N output
+// rows between `nthreads` threads: about two contiguous pieces per thread, a
+// multiple of 16. Each thread then streams long runs of weight rows, which the
+// hardware prefetchers follow (16-row pieces interleaved between two threads
+// left a third of the memory bandwidth unused); two pieces rather than one let
+// a thread that starts late hand work to the other. POCKET_QMM_PIECES
+// overrides the pieces per thread.
+int64_t row_piece(int64_t N, int nthreads);
 void set_small_m_max(int m);
 
 // Shared persistent worker pool (also used by pocket_sdpa). Calls fn(worker_index) on

@@ -443,7 +443,7 @@ void run_avx2(const Args& a, Pool& p, int nthreads) {
       for (int i = 0; i < GS; ++i) s += a.x[g * GS + i];
       xsum[g] = s;
     }
-    const int64_t chunk = 16;
+    const int64_t chunk = row_piece(N, nthreads);
     const bool h16 = a.scales16 && a.biases16;
     auto work = [&](int) {
       for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < N;) {
@@ -455,7 +455,7 @@ void run_avx2(const Args& a, Pool& p, int nthreads) {
     return;
   }
   if (M <= small_m_max()) {
-    const int64_t chunk = 16;
+    const int64_t chunk = row_piece(N, nthreads);
     auto work = [&](int) {
       for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < N;)
         smallm_avx2<BITS, GS>(a, xp, n0, std::min(N, n0 + chunk));
@@ -500,6 +500,15 @@ int num_threads() {
 }
 
 void parallel(const std::function<void(int)>& fn) { pool().run(fn); }
+
+int64_t row_piece(int64_t N, int nthreads) {
+  static const int64_t pieces = [] {
+    const char* e = std::getenv("POCKET_QMM_PIECES");
+    return e && std::atoll(e) > 0 ? std::atoll(e) : 2ll;
+  }();
+  const int64_t parts = pieces * std::max(1, nthreads);
+  return std::max<int64_t>(16, ((N + parts - 1) / parts + 15) / 16 * 16);
+}
 
 int small_m_max() {
   int v = g_small_m_max.load(std::memory_order_relaxed);

@@ -40,6 +40,7 @@ namespace pocket::qmm {
 namespace {
 
 thread_local bool t_q8_decode = false;
+thread_local bool t_q8_head = false;
 
 float half_to_float(uint16_t h) {
   const uint32_t sign = uint32_t(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
@@ -77,13 +78,15 @@ struct QRow {
   std::vector<int32_t> q128; // 8-bit weights: 128 * (sum of xq over each lane's 4 values)
 };
 
-void quantize_row(const Args& a, QRow& r) {
+// Quantizes activation row m of x.
+void quantize_row(const Args& a, int64_t m, QRow& r) {
   const int64_t K = a.K, C = K / 32, G = K / a.gs;
+  const float* xm = a.x + m * K;
   r.q.resize(size_t(K));
   r.d.resize(size_t(C));
   r.xsum.assign(size_t((G + 7) / 8 * 8), 0.f);
   for (int64_t c = 0; c < C; ++c) {
-    const float* x = a.x + c * 32;
+    const float* x = xm + c * 32;
     float amax = 0.f;
     for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
     const float d = amax / 127.f, id = d != 0.f ? 1.f / d : 0.f;
@@ -95,7 +98,7 @@ void quantize_row(const Args& a, QRow& r) {
   }
   for (int64_t g = 0; g < G; ++g) {
     float s = 0.f;
-    for (int i = 0; i < a.gs; ++i) s += a.x[g * a.gs + i];
+    for (int i = 0; i < a.gs; ++i) s += xm[g * a.gs + i];
     r.xsum[size_t(g)] = s;
   }
   // SIMD 8-bit dots are taken on q - 128 (int16 pair sums must not
@@ -129,8 +132,10 @@ void bias_lanes(const Args& a, const QRow& r, int64_t n, float bacc[8]) {
     bacc[g % 8] = std::fma(bias_of(a, n * G + g), r.xsum[size_t(g)], bacc[g % 8]);
 }
 
-// The definition every path must reproduce bit for bit.
-void reference_row(const Args& a, const QRow& r, int64_t n) {
+// The definition every path must reproduce bit for bit: output (m, n) from
+// activation row m (quantized as r) and weight row n. It does not depend on
+// how many activation rows the product has.
+void reference_row(const Args& a, const QRow& r, int64_t m, int64_t n) {
   const int64_t C = a.K / 32, G = a.K / a.gs;
   const uint8_t* row = reinterpret_cast<const uint8_t*>(a.w) + n * (a.K * a.bits / 8);
   float acc[2][8] = {};
@@ -145,7 +150,7 @@ void reference_row(const Args& a, const QRow& r, int64_t n) {
   float bacc[8], t[8];
   bias_lanes(a, r, n, bacc);
   for (int j = 0; j < 8; ++j) t[j] = (acc[0][j] + acc[1][j]) + bacc[j];
-  a.y[n] = hsum8_ref(t);
+  a.y[m * a.N + n] = hsum8_ref(t);
 }
 
 #ifdef POCKET_Q8_X86
@@ -158,68 +163,96 @@ Q8_AVX2 float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// 8 int32 lanes of chunk c: lane j = sum of kernel positions 4j..4j+3.
+// Weight chunk at wc, ready for dot(): 4-bit: the 32 nibbles (low nibbles,
+// then high ones: kernel order); 8-bit: q - 128 as signed bytes.
 template <int BITS>
-Q8_AVX2 __m256i chunk_dot(const uint8_t* wc, __m256i xq) {
-  const __m256i ones = _mm256_set1_epi16(1);
+Q8_AVX2 __m256i load_weights(const uint8_t* wc) {
   if constexpr (BITS == 4) {
     const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wc));
-    const __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, xq), ones);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
   } else {
-    // q - 128 in [-128, 127]: |a| * sign(x, a) keeps each pair sum within int16.
-    const __m256i w = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wc)),
-                                       _mm256_set1_epi8(char(0x80)));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w)), ones);
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wc)), _mm256_set1_epi8(char(0x80)));
   }
 }
 
-// Chunk c of R rows into acc (one of the two chunk-parity accumulators).
-template <int BITS, int R, bool H16>
-Q8_AVX2 void chunk_rows(const Args& a, const QRow& r, const uint8_t* w0, int64_t n, int64_t c, int64_t rb,
-                        __m256* acc) {
-  constexpr int CB = 32 * BITS / 8;
-  const int64_t G = a.K / a.gs, gi = c * 32 / a.gs;
-  const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.q.data() + c * 32));
-  const float xd = r.d[size_t(c)];
-#pragma GCC unroll 4
-  for (int i = 0; i < R; ++i) {
-    const float s = H16 ? _cvtsh_ss(a.scales16[(n + i) * G + gi]) : a.scales[(n + i) * G + gi];
-    __m256i pi = chunk_dot<BITS>(w0 + i * rb + c * CB, xq);
-    if (BITS == 8 && !a.zero128)  // back from q - 128 to q (exact integers)
-      pi = _mm256_add_epi32(pi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.q128.data() + c * 8)));
-    const __m256 p = _mm256_cvtepi32_ps(pi);
-    acc[i] = _mm256_fmadd_ps(p, _mm256_set1_ps(s * xd), acc[i]);
-  }
+// 8 int32 lanes of a chunk: lane j = sum of kernel positions 4j..4j+3 of
+// w * xq (8-bit: |w| and sign(xq, w) keep each int16 pair sum in range).
+template <int BITS>
+Q8_AVX2 __m256i dot(__m256i w, __m256i aw, __m256i xq) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  if constexpr (BITS == 4) return _mm256_madd_epi16(_mm256_maddubs_epi16(w, xq), ones);
+  else return _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(xq, w)), ones);
 }
 
+// How far ahead of the chunk being read the weight stream prefetches (bytes).
 static const int kAhead = [] {
   const char* e = std::getenv("POCKET_Q8_AHEAD");
-  return e ? std::atoi(e) : 512;
+  return e ? std::atoi(e) : 1024;
 }();
 
-template <int BITS, int R, bool H16>
-Q8_AVX2 void rows_avx2(const Args& a, const QRow& r, int64_t n) {
-  const int64_t C = a.K / 32, G = a.K / a.gs, rb = a.K * BITS / 8;
-  const uint8_t* w0 = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
+// The per-chunk float factors s[n, group of c] * xd_m[c] of chunks c0 .. c0 + 7
+// for MB activation rows (the same products the scalar path forms one by one).
+template <int MB, bool H16>
+Q8_AVX2 void chunk_factors(const Args& a, const QRow* rows, int64_t n, int64_t c0, int64_t C, int64_t G,
+                           int gshift, float (*sx)[8]) {
+  if (gshift == 0 && c0 + 8 <= C) {
+    const int64_t at = n * G + c0;
+    const __m256 s = H16 ? _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scales16 + at)))
+                         : _mm256_loadu_ps(a.scales + at);
+#pragma GCC unroll 4
+    for (int m = 0; m < MB; ++m) _mm256_store_ps(sx[m], _mm256_mul_ps(s, _mm256_loadu_ps(rows[m].d.data() + c0)));
+    return;
+  }
+  for (int64_t k = 0; k < 8 && c0 + k < C; ++k) {
+    const int64_t at = n * G + ((c0 + k) >> gshift);
+    const float s = H16 ? _cvtsh_ss(a.scales16[at]) : a.scales[at];
+    for (int m = 0; m < MB; ++m) sx[m][k] = s * rows[m].d[size_t(c0 + k)];
+  }
+}
+
+// Chunk c of weight row w against MB activation rows, into acc (one of the
+// two chunk-parity accumulators of each row).
+template <int BITS, int MB, bool Z128>
+Q8_AVX2 void chunk_rows(const QRow* rows, const uint8_t* w, int64_t c, const float (*sx)[8], __m256* acc) {
+  const __m256i wv = load_weights<BITS>(w + c * (32 * BITS / 8));
+  const __m256i aw = BITS == 8 ? _mm256_sign_epi8(wv, wv) : wv;
+#pragma GCC unroll 4
+  for (int m = 0; m < MB; ++m) {
+    const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[m].q.data() + c * 32));
+    __m256i pi = dot<BITS>(wv, aw, xq);
+    if (BITS == 8 && !Z128)  // back from q - 128 to q (exact integers)
+      pi = _mm256_add_epi32(pi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[m].q128.data() + c * 8)));
+    acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pi), _mm256_broadcast_ss(&sx[m][c & 7]), acc[m]);
+  }
+}
+
+// Outputs (m0 .. m0 + MB - 1, n): weight row n is read once for all MB rows.
+template <int BITS, int MB, bool H16, bool Z128>
+Q8_AVX2 void row_avx2(const Args& a, const QRow* rows, int64_t m0, int64_t n, int gshift) {
+  const int64_t C = a.K / 32, G = a.K / a.gs;
+  const uint8_t* w = reinterpret_cast<const uint8_t*>(a.w) + n * (a.K * BITS / 8);
   // Even and odd chunks in separate accumulators (the canonical order), kept
   // in registers: the chunk loop is unrolled by two instead of indexing c & 1.
-  __m256 even[R], odd[R];
+  __m256 even[MB], odd[MB];
+  alignas(32) float sx[MB][8];
 #pragma GCC unroll 4
-  for (int i = 0; i < R; ++i) even[i] = odd[i] = _mm256_setzero_ps();
-  int64_t c = 0;
-  for (; c + 2 <= C; c += 2) {
-#pragma GCC unroll 4
-    for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(w0 + i * rb + c * 4 * BITS) + kAhead, _MM_HINT_T0);
-    chunk_rows<BITS, R, H16>(a, r, w0, n, c, rb, even);
-    chunk_rows<BITS, R, H16>(a, r, w0, n, c + 1, rb, odd);
+  for (int m = 0; m < MB; ++m) even[m] = odd[m] = _mm256_setzero_ps();
+  for (int64_t c0 = 0; c0 < C; c0 += 8) {
+    chunk_factors<MB, H16>(a, rows, n, c0, C, G, gshift, sx);
+    const int64_t c1 = std::min(C, c0 + 8);
+    int64_t c = c0;
+    for (; c + 2 <= c1; c += 2) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + c * 4 * BITS) + kAhead, _MM_HINT_T0);
+      chunk_rows<BITS, MB, Z128>(rows, w, c, sx, even);
+      chunk_rows<BITS, MB, Z128>(rows, w, c + 1, sx, odd);
+    }
+    if (c < c1) chunk_rows<BITS, MB, Z128>(rows, w, c, sx, even);  // C odd: its last chunk is even
   }
-  if (c < C) chunk_rows<BITS, R, H16>(a, r, w0, n, c, rb, even);
+  const int64_t br = n * G;
 #pragma GCC unroll 4
-  for (int i = 0; i < R; ++i) {
-    const int64_t br = (n + i) * G;
+  for (int m = 0; m < MB; ++m) {
     __m256 bacc = _mm256_setzero_ps();
-    for (int64_t g = 0; g < (zero_point_128(a) ? 0 : G); g += 8) {
+    for (int64_t g = 0; g < (Z128 ? 0 : G); g += 8) {
       // The last block of 8 may run past the row: masked lanes read 0 (xsum is zero-padded).
       const int left = int(std::min<int64_t>(8, G - g));
       __m256 b;
@@ -231,29 +264,32 @@ Q8_AVX2 void rows_avx2(const Args& a, const QRow& r, int64_t n) {
         for (int k = 0; k < left; ++k) bv[k] = H16 ? _cvtsh_ss(a.biases16[br + g + k]) : a.biases[br + g + k];
         b = _mm256_load_ps(bv);
       }
-      bacc = _mm256_fmadd_ps(b, _mm256_loadu_ps(r.xsum.data() + g), bacc);
+      bacc = _mm256_fmadd_ps(b, _mm256_loadu_ps(rows[m].xsum.data() + g), bacc);
     }
-    a.y[n + i] = hsum8(_mm256_add_ps(_mm256_add_ps(even[i], odd[i]), bacc));
+    a.y[(m0 + m) * a.N + n] = hsum8(_mm256_add_ps(_mm256_add_ps(even[m], odd[m]), bacc));
   }
 }
 
-template <int BITS, bool H16>
-__attribute__((target("avx2,fma,f16c"))) void cols_avx2(const Args& a, const QRow& r, int64_t n0, int64_t n1) {
-  int64_t n = n0;
-  static const int rows = [] {
-    const char* e = std::getenv("POCKET_Q8_R");
-    return e ? std::atoi(e) : 4;
-  }();
-  if (rows == 2)
-    for (; n + 2 <= n1; n += 2) rows_avx2<BITS, 2, H16>(a, r, n);
-  else if (rows == 4)
-    for (; n + 4 <= n1; n += 4) rows_avx2<BITS, 4, H16>(a, r, n);
-  for (; n < n1; ++n) rows_avx2<BITS, 1, H16>(a, r, n);
+// Weight rows [n0, n1) against every activation row, up to 4 at a time.
+template <int BITS, bool H16, bool Z128>
+__attribute__((target("avx2,fma,f16c"))) void cols_avx2(const Args& a, const QRow* rows, int64_t n0, int64_t n1) {
+  const int gshift = __builtin_ctz(unsigned(a.gs / 32));
+  for (int64_t n = n0; n < n1; ++n) {
+    int64_t m = 0;
+    for (; m + 4 <= a.M; m += 4) row_avx2<BITS, 4, H16, Z128>(a, rows + m, m, n, gshift);
+    switch (a.M - m) {
+      case 3: row_avx2<BITS, 3, H16, Z128>(a, rows + m, m, n, gshift); break;
+      case 2: row_avx2<BITS, 2, H16, Z128>(a, rows + m, m, n, gshift); break;
+      case 1: row_avx2<BITS, 1, H16, Z128>(a, rows + m, m, n, gshift); break;
+      default: break;
+    }
+  }
 }
 #endif  // POCKET_Q8_X86
 
-void cols_scalar(const Args& a, const QRow& r, int64_t n0, int64_t n1) {
-  for (int64_t n = n0; n < n1; ++n) reference_row(a, r, n);
+void cols_scalar(const Args& a, const QRow* rows, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; ++n)
+    for (int64_t m = 0; m < a.M; ++m) reference_row(a, rows[m], m, n);
 }
 
 bool cpu_avx2() {
@@ -279,15 +315,17 @@ Isa resolve_isa() {
   return cpu_avx2() ? Isa::avx2 : Isa::scalar;
 }
 
-// POCKET_QMM_ACT: unset (8-bit activations in decode steps), f32 (never),
-// q8-all (every one-row product, prefill chunks of one row included: how
-// bench/decodeQuality.ts scores the decode arithmetic with evaluate()).
+// POCKET_QMM_ACT: unset (8-bit activations in decode steps, as the model's
+// decodeActivations says), f32 (never), q8-all (every one-row product, prefill
+// chunks of one row included: how bench/decodeQuality.ts scores the decode
+// arithmetic with evaluate()), q8-head (every LM head product of up to
+// kQ8MaxRows rows: the same for the default, int8-head).
 const std::string& act_mode() {
   static const std::string mode = [] {
     const char* e = std::getenv("POCKET_QMM_ACT");
     std::string m = e ? e : "";
-    if (!m.empty() && m != "f32" && m != "q8" && m != "q8-all")
-      throw std::invalid_argument("[pocket_qmm] POCKET_QMM_ACT must be f32, q8 or q8-all, not " + m);
+    if (!m.empty() && m != "f32" && m != "q8" && m != "q8-all" && m != "q8-head")
+      throw std::invalid_argument("[pocket_qmm] POCKET_QMM_ACT must be f32, q8, q8-all or q8-head, not " + m);
     return m;
   }();
   return mode;
@@ -312,32 +350,43 @@ const char* isa_name(Isa isa) {
 
 bool q8_decode() { return t_q8_decode || act_mode() == "q8-all"; }
 
-Q8DecodeScope::Q8DecodeScope(bool on) : prev_(t_q8_decode) { t_q8_decode = on && q8_enabled(); }
-Q8DecodeScope::~Q8DecodeScope() { t_q8_decode = prev_; }
+bool q8_head() { return t_q8_head || q8_decode() || act_mode() == "q8-head"; }
+
+Q8DecodeScope::Q8DecodeScope(bool all, bool head) : prev_(t_q8_decode), prev_head_(t_q8_head) {
+  t_q8_decode = all && q8_enabled();
+  t_q8_head = head && q8_enabled();
+}
+Q8DecodeScope::~Q8DecodeScope() {
+  t_q8_decode = prev_;
+  t_q8_head = prev_head_;
+}
 
 bool q8_supported(const Args& a) {
-  return a.M == 1 && (a.bits == 4 || a.bits == 8) && a.K % 32 == 0 && a.K % a.gs == 0 && a.gs % 32 == 0;
+  return a.M >= 1 && a.M <= kQ8MaxRows && (a.bits == 4 || a.bits == 8) && a.K % 32 == 0 && a.K % a.gs == 0 && a.gs % 32 == 0 &&
+         (a.gs & (a.gs - 1)) == 0;
 }
 
 void run_q8(const Args& a, int nthreads) {
-  thread_local QRow scratch;
-  QRow& row = scratch;  // the workers read the caller's row, not their own
-  quantize_row(a, row);
+  thread_local std::vector<QRow> scratch;
+  if (scratch.size() < size_t(a.M)) scratch.resize(size_t(a.M));
+  const QRow* rows = scratch.data();  // the workers read the caller's rows, not their own
+  for (int64_t m = 0; m < a.M; ++m) quantize_row(a, m, scratch[size_t(m)]);
   const Isa isa = active_isa();
   const bool h16 = a.scales16 && a.biases16;
   std::atomic<int64_t> next{0};
-  const int64_t chunk = 16;
+  const int64_t chunk = row_piece(a.N, nthreads);
   auto work = [&](int) {
     for (int64_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < a.N;) {
       const int64_t n1 = std::min(a.N, n0 + chunk);
 #ifdef POCKET_Q8_X86
       if (isa == Isa::avx2) {
-        if (a.bits == 4) h16 ? cols_avx2<4, true>(a, row, n0, n1) : cols_avx2<4, false>(a, row, n0, n1);
-        else h16 ? cols_avx2<8, true>(a, row, n0, n1) : cols_avx2<8, false>(a, row, n0, n1);
+        if (a.bits == 4) h16 ? cols_avx2<4, true, false>(a, rows, n0, n1) : cols_avx2<4, false, false>(a, rows, n0, n1);
+        else if (zero_point_128(a)) h16 ? cols_avx2<8, true, true>(a, rows, n0, n1) : cols_avx2<8, false, true>(a, rows, n0, n1);
+        else h16 ? cols_avx2<8, true, false>(a, rows, n0, n1) : cols_avx2<8, false, false>(a, rows, n0, n1);
         continue;
       }
 #endif
-      cols_scalar(a, row, n0, n1);
+      cols_scalar(a, rows, n0, n1);
     }
   };
   if (nthreads > 1) parallel(work);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "generation.h"
+#include "qmm_q8.h"
 
 namespace pocket {
 
@@ -97,6 +98,8 @@ std::vector<std::vector<int>> Generation::draft_batch(const std::vector<std::pai
   for (auto& [draft, members] : groups) {
     auto& llm = *draft->llm;
     auto live = members;
+    // The draft decodes with its own decodeActivations, as it would alone.
+    qmm::Q8DecodeScope q8(draft->q8_decode, draft->q8_head);
     try {
       while (!live.empty()) {
         std::vector<CausalLM::Segment> segs;

@@ -272,7 +272,7 @@ export type NativeLoadOptions = {
   prefillChunkSize?: number
   parallel?: number
   kvBits?: 0 | 4 | 8
-  decodeActivations?: 'int8' | 'float32'
+  decodeActivations?: 'int8-head' | 'int8' | 'float32'
   /** tokenizer.json of a safetensors model (for the grammar engine). */
   tokenizerJson?: string
   dtype?: string

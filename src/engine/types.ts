@@ -220,13 +220,18 @@ export type LoadModelOptions = {
   /** KV-cache quantization: 8 or 4 bits (default: float, no quantization). */
   kvBits?: 0 | 4 | 8
   /**
-   * CPU decode steps: `float32` (default) keeps float32 activations; `int8`
-   * quantizes each activation row to 8 bits per 32 values and runs
-   * integer-dot kernels, as llama.cpp does (less CPU per token, bit-identical
-   * on every instruction set, but further from the fp32 model:
-   * `npm run bench:decode-quality`). Verified requests always use float32.
+   * CPU decode steps' activations. `int8-head` (default): the LM head's
+   * input row is quantized to 8 bits per 32 values and the vocabulary-sized
+   * head runs integer-dot kernels, as llama.cpp does; every other product
+   * keeps float32, so hidden states and the KV cache are exactly those of
+   * `float32`. `int8`: every product of a decode step (least CPU and memory
+   * traffic per token, further from the fp32 model and from what a prefill
+   * of the same tokens computes: `npm run bench:decode-quality`). `float32`:
+   * none. The 8-bit paths are bit-identical on every instruction set and
+   * whether a stream decodes alone or batched. Verified requests always use
+   * float32.
    */
-  decodeActivations?: 'int8' | 'float32'
+  decodeActivations?: 'int8-head' | 'int8' | 'float32'
   /** Streams that share one batched decode step (continuous batching). */
   parallel?: number
   /**

@@ -2,8 +2,9 @@
 // logits on every instruction set: integer dot products are exact and the
 // float parts run in one fixed order. Each path runs in its own process
 // (POCKET_CPU_ISA is read once); greedy tokens and every logprob must be
-// bit-identical. Float32 activations (the default) must differ, which shows
-// the 8-bit path is the one being compared.
+// bit-identical. Float32 activations must differ, which shows the 8-bit path
+// is the one being compared. The default (8-bit at the LM head only) decodes
+// batched streams with the greedy tokens they get alone.
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -18,7 +19,7 @@ const REQUEST = {
 
 type Decoded = {
   isa: string
-  runs: { tokenIds: number[]; logprobs: unknown }[]
+  runs: { tokenIds: number[]; logprobs: unknown[] }[]
 }
 
 async function decode(
@@ -32,6 +33,21 @@ async function decode(
   )
   const lines = stdout.trim().split('\n')
   return JSON.parse(lines[lines.length - 1] as string)
+}
+
+type Top = { top: { logprob: number }[] }[]
+
+function maxLogprobGap(a: Decoded, b: Decoded): number {
+  let gap = 0
+  for (const [i, run] of a.runs.entries()) {
+    const steps = (b.runs[i]?.logprobs ?? []) as Top[]
+    for (const [j, step] of (run.logprobs as Top[]).entries()) {
+      const other = steps[j]?.[0]?.top ?? []
+      for (const [k, t] of (step[0]?.top ?? []).entries())
+        gap = Math.max(gap, Math.abs(t.logprob - (other[k]?.logprob ?? 1e9)))
+    }
+  }
+  return gap
 }
 
 describe('integer-dot decode kernels across instruction sets', () => {
@@ -55,7 +71,27 @@ describe('integer-dot decode kernels across instruction sets', () => {
   }
 
   test('float32 activations give different logprobs (the 8-bit path is on)', async () => {
-    const f32 = await decode({}, { ...REQUEST, load: {} })
+    const f32 = await decode(
+      {},
+      { ...REQUEST, load: { decodeActivations: 'float32' } },
+    )
     expect(f32.runs).not.toEqual(scalar.runs)
+  }, 300_000)
+
+  test('the default (8-bit LM head) decodes batched streams as it does them alone', async () => {
+    // A batched step computes attention over several streams' rows, which
+    // moves float32 results in their last bits; 8-bit activations everywhere
+    // can turn that into logprob changes of tenths, at the head alone into
+    // hundredths: greedy tokens stay the same.
+    const head = { ...REQUEST, load: { parallel: 4 } }
+    const [alone, together] = await Promise.all([
+      decode({}, head),
+      decode({}, { ...head, concurrent: true }),
+    ])
+    expect(together.runs.map((r) => r.tokenIds)).toEqual(
+      alone.runs.map((r) => r.tokenIds),
+    )
+    expect(maxLogprobGap(alone, together)).toBeLessThan(0.1)
+    expect(alone.runs).not.toEqual(scalar.runs) // not the int8-everywhere path
   }, 300_000)
 })
