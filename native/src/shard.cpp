@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "errors.h"
+#include "qmm_q8.h"
 
 namespace pocket {
 namespace {
@@ -55,6 +56,8 @@ class ShardStream {
         tokens.assign(context_.begin() + pos, context_.begin() + std::min(context_.size(), pos + chunk));
       int L = int(tokens.size());
       bool sample_now = last() && (!prefill || pos + L == context_.size());
+      // Decode steps take the model's decodeActivations, as in one process.
+      qmm::Q8DecodeScope q8(!prefill && m_.q8_decode, !prefill && m_.q8_head);
       std::optional<mx::array> h;
       if (first()) {
         if (cancel_.load()) {
