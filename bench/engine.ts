@@ -4,7 +4,8 @@
 // SmolLM2 Q4_1 and Gemma 3 270M Q4_K_M from the model store. The machine is
 // noisy, so the two alternate for --rounds rounds and the table gives each
 // ratio's median and range. --mlx-python adds MLX's Python stack once.
-// Run: `npm run bench:engine [-- --rounds 3 --prompt-tokens 128,512]`.
+// Run: `npm run bench:engine [-- --rounds 3 --prompt-tokens 128,512
+// --decode-activations int8-head|int8|float32]` (default: the engine's, int8-head).
 // `benchEngine` alone is what `pocket bench` runs.
 import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -150,7 +151,8 @@ async function main(): Promise<void> {
       'gen-tokens': { type: 'string', default: '64' },
       rounds: { type: 'string', default: '3' },
       'mlx-python': { type: 'boolean', default: false },
-      'decode-activations': { type: 'string', default: 'int8' },
+      // The engine's default; int8 and float32 are the other modes.
+      'decode-activations': { type: 'string', default: 'int8-head' },
     },
   })
   const here = dirname(fileURLToPath(import.meta.url))
@@ -172,7 +174,10 @@ async function main(): Promise<void> {
       (n, f) => n + statSync(f).size,
       0,
     )
-    const decodeActivations = values['decode-activations'] as 'int8' | 'float32'
+    const decodeActivations = values['decode-activations'] as
+      | 'int8-head'
+      | 'int8'
+      | 'float32'
     const model = await loadModel(path, { decodeActivations })
     const all: Round[] = []
     let mappedTo: string | undefined
@@ -246,7 +251,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\n${rounds} round(s); median (min-max) over rounds; ${genTokens} decoded tokens, 2 threads`,
+    `\n${rounds} round(s); median (min-max) over rounds; ${genTokens} decoded tokens, 2 threads; decodeActivations ${values['decode-activations']}`,
   )
   printRows([
     [
@@ -290,7 +295,9 @@ async function main(): Promise<void> {
     'goals: decode >= 1.0x llama-bench, >= 50% of the bound; prefill >= 1.5x',
   )
   const date = new Date().toISOString().slice(0, 10)
-  const out = join(here, 'results', `engine-${date}.json`)
+  const mode = values['decode-activations']
+  const suffix = mode === 'int8-head' ? '' : `-${mode}`
+  const out = join(here, 'results', `engine-${date}${suffix}.json`)
   mkdirSync(dirname(out), { recursive: true })
   const report = {
     date: new Date().toISOString(),
