@@ -142,8 +142,10 @@ void scalar_cols(const Args& a, int64_t n0, int64_t n1) {
 // [lo bytes 0-7 | lo bytes 8-15 | hi bytes 0-7 | hi bytes 8-15].
 inline int perm4(int p) { return ((p >> 3) & 1) * 16 + 2 * (p & 7) + (p >> 4); }
 
+// Weight rows per gemv pass: one, measured (two or four rows interleave their
+// streams and left 40% of the memory bandwidth unused on the 8-bit LM head).
 #ifndef GEMV_R
-#define GEMV_R 4
+#define GEMV_R 1
 #endif
 #define AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) inline
 
@@ -192,6 +194,12 @@ AVX2 __m256 biases8(const Args& a, int64_t i) {
   return _mm256_loadu_ps(a.biases + i);
 }
 
+// How far ahead of the group being read each weight row prefetches (bytes).
+static const int kGemvAhead = [] {
+  const char* e = std::getenv("POCKET_GEMV_AHEAD");
+  return e ? std::atoi(e) : 2048;
+}();
+
 template <int BITS, int GS, int R, bool H16 = false>
 AVX2 void gemv_rows(const Args& a, const float* xp, const float* xsum, int64_t n) {
   const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
@@ -202,6 +210,9 @@ AVX2 void gemv_rows(const Args& a, const float* xp, const float* xsum, int64_t n
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int64_t g = 0; g < G; ++g) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+      _mm_prefetch(reinterpret_cast<const char*>(wr + r * rb + g * GS / 32 * CB) + kGemvAhead, _MM_HINT_T0);
     __m256 d0[R], d1[R];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) d0[r] = d1[r] = _mm256_setzero_ps();
