@@ -198,6 +198,7 @@ GenerationOptions generation_from_js(const Napi::Object& o) {
   g.verified = get_bool(o, "verified", false);
   g.prompt_cache = get_bool(o, "promptCache", true);
   g.logprobs = get_bool(o, "logprobs", false);
+  s.logprob = g.logprobs;
   g.commit_top_k = get_int(o, "commitTopK", 0);
   g.prompt_lookup = get_bool(o, "promptLookup", false);
   g.resumed = get_int(o, "resumedTokens", 0);

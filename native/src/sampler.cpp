@@ -151,6 +151,7 @@ SampleResult sample_token(const std::vector<float>& logits, const SamplingParams
     }
   }
   // Log-softmax of the processed logits for logprobs.
+  if (!p.logprob && p.top_logprobs <= 0) return r;
   float maxl = *std::max_element(logits.begin(), logits.end());
   double lse = 0;
   for (float l : logits) lse += std::exp(double(l - maxl));

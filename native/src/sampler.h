@@ -22,11 +22,14 @@ struct SamplingParams {
   std::vector<std::pair<int, float>> logit_bias;
   uint64_t seed = 0;
   int top_logprobs = 0;
+  // Whether the picked token's logprob is wanted: a log-softmax over the whole
+  // vocabulary (262k exp() calls a token on Gemma 3) is skipped otherwise.
+  bool logprob = true;
 };
 
 struct SampleResult {
   int token = -1;
-  float logprob = 0.0f;  // log-softmax of the processed logits
+  float logprob = 0.0f;  // log-softmax of the processed logits (0 unless SamplingParams::logprob)
   std::vector<std::pair<int, float>> top;
 };
 
