@@ -26,14 +26,11 @@
 
 #include "qmm.h"
 #include "qmm_q8.h"
+#include "qmm_q8_row.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define POCKET_Q8_X86 1
-#endif
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-#include <arm_neon.h>
-#define POCKET_Q8_NEON 1
 #endif
 
 namespace pocket::qmm {
@@ -69,14 +66,6 @@ inline float bias_of(const Args& a, int64_t i) { return a.biases16 ? half_to_flo
 // Kernel-order position p of a 32-element chunk -> element index.
 inline int order4(int p) { return p < 16 ? 2 * p : 2 * (p - 16) + 1; }
 
-// The quantized activation row, shared by every path (plain scalar code: the
-// same values whatever the instruction set).
-struct QRow {
-  std::vector<int8_t> q;     // K, kernel order within each 32-chunk
-  std::vector<float> d;      // K / 32 block scales
-  std::vector<float> xsum;   // K / gs exact group sums, zero-padded to a multiple of 8
-  std::vector<int32_t> q128; // 8-bit weights: 128 * (sum of xq over each lane's 4 values)
-};
 
 // Quantizes activation row m of x.
 void quantize_row(const Args& a, int64_t m, QRow& r) {
@@ -301,18 +290,21 @@ bool cpu_avx2() {
 #endif
 }
 
+Isa best_isa() {
+  if (cpu_avx2()) return Isa::avx2;
+  if (cpu_neon_dotprod()) return Isa::neon;
+  return Isa::scalar;
+}
+
 Isa resolve_isa() {
   const char* e = std::getenv("POCKET_CPU_ISA");
   const std::string want = e ? e : "";
   if (want == "scalar") return Isa::scalar;
-  if (want == "avx2" || want == "avx512") {
-    // A wider path than the CPU has runs the best one it does have (the
-    // results are the same by construction); tests check active_isa().
-    return cpu_avx2() ? Isa::avx2 : Isa::scalar;
-  }
-  if (!want.empty() && want != "auto")
-    throw std::invalid_argument("[pocket_qmm] POCKET_CPU_ISA must be scalar, avx2, avx512 or auto, not " + want);
-  return cpu_avx2() ? Isa::avx2 : Isa::scalar;
+  if (!want.empty() && want != "auto" && want != "avx2" && want != "avx512" && want != "neon")
+    throw std::invalid_argument("[pocket_qmm] POCKET_CPU_ISA must be scalar, avx2, avx512, neon or auto, not " + want);
+  // A wider path than the CPU has runs the best one it does have (the
+  // results are the same by construction); tests check active_isa().
+  return best_isa();
 }
 
 // POCKET_QMM_ACT: unset (8-bit activations in decode steps, as the model's
@@ -344,6 +336,7 @@ const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::avx2: return "avx2";
     case Isa::avx512: return "avx512";
+    case Isa::neon: return "neon";
     default: return "scalar";
   }
 }
@@ -386,6 +379,10 @@ void run_q8(const Args& a, int nthreads) {
         continue;
       }
 #endif
+      if (isa == Isa::neon) {
+        cols_neon(a, rows, n0, n1);
+        continue;
+      }
       cols_scalar(a, rows, n0, n1);
     }
   };

@@ -6,10 +6,10 @@
 
 namespace pocket::qmm {
 
-enum class Isa { scalar, avx2, avx512 };
+enum class Isa { scalar, avx2, avx512, neon };
 
 // The path the integer-dot kernels take: POCKET_CPU_ISA (scalar | avx2 |
-// avx512 | auto) or the best the CPU has. A path the CPU lacks falls back to
+// avx512 | neon | auto) or the best the CPU has. A path the CPU lacks falls back to
 // the best it has; all give bit-identical results.
 Isa active_isa();
 const char* isa_name(Isa isa);
