@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { arch, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+// @ts-expect-error: a plain .mjs script module, without types
 import { mlxDir } from '../../../scripts/paths.mjs'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
