@@ -227,9 +227,9 @@ export type LoadModelOptions = {
    * `float32`. `int8`: every product of a decode step (least CPU and memory
    * traffic per token, further from the fp32 model and from what a prefill
    * of the same tokens computes: `npm run bench:decode-quality`). `float32`:
-   * none. The 8-bit paths are bit-identical on every instruction set and
-   * whether a stream decodes alone or batched. Verified requests always use
-   * float32.
+   * none. The 8-bit kernels are bit-identical on every instruction set and
+   * give each row of a batched product exactly what it gives alone.
+   * Verified requests always use float32.
    */
   decodeActivations?: 'int8-head' | 'int8' | 'float32'
   /** Streams that share one batched decode step (continuous batching). */
