@@ -99,7 +99,6 @@ void quantize_row(const Args& a, int64_t m, QRow& r) {
   }
 }
 
-inline bool zero_point_128(const Args& a) { return a.bits == 8 && a.zero128; }
 
 // Quantized weight of chunk c, kernel position p, minus the offset.
 inline int wq(const uint8_t* row, int bits, bool zero128, int64_t c, int p) {
@@ -365,7 +364,6 @@ void run_q8(const Args& a, int nthreads) {
   const QRow* rows = scratch.data();  // the workers read the caller's rows, not their own
   for (int64_t m = 0; m < a.M; ++m) quantize_row(a, m, scratch[size_t(m)]);
   const Isa isa = active_isa();
-  const bool h16 = a.scales16 && a.biases16;
   std::atomic<int64_t> next{0};
   const int64_t chunk = row_piece(a.N, nthreads);
   auto work = [&](int) {
@@ -373,9 +371,7 @@ void run_q8(const Args& a, int nthreads) {
       const int64_t n1 = std::min(a.N, n0 + chunk);
 #ifdef POCKET_Q8_X86
       if (isa == Isa::avx2) {
-        if (a.bits == 4) h16 ? cols_avx2<4, true, false>(a, rows, n0, n1) : cols_avx2<4, false, false>(a, rows, n0, n1);
-        else if (zero_point_128(a)) h16 ? cols_avx2<8, true, true>(a, rows, n0, n1) : cols_avx2<8, false, true>(a, rows, n0, n1);
-        else h16 ? cols_avx2<8, true, false>(a, rows, n0, n1) : cols_avx2<8, false, false>(a, rows, n0, n1);
+        dispatch_layout(a, [&]<int BITS, bool H16, bool Z128>() { cols_avx2<BITS, H16, Z128>(a, rows, n0, n1); });
         continue;
       }
 #endif

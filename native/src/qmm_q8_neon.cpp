@@ -116,10 +116,7 @@ __attribute__((target("arch=armv8.2-a+dotprod"))) void cols(const Args& a, const
 }  // namespace
 
 void cols_neon(const Args& a, const QRow* rows, int64_t n0, int64_t n1) {
-  const bool h16 = a.scales16 && a.biases16, z128 = a.bits == 8 && a.zero128;
-  if (a.bits == 4) h16 ? cols<4, true, false>(a, rows, n0, n1) : cols<4, false, false>(a, rows, n0, n1);
-  else if (z128) h16 ? cols<8, true, true>(a, rows, n0, n1) : cols<8, false, true>(a, rows, n0, n1);
-  else h16 ? cols<8, true, false>(a, rows, n0, n1) : cols<8, false, false>(a, rows, n0, n1);
+  dispatch_layout(a, [&]<int BITS, bool H16, bool Z128>() { cols<BITS, H16, Z128>(a, rows, n0, n1); });
 }
 
 bool cpu_neon_dotprod() {
