@@ -253,14 +253,7 @@ mx::array Decoder::mlp(const DecoderLayer& l, const mx::array& x) const {
   auto g = l.gate(x);
   auto u = l.up(x);
   if (cfg_.activation == Activation::silu) return l.down(pocket_swiglu(g, u));
-  // GeGLU with GELU's tanh approximation (Gemma's gelu_pytorch_tanh).
-  const float k = std::sqrt(2.0f / float(M_PI));
-  // Constants in g's dtype: a float32 scalar would promote a half-precision
-  // graph (GPU) to float32 from here on.
-  auto t = g.dtype();
-  auto inner = mx::multiply(mx::array(k, t), mx::add(g, mx::multiply(mx::array(0.044715f, t), mx::multiply(g, mx::multiply(g, g)))));
-  auto gelu = mx::multiply(mx::multiply(mx::array(0.5f, t), g), mx::add(mx::array(1.0f, t), mx::tanh(inner)));
-  return l.down(mx::multiply(gelu, u));
+  return l.down(pocket_geglu_tanh(g, u));  // Gemma's gelu_pytorch_tanh
 }
 
 mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {

@@ -232,10 +232,10 @@ class PocketRoPE : public mx::UnaryPrimitive {
   std::shared_ptr<const std::vector<int32_t>> positions_;
 };
 
-// ------------------------------------------------------------------ swiglu
+// ------------------------------------------------------------------ swiglu / geglu
 class PocketSwiGLU : public mx::UnaryPrimitive {
  public:
-  explicit PocketSwiGLU(mx::Stream s) : mx::UnaryPrimitive(s) {}
+  PocketSwiGLU(mx::Stream s, fused::GateAct act) : mx::UnaryPrimitive(s), act_(act) {}
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     mx::cpu::CommandEncoder* enc;
     begin_eval(stream(), inputs, out, enc);
@@ -244,6 +244,7 @@ class PocketSwiGLU : public mx::UnaryPrimitive {
     fused::SwigluArgs a{};
     a.y = out.data<float>();
     a.n = int64_t(out.size());
+    a.act = act_;
     if (g.flags().row_contiguous && u.flags().row_contiguous) {
       a.g = g.data<float>();
       a.u = u.data<float>();
@@ -273,14 +274,23 @@ class PocketSwiGLU : public mx::UnaryPrimitive {
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
     throw std::runtime_error("PocketSwiGLU has no GPU implementation");
   }
-  const char* name() const override { return "PocketSwiGLU"; }
+  const char* name() const override { return act_ == fused::GateAct::silu ? "PocketSwiGLU" : "PocketGeGLU"; }
   bool is_equivalent(const mx::Primitive& other) const override {
-    return dynamic_cast<const PocketSwiGLU*>(&other) != nullptr;
+    auto* o = dynamic_cast<const PocketSwiGLU*>(&other);
+    return o && o->act_ == act_;
   }
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& in) override {
     return {in[0].shape()};
   }
+
+ private:
+  fused::GateAct act_;
 };
+
+bool gated_fast(const mx::Stream& stream, const mx::array& gate, const mx::array& up) {
+  return on_cpu(stream) && gate.dtype() == mx::float32 && up.dtype() == mx::float32 && gate.shape() == up.shape() &&
+         gate.ndim() >= 1 && gate.ndim() <= 8;
+}
 
 }  // namespace
 
@@ -396,10 +406,26 @@ mx::array pocket_rope_positions(const mx::array& x, int dims, bool traditional, 
 
 mx::array pocket_swiglu(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s) {
   auto stream = mx::to_stream(s);
-  const bool fast = on_cpu(stream) && gate.dtype() == mx::float32 && up.dtype() == mx::float32 &&
-                    gate.shape() == up.shape() && gate.ndim() >= 1 && gate.ndim() <= 8;
-  if (!fast) return mx::multiply(mx::multiply(gate, mx::sigmoid(gate, s), s), up, s);
-  return mx::array(gate.shape(), mx::float32, std::make_shared<PocketSwiGLU>(stream),
+  if (!gated_fast(stream, gate, up)) return mx::multiply(mx::multiply(gate, mx::sigmoid(gate, s), s), up, s);
+  return mx::array(gate.shape(), mx::float32, std::make_shared<PocketSwiGLU>(stream, fused::GateAct::silu),
+                   {gate, up});
+}
+
+mx::array pocket_geglu_tanh(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s) {
+  auto stream = mx::to_stream(s);
+  if (!gated_fast(stream, gate, up)) {
+    // Constants in g's dtype: a float32 scalar would promote a half-precision
+    // graph (GPU) to float32 from here on.
+    const auto t = gate.dtype();
+    const auto& g = gate;
+    auto g3 = mx::multiply(g, mx::multiply(g, g, s), s);
+    auto inner = mx::multiply(mx::array(std::sqrt(2.0f / float(M_PI)), t),
+                              mx::add(g, mx::multiply(mx::array(0.044715f, t), g3, s), s), s);
+    auto gelu = mx::multiply(mx::multiply(mx::array(0.5f, t), g, s),
+                             mx::add(mx::array(1.0f, t), mx::tanh(inner, s), s), s);
+    return mx::multiply(gelu, up, s);
+  }
+  return mx::array(gate.shape(), mx::float32, std::make_shared<PocketSwiGLU>(stream, fused::GateAct::gelu_tanh),
                    {gate, up});
 }
 

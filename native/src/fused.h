@@ -14,6 +14,9 @@
 //       dims < D passes the tail through unchanged.
 //   pocket_swiglu(gate, up)           == silu(gate) * up = gate * sigmoid(gate) * up
 //       vectorized exp (Cody-Waite reduction + degree-7 polynomial, ~2 ulp).
+//   pocket_geglu_tanh(gate, up)       == gelu_tanh(gate) * up (Gemma's gelu_pytorch_tanh)
+//       gelu_tanh(g) = 0.5 g (1 + tanh(z)) = g * sigmoid(2z), z = sqrt(2/pi) (g + 0.044715 g^3);
+//       the sigmoid form, with the same vectorized exp (no cancellation near z = 0).
 //
 // Fast path: CPU stream, float32 (all inputs). Inputs may be arbitrary strided views
 // (read through the strides on the stream thread); outputs are row-contiguous. AVX2/FMA
@@ -48,6 +51,8 @@ mx::array pocket_rope_positions(const mx::array& x, int dims, bool traditional, 
                                 mx::StreamOrDevice s = {});
 
 mx::array pocket_swiglu(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s = {});
+
+mx::array pocket_geglu_tanh(const mx::array& gate, const mx::array& up, mx::StreamOrDevice s = {});
 
 namespace fused {
 
@@ -103,16 +108,23 @@ struct RopeArgs {
 };
 void rope(const RopeArgs& a);
 
+// The gate's activation: silu (SwiGLU) or GELU's tanh approximation (GeGLU).
+enum class GateAct { silu, gelu_tanh };
+
 struct SwigluArgs {
   const float* g;  // contiguous
   const float* u;  // contiguous
   float* y;
   int64_t n;
+  GateAct act = GateAct::silu;
 };
+// act(g) * u, split over the qmm pool when large.
 void swiglu(const SwigluArgs& a);
 
 // Vectorized silu(g) * u on n contiguous floats (exposed for benches/other kernels).
 void swiglu_range(const float* g, const float* u, float* y, int64_t n);
+// Vectorized gelu_tanh(g) * u on n contiguous floats.
+void geglu_tanh_range(const float* g, const float* u, float* y, int64_t n);
 
 // The cached cos/sin table pocket_rope uses for this configuration, covering
 // at least [0, npos); nullptr when the custom kernel does not apply.

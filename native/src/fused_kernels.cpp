@@ -1,4 +1,4 @@
-// Kernels for pocket_rms_norm / pocket_rope / pocket_swiglu (see fused.h). AVX2/FMA
+// Kernels for pocket_rms_norm / pocket_rope / pocket_swiglu / pocket_geglu_tanh (see fused.h). AVX2/FMA
 // code lives in functions with __attribute__((target("avx2,fma"))) and is only called
 // after the runtime CPU check in qmm::cpu_has_avx2_fma(), so the addon itself is built
 // for the baseline ISA.
@@ -79,6 +79,12 @@ void rope_row_scalar(const RopeArgs& a, const float* x, int64_t xs, const float*
 
 inline float silu_mul_scalar(float g, float u) { return g / (1.0f + std::exp(-g)) * u; }
 
+// gelu_tanh(g) = g * sigmoid(2z): -2z = g * (c1 + c3 g^2) with c1 = -2 sqrt(2/pi), c3 = 0.044715 c1.
+constexpr float kGeluC1 = -1.5957691216057308f, kGeluC3 = -0.0713548162726f;
+inline float gelu_mul_scalar(float g, float u) {
+  return g / (1.0f + std::exp(g * (kGeluC1 + kGeluC3 * (g * g)))) * u;
+}
+
 #ifdef POCKET_FUSED_X86
 // ---------------------------------------------------------------- AVX2 path
 #define AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
@@ -129,6 +135,26 @@ __attribute__((target("avx2,fma"))) void swiglu_avx2(const float* g, const float
     const __m256 gv = _mm256_load_ps(gb);
     const __m256 e = exp_avx2(_mm256_sub_ps(zero, gv));
     _mm256_store_ps(yb, _mm256_mul_ps(_mm256_div_ps(gv, _mm256_add_ps(one, e)), _mm256_load_ps(ub)));
+    std::memcpy(y + i, yb, size_t(n - i) * sizeof(float));
+  }
+}
+
+// gelu_tanh(g), the scalar path's arithmetic.
+AVX2 __m256 gelu_tanh_avx2(__m256 gv) {
+  const __m256 t = _mm256_mul_ps(
+      gv, _mm256_add_ps(_mm256_set1_ps(kGeluC1), _mm256_mul_ps(_mm256_set1_ps(kGeluC3), _mm256_mul_ps(gv, gv))));
+  return _mm256_div_ps(gv, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(t)));
+}
+
+__attribute__((target("avx2,fma"))) void geglu_avx2(const float* g, const float* u, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(gelu_tanh_avx2(_mm256_loadu_ps(g + i)), _mm256_loadu_ps(u + i)));
+  if (i < n) {  // tail through a padded vector: same arithmetic as the body
+    alignas(32) float gb[8] = {}, ub[8] = {}, yb[8];
+    std::memcpy(gb, g + i, size_t(n - i) * sizeof(float));
+    std::memcpy(ub, u + i, size_t(n - i) * sizeof(float));
+    _mm256_store_ps(yb, _mm256_mul_ps(gelu_tanh_avx2(_mm256_load_ps(gb)), _mm256_load_ps(ub)));
     std::memcpy(y + i, yb, size_t(n - i) * sizeof(float));
   }
 }
@@ -237,9 +263,17 @@ void swiglu_range(const float* g, const float* u, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = silu_mul_scalar(g[i], u[i]);
 }
 
+void geglu_tanh_range(const float* g, const float* u, float* y, int64_t n) {
+#ifdef POCKET_FUSED_X86
+  if (use_simd()) return geglu_avx2(g, u, y, n);
+#endif
+  for (int64_t i = 0; i < n; ++i) y[i] = gelu_mul_scalar(g[i], u[i]);
+}
+
 void swiglu(const SwigluArgs& a) {
+  const auto range = a.act == GateAct::gelu_tanh ? geglu_tanh_range : swiglu_range;
   for_chunks(a.n, 8192, a.n >= kParallelMin,
-             [&](int64_t i0, int64_t i1) { swiglu_range(a.g + i0, a.u + i0, a.y + i0, i1 - i0); });
+             [&](int64_t i0, int64_t i1) { range(a.g + i0, a.u + i0, a.y + i0, i1 - i0); });
 }
 
 }  // namespace pocket::fused

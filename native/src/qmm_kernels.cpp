@@ -200,42 +200,57 @@ static const int kGemvAhead = [] {
   return e ? std::atoi(e) : 2048;
 }();
 
+// Group g of rows n .. n + R - 1 into acc[r] (fma with the group's scale).
+template <int BITS, int GS, int R, bool H16>
+AVX2 void gemv_group(const Args& a, const float* xp, const uint8_t* wr, int64_t rb, int64_t sr, int64_t G,
+                     int64_t g, __m256* acc) {
+  constexpr int CB = 32 * BITS / 8;  // bytes per 32-element chunk
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+    _mm_prefetch(reinterpret_cast<const char*>(wr + r * rb + g * GS / 32 * CB) + kGemvAhead, _MM_HINT_T0);
+  __m256 d0[R], d1[R];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) d0[r] = d1[r] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+  for (int c = 0; c < GS / 32; ++c) {
+    const float* xc = xp + g * GS + c * 32;
+    const __m256 x0 = _mm256_loadu_ps(xc), x1 = _mm256_loadu_ps(xc + 8), x2 = _mm256_loadu_ps(xc + 16),
+                 x3 = _mm256_loadu_ps(xc + 24);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      __m256 q[4];
+      load_chunk<BITS>(wr + r * rb + (g * GS / 32 + c) * CB, q);
+      d0[r] = _mm256_fmadd_ps(q[0], x0, d0[r]);
+      d1[r] = _mm256_fmadd_ps(q[1], x1, d1[r]);
+      d0[r] = _mm256_fmadd_ps(q[2], x2, d0[r]);
+      d1[r] = _mm256_fmadd_ps(q[3], x3, d1[r]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+    acc[r] = _mm256_fmadd_ps(_mm256_add_ps(d0[r], d1[r]), _mm256_set1_ps(scale_at<H16>(a, sr + r * G + g)), acc[r]);
+}
+
 template <int BITS, int GS, int R, bool H16 = false>
 AVX2 void gemv_rows(const Args& a, const float* xp, const float* xsum, int64_t n) {
   const int64_t K = a.K, G = K / GS, rb = K * BITS / 8;
-  constexpr int CB = 32 * BITS / 8;  // bytes per 32-element chunk
   const uint8_t* wr = reinterpret_cast<const uint8_t*>(a.w) + n * rb;
   const int64_t sr = n * G;
+  // Even and odd groups accumulate separately; the loop runs over pairs so
+  // both stay in registers (indexing them by g & 1 put them on the stack,
+  // and the store-to-load round trip bounded the whole kernel).
+  __m256 even[R], odd[R];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
+  int64_t g = 0;
+  for (; g + 2 <= G; g += 2) {
+    gemv_group<BITS, GS, R, H16>(a, xp, wr, rb, sr, G, g, even);
+    gemv_group<BITS, GS, R, H16>(a, xp, wr, rb, sr, G, g + 1, odd);
+  }
+  if (g < G) gemv_group<BITS, GS, R, H16>(a, xp, wr, rb, sr, G, g, even);
   __m256 acc[R][2];
 #pragma GCC unroll 4
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  for (int64_t g = 0; g < G; ++g) {
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r)
-      _mm_prefetch(reinterpret_cast<const char*>(wr + r * rb + g * GS / 32 * CB) + kGemvAhead, _MM_HINT_T0);
-    __m256 d0[R], d1[R];
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) d0[r] = d1[r] = _mm256_setzero_ps();
-#pragma GCC unroll 2
-    for (int c = 0; c < GS / 32; ++c) {
-      const float* xc = xp + g * GS + c * 32;
-      const __m256 x0 = _mm256_loadu_ps(xc), x1 = _mm256_loadu_ps(xc + 8),
-                   x2 = _mm256_loadu_ps(xc + 16), x3 = _mm256_loadu_ps(xc + 24);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) {
-        __m256 q[4];
-        load_chunk<BITS>(wr + r * rb + (g * GS / 32 + c) * CB, q);
-        d0[r] = _mm256_fmadd_ps(q[0], x0, d0[r]);
-        d1[r] = _mm256_fmadd_ps(q[1], x1, d1[r]);
-        d0[r] = _mm256_fmadd_ps(q[2], x2, d0[r]);
-        d1[r] = _mm256_fmadd_ps(q[3], x3, d1[r]);
-      }
-    }
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r)
-      acc[r][g & 1] = _mm256_fmadd_ps(_mm256_add_ps(d0[r], d1[r]),
-                                      _mm256_set1_ps(scale_at<H16>(a, sr + r * G + g)), acc[r][g & 1]);
-  }
+  for (int r = 0; r < R; ++r) acc[r][0] = even[r], acc[r][1] = odd[r];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
     const int64_t br = (n + r) * G;
