@@ -196,15 +196,17 @@ void Decoder::load_ropes(WeightMap& w, bool gguf) {
     layer_rope_.push_back(!c.has_rope(i) ? -1 : local && c.window(i) > 0 ? 1 : 0);
 }
 
-// A Llama layer as the fused primitive computes it.
+// A layer the fused primitive computes as the graph would: Llama's, or
+// Gemma's (sandwich norms, GeGLU, its local or global rope, any attention
+// scale) — no soft-capping, sinks, MoE or attention temperature.
 bool Decoder::plain_layer(int i) const {
   auto& c = cfg_;
   const auto& l = layers_[i - first_];
-  const auto& r = ropes_[0];
-  bool default_scale = c.attn_scale <= 0 || same_value(c.attn_scale, 1.0f / std::sqrt(float(c.head_dim)));
-  return c.norm_layout == NormLayout::pre && c.activation == Activation::silu && !c.qk_norm_full && default_scale &&
-         c.attn_softcap == 0 && c.residual_scale == 1.0f && c.attn_temp_scale == 0 && layer_rope_[i] == 0 &&
-         r.attn_factor == 1.0f && r.dims == c.head_dim && l.attn_norm && l.ffn_norm && !l.moe && !l.sinks;
+  if (layer_rope_[i] < 0) return false;
+  const auto& r = ropes_[layer_rope_[i]];
+  return c.norm_layout != NormLayout::post && !c.qk_norm_full && c.attn_softcap == 0 && c.residual_scale == 1.0f &&
+         c.attn_temp_scale == 0 && r.attn_factor == 1.0f && r.dims == c.head_dim && l.attn_norm && l.ffn_norm &&
+         !l.moe && !l.sinks;
 }
 
 bool Decoder::fused_step(const std::vector<Segment>& segs) const {
@@ -273,25 +275,31 @@ mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {
     positions = std::max<int64_t>(positions, s.cache->offset() + s.h.shape(1));
     fused = fused && s.cache->reserve(s.cache->offset() + s.h.shape(1), c.num_kv_heads, c.head_dim);
   }
-  // One rope table for every layer of this step (it covers all new positions).
-  std::shared_ptr<const fused::RopeTable> table;
+  // One rope table per rope (global, and Gemma's local one) for every layer
+  // of this step (it covers all new positions).
+  std::shared_ptr<const fused::RopeTable> tables[2];
   if (fused) {
-    auto& r = ropes_[0];
-    table = fused::rope_table_for(r.dims, r.traditional, r.base, r.scale, r.freqs, positions);
-    fused = table != nullptr;
+    for (size_t t = 0; t < ropes_.size() && t < 2; ++t) {
+      auto& r = ropes_[t];
+      tables[t] = fused::rope_table_for(r.dims, r.traditional, r.base, r.scale, r.freqs, positions);
+    }
+    fused = tables[0] != nullptr;
   }
   auto residual = [&](const mx::array& x) {
     return c.residual_scale == 1.0f ? x : mx::multiply(x, mx::array(c.residual_scale, x.dtype()));
   };
+  bool prev_fused = false;
   for (size_t j = 0; j < layers_.size(); ++j) {
     auto& l = layers_[j];
     int i = first_ + int(j);  // the model's layer index (caches, windows, ropes)
-    if (fused && fusable_[j]) {
+    if (fused && fusable_[j] && tables[layer_rope_[i]]) {
       // Its own output is contiguous already; anything else is made so.
-      if (j == 0 || !fusable_[j - 1]) h = mx::contiguous(h);
-      h = pocket_fused_layer(h, l, c, i, rows, table);
+      if (!prev_fused) h = mx::contiguous(h);
+      h = pocket_fused_layer(h, l, c, i, rows, tables[layer_rope_[i]]);
+      prev_fused = true;
       continue;
     }
+    prev_fused = false;
     auto a = attention(l, l.attn_norm ? norm(h, *l.attn_norm) : h, segs, i);
     if (l.post_attn_norm) a = norm(a, *l.post_attn_norm);
     h = mx::add(h, residual(a));

@@ -33,9 +33,10 @@ struct QLinear {
 
 struct Plan {
   int64_t T, D, Hq, Hkv, hd, I;  // T: packed rows of all sequences
-  float eps;
-  bool qk_norm;
-  const float *attn_norm, *ffn_norm, *q_norm, *k_norm;
+  float eps, scale;
+  bool qk_norm, post_norms;  // post_norms: Gemma's sandwich (norm after attention and after the MLP)
+  fused::GateAct act;
+  const float *attn_norm, *ffn_norm, *q_norm, *k_norm, *post_attn_norm, *post_ffn_norm;
   QLinear q, k, v, o, gate, up, down;
   std::shared_ptr<const fused::RopeTable> table;
   int dims;
@@ -153,7 +154,7 @@ void run(const Plan& p) {
     a.Lq = L;
     a.Lk = off + L;
     a.D = hd;
-    a.scale = 1.0f / std::sqrt(float(hd));
+    a.scale = p.scale;
     a.causal = L > 1;
     const int64_t qs[4] = {Hq * T * hd, T * hd, hd, 1}, ks[4] = {Hkv * cap * hd, cap * hd, hd, 1};
     std::copy(qs, qs + 4, a.qs);
@@ -176,13 +177,23 @@ void run(const Plan& p) {
   }
   float *h1 = scratch(10, T * D), *y = scratch(11, T * D);
   linear(p.o, o, T, h1);
-  for (int64_t i = 0; i < T * D; ++i) h1[i] = p.h[i] + h1[i];
+  const float* attn = h1;
+  if (p.post_norms) {
+    norm(h1, T, D, p.post_attn_norm, p.eps, y);
+    attn = y;
+  }
+  for (int64_t i = 0; i < T * D; ++i) h1[i] = p.h[i] + attn[i];
   norm(h1, T, D, p.ffn_norm, p.eps, y);
   float *g = scratch(12, T * p.I), *u = scratch(13, T * p.I), *act = scratch(14, T * p.I);
   linear(p.gate, y, T, g);
   linear(p.up, y, T, u);
-  fused::swiglu({g, u, act, T * p.I});
-  linear(p.down, act, T, p.out);
+  fused::swiglu({g, u, act, T * p.I, p.act});
+  if (p.post_norms) {
+    linear(p.down, act, T, y);
+    norm(y, T, D, p.post_ffn_norm, p.eps, p.out);
+  } else {
+    linear(p.down, act, T, p.out);
+  }
   for (int64_t i = 0; i < T * D; ++i) p.out[i] = h1[i] + p.out[i];
 }
 
@@ -214,6 +225,10 @@ class PocketFusedLayer : public mx::UnaryPrimitive {
     if (plan_.qk_norm) {
       p.q_norm = next();
       p.k_norm = next();
+    }
+    if (plan_.post_norms) {
+      p.post_attn_norm = next();
+      p.post_ffn_norm = next();
     }
     for (auto* l : {&p.q, &p.k, &p.v, &p.o, &p.gate, &p.up, &p.down}) lin(*l);
     for (size_t b = 0; b < p.keys.size(); ++b) {  // written in place: the caches own these buffers
@@ -264,8 +279,10 @@ bool fused_layer_supported(const DecoderLayer& l) {
   if (disabled || graph_path()) return false;
   for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
     if (!quantized(*x)) return false;
-  return l.attn_norm && l.ffn_norm && !l.post_attn_norm && !l.post_ffn_norm && plain(*l.attn_norm) &&
-         plain(*l.ffn_norm) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));
+  // Post norms: both or neither (Gemma's sandwich).
+  const bool post = l.post_attn_norm && l.post_ffn_norm && plain(*l.post_attn_norm) && plain(*l.post_ffn_norm);
+  return l.attn_norm && l.ffn_norm && plain(*l.attn_norm) && plain(*l.ffn_norm) &&
+         (post || (!l.post_attn_norm && !l.post_ffn_norm)) && (!l.q_norm || (plain(*l.q_norm) && plain(*l.k_norm)));
 }
 
 mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const DecoderConfig& c, int layer,
@@ -279,8 +296,12 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   p.hd = c.head_dim;
   p.I = l.gate.weight->shape(0);
   p.eps = c.rms_eps;
+  // As the graph path forms it (Decoder::plain_layer admits rope attention factor 1 only).
+  p.scale = c.attn_scale > 0 ? c.attn_scale : 1.0f / std::sqrt(float(c.head_dim));
+  p.act = c.activation == Activation::gelu_tanh ? fused::GateAct::gelu_tanh : fused::GateAct::silu;
   p.dims = c.head_dim;
   p.qk_norm = l.q_norm.has_value();
+  p.post_norms = l.post_attn_norm.has_value();
   p.q = shape_of(l.q);
   p.k = shape_of(l.k);
   p.v = shape_of(l.v);
@@ -292,6 +313,10 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   if (l.q_norm) {
     inputs.push_back(*l.q_norm);
     inputs.push_back(*l.k_norm);
+  }
+  if (p.post_norms) {
+    inputs.push_back(*l.post_attn_norm);
+    inputs.push_back(*l.post_ffn_norm);
   }
   for (auto* x : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) {
     inputs.insert(inputs.end(), {*x->weight, *x->scales, *x->biases});

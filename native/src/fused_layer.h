@@ -1,7 +1,10 @@
 // A whole decoder layer for one step of a (packed) batch as a single custom
 // MLX primitive: rms_norm -> q, k, v (+ bias, q/k norm) -> rope -> KV-cache
-// append -> attention per sequence (causal within a prompt chunk) -> o ->
-// residual -> rms_norm -> gate, up -> swiglu -> down -> residual.
+// append -> attention per sequence (causal within a prompt chunk) -> o
+// (-> post-attention rms_norm) -> residual -> rms_norm -> gate, up -> swiglu
+// or geglu -> down (-> post-MLP rms_norm) -> residual. The post norms and
+// GeGLU are Gemma's; a sliding-window layer is fused only while its window
+// holds every position (Decoder::fused_step).
 //
 // It calls the kernels the op graph would call (qmm::run, fused::rms_norm,
 // fused::rope, fused::swiglu, sdpa::run) on the same data in the same order,

@@ -3,13 +3,17 @@
 // bit-identical with them on and off (POCKET_DISABLE_FUSED_LAYERS=1), for
 // prefill chunks (the second one attending to the first) and decode steps, for SmolLM2 and for tiny
 // 4-bit Qwen2 (QKV bias) and Qwen3 (q/k norm) checkpoints, including after
-// the KV cache grows past its first 256 positions.
+// the KV cache grows past its first 256 positions; and for the real Gemma 3
+// 270M Q4_K_M (sandwich norms, GeGLU, local and global ropes, 8-bit and
+// 4-bit layers), whose sliding-window layers are fused only while the
+// 512-position window holds everything: one run stays inside it, one
+// crosses it mid-generation (the step where the graph takes over).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadModel, type Model } from '../../../src/engine/index.ts'
-import { smollm2Path } from '../../helpers/models.ts'
+import { gemma3Path, smollm2Path } from '../../helpers/models.ts'
 import { writeTinyCheckpoint } from '../../helpers/tinyCheckpoint.ts'
 
 async function run(
@@ -61,6 +65,33 @@ describe('fused layers', () => {
       await model.dispose()
     }
   })
+
+  const gemma3 = gemma3Path()
+  it.skipIf(!gemma3)(
+    "gives Gemma 3 the graph path's exact tokens and log-probabilities inside and across its window",
+    async () => {
+      const model = await loadModel(gemma3 as string)
+      try {
+        const entries = (n: number) =>
+          Array.from(
+            { length: n },
+            (_, i) => `Entry ${i}: the river rose.`,
+          ).join(' ')
+        for (const [prompt, maxTokens] of [
+          [`${entries(12)} The ferryman said`, 100],
+          [`${entries(54)} The ferryman said`, 90],
+        ] as const) {
+          const graph = await run(model, false, prompt, maxTokens)
+          const fused = await run(model, true, prompt, maxTokens)
+          expect(fused.ids).toHaveLength(maxTokens)
+          expect(fused.ids).toEqual(graph.ids)
+          expect(fused.logprobs).toEqual(graph.logprobs)
+        }
+      } finally {
+        await model.dispose()
+      }
+    },
+  )
 
   for (const arch of ['qwen2', 'qwen3'] as const) {
     it(`matches the graph path bit for bit on a tiny 4-bit ${arch}`, async () => {
