@@ -210,13 +210,18 @@ bool Decoder::plain_layer(int i) const {
 }
 
 bool Decoder::fused_step(const std::vector<Segment>& segs) const {
-  // A sliding-window layer behaves as a full one until its window is reached.
-  int min_window = 0;
-  for (int win : cfg_.layer_window)
-    if (win > 0) min_window = min_window ? std::min(min_window, win) : win;
-  if (!min_window) return true;
-  for (auto& s : segs)
-    if (s.cache->offset() + s.h.shape(1) > min_window) return false;
+  // The fused attention is causal with no other mask: a sliding-window
+  // layer's prompt chunk qualifies only while every one of its queries sees
+  // the same keys as its first (as the graph's plain() case); decode steps
+  // (one row) always do.
+  for (auto& s : segs) {
+    const int L = s.h.shape(1), off = s.cache->offset();
+    if (L == 1) continue;
+    for (size_t j = 0; j < layers_.size(); ++j) {
+      const int i = first_ + int(j), w = cfg_.window(i);
+      if (w > 0 && (off + L - 1) - std::max(s.cache->start(i), off - w + 1) >= w) return false;
+    }
+  }
   return true;
 }
 
@@ -307,7 +312,10 @@ mx::array Decoder::forward_segments(const std::vector<Segment>& segs) const {
     if (l.post_ffn_norm) m = norm(m, *l.post_ffn_norm);
     h = mx::add(h, residual(m));
   }
-  for (auto& s : segs) s.cache->advance(s.h.shape(1));
+  // h follows every fused layer of this pass (their cache writes have no graph edge).
+  std::optional<mx::array> written_by;
+  if (fused) written_by = h;
+  for (auto& s : segs) s.cache->advance(s.h.shape(1), written_by);
   // A shard before the last hands its hidden state on un-normed.
   return final_norm_ ? norm(h, *final_norm_) : h;
 }

@@ -46,7 +46,7 @@ class Decoder : public CausalLM {
   void load_layer(WeightMap& w, int i, bool gguf, int group);
   void load_ropes(WeightMap& w, bool gguf);
   bool plain_layer(int i) const;
-  // Whether this step may run the fused layers (windows not yet reached).
+  // Whether this step may run the fused layers (no chunk needs a window mask).
   bool fused_step(const std::vector<Segment>& segs) const;
   mx::array norm(const mx::array& x, const mx::array& w) const;
   mx::array attention(const DecoderLayer& l, const mx::array& x, const std::vector<Segment>& segs, int layer) const;

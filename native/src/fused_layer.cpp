@@ -42,6 +42,8 @@ struct Plan {
   int dims;
   std::vector<int32_t> positions;     // per row: its position in its sequence
   std::vector<int64_t> starts, lengths, offsets;  // per sequence: rows and cache offset
+  std::vector<int64_t> first;  // per sequence: the position in this layer's cache row 0
+  int window;                  // this layer's attention window (0: none)
   std::vector<float*> keys, values;   // per sequence: cache buffers [Hkv, capacity, hd]
   std::vector<int64_t> capacity;
   const float* h;
@@ -142,17 +144,21 @@ void run(const Plan& p) {
   float* o = scratch(8, T * Hq * hd);
   for (size_t s = 0; s < p.starts.size(); ++s) {
     const int64_t start = p.starts[s], L = p.lengths[s], off = p.offsets[s], cap = p.capacity[s];
+    const int64_t first = p.first[s], at = off - first;  // cache row of position off
     for (int64_t h = 0; h < Hkv; ++h)  // append this sequence's new key/value rows
       for (int64_t i = 0; i < L; ++i) {
-        std::copy_n(kr + (h * T + start + i) * hd, hd, p.keys[s] + (h * cap + off + i) * hd);
-        std::copy_n(v + ((start + i) * Hkv + h) * hd, hd, p.values[s] + (h * cap + off + i) * hd);
+        std::copy_n(kr + (h * T + start + i) * hd, hd, p.keys[s] + (h * cap + at + i) * hd);
+        std::copy_n(v + ((start + i) * Hkv + h) * hd, hd, p.values[s] + (h * cap + at + i) * hd);
       }
+    // Keys the window lets the chunk's first query see (as the graph's
+    // visible()); Decoder::fused_step made sure the last query sees no more.
+    const int64_t seen = p.window > 0 ? std::max(first, off - p.window + 1) : first;
     sdpa::Args a{};
     a.B = 1;
     a.Hq = Hq;
     a.Hkv = Hkv;
     a.Lq = L;
-    a.Lk = off + L;
+    a.Lk = off + L - seen;
     a.D = hd;
     a.scale = p.scale;
     a.causal = L > 1;
@@ -161,8 +167,8 @@ void run(const Plan& p) {
     std::copy(ks, ks + 4, a.ks);
     std::copy(ks, ks + 4, a.vs);
     a.q = qr + start * hd;
-    a.k = p.keys[s];
-    a.v = p.values[s];
+    a.k = p.keys[s] + (seen - first) * hd;
+    a.v = p.values[s] + (seen - first) * hd;
     if (L == 1) {
       a.o = o + start * Hq * hd;  // [Hq, 1, hd] is the packed row
       sdpa::run(a);
@@ -302,6 +308,7 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   p.dims = c.head_dim;
   p.qk_norm = l.q_norm.has_value();
   p.post_norms = l.post_attn_norm.has_value();
+  p.window = c.window(layer);
   p.q = shape_of(l.q);
   p.k = shape_of(l.k);
   p.v = shape_of(l.v);
@@ -325,14 +332,15 @@ mx::array pocket_fused_layer(const mx::array& h, const DecoderLayer& l, const De
   }
   int64_t start = 0;
   for (auto& s : segs) {
-    int off = s.cache->offset();
+    int off = s.cache->offset(), first = s.cache->start(layer);
     p.starts.push_back(start);
+    p.first.push_back(first);
     p.lengths.push_back(s.length);
     p.offsets.push_back(off);
     for (int i = 0; i < s.length; ++i) p.positions.push_back(off + i);
     auto& kb = s.cache->key_buffer(layer);
     p.capacity.push_back(kb.shape(2));
-    if (kb.shape(2) < off + s.length || !kb.flags().row_contiguous)
+    if (kb.shape(2) < off - first + s.length || !kb.flags().row_contiguous)
       throw std::logic_error("pocket_fused_layer: the KV cache has no room (reserve() first)");
     inputs.push_back(kb);
     inputs.push_back(s.cache->value_buffer(layer));

@@ -3,8 +3,9 @@
 // append -> attention per sequence (causal within a prompt chunk) -> o
 // (-> post-attention rms_norm) -> residual -> rms_norm -> gate, up -> swiglu
 // or geglu -> down (-> post-MLP rms_norm) -> residual. The post norms and
-// GeGLU are Gemma's; a sliding-window layer is fused only while its window
-// holds every position (Decoder::fused_step).
+// GeGLU are Gemma's. A sliding-window layer attends to the keys its window
+// shows (the cache may have dropped older rows: row = position - start);
+// a prompt chunk wider than the window takes the graph (Decoder::fused_step).
 //
 // It calls the kernels the op graph would call (qmm::run, fused::rms_norm,
 // fused::rope, fused::swiglu, sdpa::run) on the same data in the same order,

@@ -59,15 +59,19 @@ void KVCache::write(std::optional<Parts>& buf, const mx::array& x, int at, int n
 }
 
 bool KVCache::reserve(int n, int kv_heads, int head_dim) {
-  if (bits_ || !complete() || dtype_ != mx::float32 || graph_path()) return false;
+  if (bits_ || has_recurrent() || dtype_ != mx::float32 || graph_path()) return false;
   std::vector<mx::array> grown;
   const Parts fresh{mx::zeros({1, kv_heads, 0, head_dim}, mx::float32)};
   int end = own_end_ < 0 ? int(keys_.size()) : own_end_;
   for (auto* side : {&keys_, &values_})
     for (int l = own_begin_; l < end; ++l) {
       auto& buf = (*side)[l];
-      if (buf && (*buf)[0].shape(2) >= n) continue;
-      grow(buf, buf ? *buf : fresh, n, offset_);
+      const int rows = n - start_[l];  // a sliding-window layer that dropped rows holds [start, n)
+      if (buf && (*buf)[0].shape(2) >= rows) {
+        if (!(*buf)[0].is_available()) grown.push_back((*buf)[0]);  // drop_old's fresh buffer
+        continue;
+      }
+      grow(buf, buf ? *buf : fresh, rows, offset_ - start_[l]);
       grown.push_back((*buf)[0]);
     }
   if (!grown.empty()) mx::eval(grown);
@@ -81,7 +85,7 @@ std::pair<mx::array, mx::array> KVCache::update(int layer, const mx::array& k, c
   return {decode(*keys_[layer], needed), decode(*values_[layer], needed)};
 }
 
-void KVCache::drop_old(int layer) {
+void KVCache::drop_old(int layer, const std::optional<mx::array>& written_by) {
   int w = windows_[layer];
   int stored = offset_ - start_[layer];
   int keep = w - 1 + kSlack;
@@ -93,16 +97,17 @@ void KVCache::drop_old(int layer) {
     for (auto& p : **buf) {
       auto shape = p.shape();
       shape[2] = kStep;
-      moved.push_back(mx::concatenate({rows_of(p, drop, stored), mx::zeros(shape, p.dtype())}, 2));
+      auto src = written_by ? mx::depends({p}, {*written_by})[0] : p;
+      moved.push_back(mx::concatenate({rows_of(src, drop, stored), mx::zeros(shape, p.dtype())}, 2));
     }
     *buf = std::move(moved);
   }
   start_[layer] += drop;
 }
 
-void KVCache::advance(int n) {
+void KVCache::advance(int n, const std::optional<mx::array>& written_by) {
   offset_ += n;
-  for (size_t l = 0; l < keys_.size(); ++l) drop_old(int(l));
+  for (size_t l = 0; l < keys_.size(); ++l) drop_old(int(l), written_by);
 }
 
 bool KVCache::has_recurrent() const {

@@ -41,8 +41,11 @@ class KVCache {
   // layer is a sliding-window layer that dropped old rows).
   int start(int layer) const { return start_[layer]; }
   int window(int layer) const { return windows_[layer]; }
-  // Called once per forward pass after every layer was updated.
-  void advance(int n);
+  // Called once per forward pass after every layer was updated. `written_by`:
+  // an array computed after fused layers wrote this pass's rows in place
+  // (no graph edge records those writes); a sliding-window layer's copy of
+  // its remaining rows waits for it.
+  void advance(int n, const std::optional<mx::array>& written_by = std::nullopt);
   // Whether the sequence can go back to n positions without missing rows.
   bool can_trim_to(int n) const;
   // Throws std::logic_error when !can_trim_to(n).
@@ -61,9 +64,9 @@ class KVCache {
   // Fused layers (float caches): makes room for n positions in every layer
   // (evaluated; creates the buffers of a fresh cache) and exposes the dense
   // buffers [1, kv_heads, capacity, head_dim], which that path writes in
-  // place at row = position. False for quantized caches, caches whose
-  // sliding-window layers dropped rows, non-float32 caches and on the graph
-  // path (GPU), where nothing is reserved.
+  // place at row = position - start(layer). False for quantized, recurrent
+  // and non-float32 caches and on the graph path (GPU), where nothing is
+  // reserved.
   bool reserve(int n, int kv_heads, int head_dim);
   // A pipeline shard's cache: only layers [begin, end) are ever updated, so
   // reserve() makes room in those alone.
@@ -91,7 +94,7 @@ class KVCache {
   void write(std::optional<Parts>& buf, const mx::array& x, int at, int needed, int valid);
   void grow(std::optional<Parts>& buf, const Parts& like, int needed, int valid);
   // Sliding-window layer: drops rows no future query can see (keeping kSlack).
-  void drop_old(int layer);
+  void drop_old(int layer, const std::optional<mx::array>& written_by);
 
   std::vector<std::optional<Parts>> keys_, values_;
   std::vector<std::optional<std::vector<mx::array>>> recurrent_;

@@ -5,9 +5,10 @@
 // 4-bit Qwen2 (QKV bias) and Qwen3 (q/k norm) checkpoints, including after
 // the KV cache grows past its first 256 positions; and for the real Gemma 3
 // 270M Q4_K_M (sandwich norms, GeGLU, local and global ropes, 8-bit and
-// 4-bit layers), whose sliding-window layers are fused only while the
-// 512-position window holds everything: one run stays inside it, one
-// crosses it mid-generation (the step where the graph takes over).
+// 4-bit layers) inside its 512-position window, across it mid-generation,
+// and past the point where its sliding-window layers drop old cache rows
+// (prompt chunks wider than the window take the graph; decode steps stay
+// fused).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,7 +69,7 @@ describe('fused layers', () => {
 
   const gemma3 = gemma3Path()
   it.skipIf(!gemma3)(
-    "gives Gemma 3 the graph path's exact tokens and log-probabilities inside and across its window",
+    "gives Gemma 3 the graph path's exact tokens and log-probabilities inside, across and far past its window",
     async () => {
       const model = await loadModel(gemma3 as string)
       try {
@@ -80,6 +81,7 @@ describe('fused layers', () => {
         for (const [prompt, maxTokens] of [
           [`${entries(12)} The ferryman said`, 100],
           [`${entries(54)} The ferryman said`, 90],
+          [`${entries(100)} The ferryman said`, 400],
         ] as const) {
           const graph = await run(model, false, prompt, maxTokens)
           const fused = await run(model, true, prompt, maxTokens)
