@@ -142,6 +142,9 @@ void run(const Plan& p) {
   rope(p, q, Hq, qr);
   rope(p, k, Hkv, kr);
   float* o = scratch(8, T * Hq * hd);
+  // A prompt chunk's attention goes to [Hq, L, hd] at its rows' place in tmp, then to rows [L, Hq * hd].
+  float* tmp = scratch(9, T * Hq * hd);
+  std::vector<sdpa::Args> calls(p.starts.size());
   for (size_t s = 0; s < p.starts.size(); ++s) {
     const int64_t start = p.starts[s], L = p.lengths[s], off = p.offsets[s], cap = p.capacity[s];
     const int64_t first = p.first[s], at = off - first;  // cache row of position off
@@ -153,7 +156,7 @@ void run(const Plan& p) {
     // Keys the window lets the chunk's first query see (as the graph's
     // visible()); Decoder::fused_step made sure the last query sees no more.
     const int64_t seen = p.window > 0 ? std::max(first, off - p.window + 1) : first;
-    sdpa::Args a{};
+    sdpa::Args& a = calls[s];
     a.B = 1;
     a.Hq = Hq;
     a.Hkv = Hkv;
@@ -169,17 +172,16 @@ void run(const Plan& p) {
     a.q = qr + start * hd;
     a.k = p.keys[s] + (seen - first) * hd;
     a.v = p.values[s] + (seen - first) * hd;
-    if (L == 1) {
-      a.o = o + start * Hq * hd;  // [Hq, 1, hd] is the packed row
-      sdpa::run(a);
-      continue;
-    }
-    float* tmp = scratch(9, Hq * L * hd);  // [Hq, L, hd] -> rows [L, Hq * hd]
-    a.o = tmp;
-    sdpa::run(a);
+    a.o = L == 1 ? o + start * Hq * hd : tmp + start * Hq * hd;  // one row: [Hq, 1, hd] is the packed row
+  }
+  // Every sequence's attention in one dispatch (a batched decode step has one small call per sequence).
+  sdpa::run_many(calls.data(), calls.size());
+  for (size_t s = 0; s < p.starts.size(); ++s) {
+    const int64_t start = p.starts[s], L = p.lengths[s];
+    if (L == 1) continue;
+    const float* t = tmp + start * Hq * hd;
     for (int64_t h = 0; h < Hq; ++h)
-      for (int64_t i = 0; i < L; ++i)
-        std::copy_n(tmp + (h * L + i) * hd, hd, o + ((start + i) * Hq + h) * hd);
+      for (int64_t i = 0; i < L; ++i) std::copy_n(t + (h * L + i) * hd, hd, o + ((start + i) * Hq + h) * hd);
   }
   float *h1 = scratch(10, T * D), *y = scratch(11, T * D);
   linear(p.o, o, T, h1);

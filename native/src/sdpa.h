@@ -51,6 +51,9 @@ struct Args {
 
 // Runs synchronously on the calling thread + the shared worker pool.
 void run(const Args& a);
+// n independent calls (e.g. each sequence of a batched decode step) as one
+// pool dispatch; every output is computed exactly as run() alone computes it.
+void run_many(const Args* calls, size_t n);
 
 }  // namespace sdpa
 

@@ -343,14 +343,25 @@ __attribute__((target("avx2,fma"))) void avx2_task(const Args& a, const Task& t)
 
 }  // namespace
 
-void run(const Args& a) {
-  const int64_t G = a.Hq / a.Hkv;
-  const int64_t qb = std::max<int64_t>(1, kRowsPerTask / G);  // query rows per task
-  const int64_t nqb = (a.Lq + qb - 1) / qb, nbh = a.B * a.Hkv, ntasks = nqb * nbh;
-  // Later query blocks have more keys under a causal mask: hand them out first.
-  auto task = [&](int64_t t) {
-    const int64_t blk = nqb - 1 - t / nbh, bh = t % nbh;
-    return Task{bh / a.Hkv, bh % a.Hkv, blk * qb, std::min(a.Lq, (blk + 1) * qb)};
+void run(const Args& a) { run_many(&a, 1); }
+
+void run_many(const Args* calls, size_t n) {
+  // Every call's tasks, numbered one after the other.
+  std::vector<int64_t> first(n + 1, 0), nqb(n), qb(n);
+  double flops = 0;
+  for (size_t c = 0; c < n; ++c) {
+    const Args& a = calls[c];
+    qb[c] = std::max<int64_t>(1, kRowsPerTask / (a.Hq / a.Hkv));  // query rows per task
+    nqb[c] = (a.Lq + qb[c] - 1) / qb[c];
+    first[c + 1] = first[c] + nqb[c] * a.B * a.Hkv;
+    flops += double(a.B) * a.Hq * a.Lq * a.Lk * a.D * (a.causal ? 0.5 : 1.0);
+  }
+  const int64_t ntasks = first[n];
+  // Within a call, later query blocks have more keys under a causal mask: hand them out first.
+  auto task = [&](size_t c, int64_t t) {
+    const Args& a = calls[c];
+    const int64_t nbh = a.B * a.Hkv, blk = nqb[c] - 1 - t / nbh, bh = t % nbh;
+    return Task{bh / a.Hkv, bh % a.Hkv, blk * qb[c], std::min(a.Lq, (blk + 1) * qb[c])};
   };
 #ifdef POCKET_SDPA_X86
   const bool simd = qmm::cpu_has_avx2_fma();
@@ -359,17 +370,19 @@ void run(const Args& a) {
 #endif
   std::atomic<int64_t> next{0};
   auto work = [&](int) {
+    size_t c = 0;
     for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) {
+      while (t >= first[c + 1]) ++c;  // tasks are claimed in increasing order
+      const Task tk = task(c, t - first[c]);
 #ifdef POCKET_SDPA_X86
       if (simd) {
-        avx2_task(a, task(t));
+        avx2_task(calls[c], tk);
         continue;
       }
 #endif
-      scalar_task(a, task(t));
+      scalar_task(calls[c], tk);
     }
   };
-  const double flops = double(a.B) * a.Hq * a.Lq * a.Lk * a.D * (a.causal ? 0.5 : 1.0);
   if (ntasks > 1 && flops >= double(1 << 17) && qmm::num_threads() > 1)
     qmm::parallel(work);
   else
