@@ -121,10 +121,8 @@ struct SwigluArgs {
 // act(g) * u, split over the qmm pool when large.
 void swiglu(const SwigluArgs& a);
 
-// Vectorized silu(g) * u on n contiguous floats (exposed for benches/other kernels).
-void swiglu_range(const float* g, const float* u, float* y, int64_t n);
-// Vectorized gelu_tanh(g) * u on n contiguous floats.
-void geglu_tanh_range(const float* g, const float* u, float* y, int64_t n);
+// Vectorized act(g) * u on n contiguous floats, on the calling thread.
+void gated_range(const float* g, const float* u, float* y, int64_t n, GateAct act);
 
 // The cached cos/sin table pocket_rope uses for this configuration, covering
 // at least [0, npos); nullptr when the custom kernel does not apply.

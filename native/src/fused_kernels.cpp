@@ -77,12 +77,15 @@ void rope_row_scalar(const RopeArgs& a, const float* x, int64_t xs, const float*
   for (int64_t c = a.dims; c < a.D; ++c) y[c] = x[c * xs];
 }
 
-inline float silu_mul_scalar(float g, float u) { return g / (1.0f + std::exp(-g)) * u; }
-
-// gelu_tanh(g) = g * sigmoid(2z): -2z = g * (c1 + c3 g^2) with c1 = -2 sqrt(2/pi), c3 = 0.044715 c1.
+// Both gate activations are g * sigmoid(-t) = g / (1 + e^t): silu's t is -g;
+// gelu_tanh(g) = g * sigmoid(2z) has t = -2z = g * (c1 + c3 g^2) with
+// c1 = -2 sqrt(2/pi), c3 = 0.044715 c1.
 constexpr float kGeluC1 = -1.5957691216057308f, kGeluC3 = -0.0713548162726f;
-inline float gelu_mul_scalar(float g, float u) {
-  return g / (1.0f + std::exp(g * (kGeluC1 + kGeluC3 * (g * g)))) * u;
+
+template <GateAct A>
+inline float gate_mul_scalar(float g, float u) {
+  const float t = A == GateAct::silu ? -g : g * (kGeluC1 + kGeluC3 * (g * g));
+  return g / (1.0f + std::exp(t)) * u;
 }
 
 #ifdef POCKET_FUSED_X86
@@ -118,43 +121,27 @@ AVX2 __m256 exp_avx2(__m256 t) {
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
-__attribute__((target("avx2,fma"))) void swiglu_avx2(const float* g, const float* u, float* y,
-                                                     int64_t n) {
-  const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 gv = _mm256_loadu_ps(g + i);
-    const __m256 e = exp_avx2(_mm256_sub_ps(zero, gv));
-    const __m256 s = _mm256_div_ps(gv, _mm256_add_ps(one, e));
-    _mm256_storeu_ps(y + i, _mm256_mul_ps(s, _mm256_loadu_ps(u + i)));
-  }
-  if (i < n) {  // tail through a padded vector: same arithmetic as the body
-    alignas(32) float gb[8] = {}, ub[8] = {}, yb[8];
-    std::memcpy(gb, g + i, size_t(n - i) * sizeof(float));
-    std::memcpy(ub, u + i, size_t(n - i) * sizeof(float));
-    const __m256 gv = _mm256_load_ps(gb);
-    const __m256 e = exp_avx2(_mm256_sub_ps(zero, gv));
-    _mm256_store_ps(yb, _mm256_mul_ps(_mm256_div_ps(gv, _mm256_add_ps(one, e)), _mm256_load_ps(ub)));
-    std::memcpy(y + i, yb, size_t(n - i) * sizeof(float));
-  }
-}
-
-// gelu_tanh(g), the scalar path's arithmetic.
-AVX2 __m256 gelu_tanh_avx2(__m256 gv) {
-  const __m256 t = _mm256_mul_ps(
-      gv, _mm256_add_ps(_mm256_set1_ps(kGeluC1), _mm256_mul_ps(_mm256_set1_ps(kGeluC3), _mm256_mul_ps(gv, gv))));
+// The gate activation of 8 lanes, the scalar path's arithmetic.
+template <GateAct A>
+AVX2 __m256 gate_avx2(__m256 gv) {
+  const __m256 t =
+      A == GateAct::silu
+          ? _mm256_sub_ps(_mm256_setzero_ps(), gv)
+          : _mm256_mul_ps(gv, _mm256_add_ps(_mm256_set1_ps(kGeluC1),
+                                            _mm256_mul_ps(_mm256_set1_ps(kGeluC3), _mm256_mul_ps(gv, gv))));
   return _mm256_div_ps(gv, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(t)));
 }
 
-__attribute__((target("avx2,fma"))) void geglu_avx2(const float* g, const float* u, float* y, int64_t n) {
+template <GateAct A>
+__attribute__((target("avx2,fma"))) void gated_avx2(const float* g, const float* u, float* y, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(y + i, _mm256_mul_ps(gelu_tanh_avx2(_mm256_loadu_ps(g + i)), _mm256_loadu_ps(u + i)));
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(gate_avx2<A>(_mm256_loadu_ps(g + i)), _mm256_loadu_ps(u + i)));
   if (i < n) {  // tail through a padded vector: same arithmetic as the body
     alignas(32) float gb[8] = {}, ub[8] = {}, yb[8];
     std::memcpy(gb, g + i, size_t(n - i) * sizeof(float));
     std::memcpy(ub, u + i, size_t(n - i) * sizeof(float));
-    _mm256_store_ps(yb, _mm256_mul_ps(gelu_tanh_avx2(_mm256_load_ps(gb)), _mm256_load_ps(ub)));
+    _mm256_store_ps(yb, _mm256_mul_ps(gate_avx2<A>(_mm256_load_ps(gb)), _mm256_load_ps(ub)));
     std::memcpy(y + i, yb, size_t(n - i) * sizeof(float));
   }
 }
@@ -256,24 +243,18 @@ void rope(const RopeArgs& a) {
   (void)simd;
 }
 
-void swiglu_range(const float* g, const float* u, float* y, int64_t n) {
+void gated_range(const float* g, const float* u, float* y, int64_t n, GateAct act) {
+  const bool gelu = act == GateAct::gelu_tanh;
 #ifdef POCKET_FUSED_X86
-  if (use_simd()) return swiglu_avx2(g, u, y, n);
+  if (use_simd()) return gelu ? gated_avx2<GateAct::gelu_tanh>(g, u, y, n) : gated_avx2<GateAct::silu>(g, u, y, n);
 #endif
-  for (int64_t i = 0; i < n; ++i) y[i] = silu_mul_scalar(g[i], u[i]);
-}
-
-void geglu_tanh_range(const float* g, const float* u, float* y, int64_t n) {
-#ifdef POCKET_FUSED_X86
-  if (use_simd()) return geglu_avx2(g, u, y, n);
-#endif
-  for (int64_t i = 0; i < n; ++i) y[i] = gelu_mul_scalar(g[i], u[i]);
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = gelu ? gate_mul_scalar<GateAct::gelu_tanh>(g[i], u[i]) : gate_mul_scalar<GateAct::silu>(g[i], u[i]);
 }
 
 void swiglu(const SwigluArgs& a) {
-  const auto range = a.act == GateAct::gelu_tanh ? geglu_tanh_range : swiglu_range;
   for_chunks(a.n, 8192, a.n >= kParallelMin,
-             [&](int64_t i0, int64_t i1) { range(a.g + i0, a.u + i0, a.y + i0, i1 - i0); });
+             [&](int64_t i0, int64_t i1) { gated_range(a.g + i0, a.u + i0, a.y + i0, i1 - i0, a.act); });
 }
 
 }  // namespace pocket::fused
