@@ -14,6 +14,7 @@
 
 #include "qmm.h"
 #include "qmm_q8.h"
+#include "xorshift.h"
 
 namespace pocket::qmm {
 // Single-threaded stand-ins for the worker pool of qmm_kernels.cpp.
@@ -23,13 +24,8 @@ int64_t row_piece(int64_t N, int) { return N; }
 
 namespace {
 
-uint64_t state = 0x9E3779B97F4A7C15ull;
-uint32_t next_u32() {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return uint32_t(state >> 11);
-}
+pocket::testing::Xorshift64 rng{0x9E3779B97F4A7C15ull};
+uint32_t next_u32() { return rng.next_u32(); }
 float next_float(float lo, float hi) { return lo + (hi - lo) * float(next_u32() % 1000003) / 1000003.f; }
 
 // float16 bits of a small power-of-two-times-integer value (exact in both).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sdpa.h"
+#include "xorshift.h"
 
 namespace pocket {
 // The custom kernels' stream check (backend.cpp); the driver has no MLX stream.
@@ -20,13 +21,8 @@ bool custom_kernels(const mlx::core::Stream&) { return true; }
 
 namespace {
 
-uint64_t state = 0x243F6A8885A308D3ull;
-uint32_t next_u32() {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return uint32_t(state >> 16);
-}
+pocket::testing::Xorshift64 rng{0x243F6A8885A308D3ull};
+uint32_t next_u32() { return rng.next_u32(); }
 float next_float() { return float(int(next_u32() % 2001) - 1000) / 250.0f; }
 int next_int(int lo, int hi) { return lo + int(next_u32() % uint32_t(hi - lo + 1)); }
 
