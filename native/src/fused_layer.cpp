@@ -144,7 +144,8 @@ void run(const Plan& p) {
   float* o = scratch(8, T * Hq * hd);
   // A prompt chunk's attention goes to [Hq, L, hd] at its rows' place in tmp, then to rows [L, Hq * hd].
   float* tmp = scratch(9, T * Hq * hd);
-  std::vector<sdpa::Args> calls(p.starts.size());
+  thread_local std::vector<sdpa::Args> calls;
+  calls.assign(p.starts.size(), sdpa::Args{});
   for (size_t s = 0; s < p.starts.size(); ++s) {
     const int64_t start = p.starts[s], L = p.lengths[s], off = p.offsets[s], cap = p.capacity[s];
     const int64_t first = p.first[s], at = off - first;  // cache row of position off

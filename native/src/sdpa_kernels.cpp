@@ -346,8 +346,15 @@ __attribute__((target("avx2,fma"))) void avx2_task(const Args& a, const Task& t)
 void run(const Args& a) { run_many(&a, 1); }
 
 void run_many(const Args* calls, size_t n) {
-  // Every call's tasks, numbered one after the other.
-  std::vector<int64_t> first(n + 1, 0), nqb(n), qb(n);
+  // Every call's tasks, numbered one after the other (buffers kept per
+  // thread: this runs for every attention of every step). The workers read
+  // them through these references: a thread_local named in the lambda would
+  // be each worker's own.
+  thread_local std::vector<int64_t> t_first, t_nqb, t_qb;
+  auto &first = t_first, &nqb = t_nqb, &qb = t_qb;
+  first.assign(n + 1, 0);
+  nqb.resize(n);
+  qb.resize(n);
   double flops = 0;
   for (size_t c = 0; c < n; ++c) {
     const Args& a = calls[c];
